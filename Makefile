@@ -1,0 +1,60 @@
+# Verbund: the two commands users need are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+PORT ?= 8000
+HOST ?= 127.0.0.1
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DJANGO_SETTINGS_MODULE ?= verbund.settings.base
+
+.PHONY: setup demo test lint bench install assets messages docs clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+
+assets:
+	@if [ ! -f node_modules/@kern-ux/native/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund --loglevel=error; fi
+
+## setup: virtualenv, dependencies, database, demo data (idempotent)
+setup: install assets
+	$(BIN)/verbund compilemessages --ignore=.venv --ignore=node_modules -v0
+	$(BIN)/verbund migrate --noinput -v0
+	$(BIN)/verbund collectstatic --noinput -v0
+	$(BIN)/verbund load-demo
+
+## demo: set up and serve the platform on http://127.0.0.1:$(PORT)
+demo: setup
+	$(BIN)/verbund serve --host $(HOST) --port $(PORT)
+
+## test: the whole test suite
+test: install assets
+	$(BIN)/verbund compilemessages --ignore=.venv --ignore=node_modules -v0
+	DJANGO_SETTINGS_MODULE=verbund.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+## lint: ruff and mypy, and migrations in step with the models
+lint: install
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+	$(BIN)/mypy
+	DJANGO_SETTINGS_MODULE=verbund.settings.test $(BIN)/verbund makemigrations --check --dry-run -v0
+
+## bench: every benchmark in bench/, each printing its ratio against a baseline
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+## docs: regenerate docs/configuration.md from the settings
+docs: install
+	$(BIN)/verbund settings-docs
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules var

@@ -1,0 +1,49 @@
+"""Shared test fixtures: the demo Land is loaded once per test session.
+
+Every test that uses the database starts from the real Thüringen directory (from
+../shared/data when present, else from the shipped fixture) and the demo data of every
+domain, inside a transaction that is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        call_command("load-demo", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The official source files (../shared/data); tests that read them need them."""
+    path = Path(settings.VERBUND_DATA_DIR)
+    if not (path / "gebiete").is_dir():
+        pytest.skip(f"official data not available at {path} (set VERBUND_DATA_DIR)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never reach beyond this machine: only loopback connections are allowed."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host in {"localhost", "::1"} or host.startswith("127.") or host.startswith("/")
+        ):
+            raise RuntimeError(f"network access to {host!r} is blocked in tests")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield

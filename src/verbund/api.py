@@ -1,0 +1,144 @@
+"""The JSON API under /api/v1/: one NinjaAPI, each domain contributes a router in `api.py`.
+
+Errors are RFC 7807 problem details (`application/problem+json`) with a machine-readable
+`code`; validation errors list the offending fields. No request ends in an HTML 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django.apps import apps
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from verbund import __version__
+from verbund.core.errors import DomainError
+
+logger = logging.getLogger("verbund.api")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+api = NinjaAPI(
+    title="Verbund API",
+    version="1",
+    description=(
+        "Öffentliche und behördliche Schnittstellen der E-Government-Plattform Verbund. "
+        "Fehler werden als RFC-7807-Problem-Details mit einem maschinenlesbaren `code` "
+        f"beantwortet. Plattformversion {__version__}."
+    ),
+    urls_namespace="api",
+    docs_url=None,
+)
+
+
+def problem(
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:verbund:problem:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = PROBLEM_CONTENT_TYPE
+    return response
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.message,
+        detail=exc.message,
+        **{k: v for k, v in exc.extra.items() if v is not None},
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", [])),
+            "message": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
+        for error in exc.errors
+    ]
+    return problem(
+        request,
+        status=422,
+        code="validation_error",
+        title="Die Anfrage enthält ungültige Angaben.",
+        detail="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+        errors=errors,
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(
+        request,
+        status=404,
+        code="not_found",
+        title="Nicht gefunden.",
+        detail=str(exc) or "Die angefragte Ressource gibt es nicht.",
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(request, status=401, code="unauthorized", title="Anmeldung erforderlich.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, status=exc.status_code, code=f"http_{exc.status_code}", title=str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error on %s", request.path)
+    return problem(
+        request,
+        status=500,
+        code="internal_error",
+        title="Interner Fehler. Bitte versuchen Sie es später erneut.",
+    )
+
+
+def _register_domain_routers() -> None:
+    for config in apps.get_app_configs():
+        if not config.name.startswith("verbund."):
+            continue
+        module_name = f"{config.name}.api"
+        if find_spec(module_name) is None:
+            continue
+        router = getattr(import_module(module_name), "router", None)
+        if router is not None:
+            api.add_router("", router)
+
+
+_register_domain_routers()
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """Interactive documentation at /api/docs, reading /api/v1/openapi.json."""
+    return api.docs.render_page(request, api)

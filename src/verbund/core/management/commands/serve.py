@@ -1,0 +1,61 @@
+"""verbund serve --host H --port P: serve Verbund with gunicorn (production WSGI server)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from verbund.wsgi import application
+
+        return application
+
+
+class Command(BaseCommand):
+    help = "Startet Verbund mit gunicorn (nicht mit dem Entwicklungsserver)."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("VERBUND_WORKERS", 2 * (os.cpu_count() or 1) + 1)),
+            help="Worker processes (default: VERBUND_WORKERS or 2 × CPU cores + 1).",
+        )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("VERBUND_THREADS", 1))
+        )
+        parser.add_argument("--timeout", type=int, default=60)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write(
+            f"Verbund läuft auf http://{options['host']}:{options['port']}/ "
+            f"({options['workers']} Worker). Beenden mit Strg+C."
+        )
+        _Gunicorn(
+            {
+                "bind": f"{options['host']}:{options['port']}",
+                "workers": options["workers"],
+                "threads": options["threads"],
+                "timeout": options["timeout"],
+                "accesslog": "-",
+                "errorlog": "-",
+                "loglevel": "warning",
+                "preload_app": True,
+            }
+        ).run()

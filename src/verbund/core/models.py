@@ -1,0 +1,50 @@
+"""Base model and audit log shared by every domain."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """One recorded change: who did what to which object, and the state before and after.
+
+    Written by `verbund.core.audit.record_audit` inside the transaction of the change itself,
+    so an audit row exists exactly when the change was committed.
+    """
+
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handelnde Person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("Handelnde(r)"), max_length=200)
+    action = models.CharField(_("Aktion"), max_length=100, db_index=True)
+    object_type = models.CharField(_("Objekttyp"), max_length=100)
+    object_id = models.CharField(_("Objekt-ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("Objekt"), max_length=300, blank=True)
+    before = models.JSONField(_("vorher"), null=True, blank=True)
+    after = models.JSONField(_("nachher"), null=True, blank=True)
+    details = models.JSONField(_("Einzelheiten"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("Protokolleintrag")
+        verbose_name_plural = _("Protokoll")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.object_repr}"

@@ -1,0 +1,223 @@
+"""Django settings for Verbund. Every value can be set from the environment (see env.py)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+
+from verbund.settings.env import env_bool, env_int, env_list, env_optional, env_str
+
+# Lets admin and queryset classes be subscripted at run time, as their type hints are.
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+SRC_DIR = BASE_DIR / "src" / "verbund"
+
+STATE_DIR = Path(
+    env_str(
+        "VERBUND_STATE_DIR",
+        str(BASE_DIR / "var"),
+        "Directory for local state: the SQLite database, uploaded files, the generated "
+        "secret key and collected static files.",
+        doc_default="<checkout>/var",
+    )
+)
+
+DEBUG = env_bool(
+    "DEBUG",
+    False,
+    "Django's debug mode. Never enable it on a server that the public can reach.",
+)
+
+
+def _secret_key() -> str:
+    configured = env_optional(
+        "SECRET_KEY",
+        "Django's secret key. When unset, a random key is generated once and kept in "
+        "`$VERBUND_STATE_DIR/secret-key`; several app servers must share one key.",
+    )
+    if configured:
+        return configured
+    key_file = STATE_DIR / "secret-key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "[::1]"],
+    "Comma-separated host names this instance answers to.",
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS",
+    [],
+    "Comma-separated origins (scheme and host) trusted for form posts behind a proxy.",
+)
+
+VERBUND_LAND = env_str(
+    "VERBUND_LAND",
+    "16",
+    "Two-digit key of the Land this instance serves (16 = Thüringen).",
+    group="Verbund",
+)
+_default_data_dir = BASE_DIR.parent / "shared" / "data"
+VERBUND_DATA_DIR = Path(
+    env_str(
+        "VERBUND_DATA_DIR",
+        str(_default_data_dir),
+        "Directory with the official source data (GV100AD, PLZ list, boundaries, LeiKa, "
+        "XRechnung rules). `verbund load-demo` uses it when present and otherwise falls back "
+        "to the fixtures shipped with Verbund.",
+        group="Verbund",
+        doc_default="<checkout>/../shared/data",
+    )
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "verbund.core",
+    "verbund.gebiete",
+    "verbund.authorities",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "verbund.urls"
+WSGI_APPLICATION = "verbund.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "verbund.core.context.platform",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str(
+    "DATABASE_URL",
+    f"sqlite:///{STATE_DIR / 'verbund.sqlite3'}",
+    "Database URL. SQLite (WAL mode) by default; `postgres://user@host:5432/name` for "
+    "PostgreSQL, the production database.",
+    group="Datenbank",
+    doc_default="sqlite:///$VERBUND_STATE_DIR/verbund.sqlite3",
+)
+_conn_max_age = env_int(
+    "DATABASE_CONN_MAX_AGE",
+    60,
+    "Seconds a PostgreSQL connection is kept open between requests (0 closes it).",
+    group="Datenbank",
+)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while one writer commits; IMMEDIATE transactions take the
+    # write lock up front so concurrent writers wait (busy timeout) instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin", "Time zone for dates shown to users.")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = STATE_DIR / "static"
+NODE_MODULES_DIR = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [("kern", NODE_MODULES_DIR / "@kern-ux" / "native" / "dist")]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = STATE_DIR / "media"
+WHITENOISE_USE_FINDERS = DEBUG
+
+SESSION_COOKIE_AGE = env_int(
+    "SESSION_COOKIE_AGE",
+    8 * 3600,
+    "Seconds until a login session expires.",
+    group="Sicherheit",
+)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+_https = env_bool(
+    "VERBUND_HTTPS",
+    False,
+    "Set when the instance is served over HTTPS (behind a proxy that sets "
+    "X-Forwarded-Proto): secure cookies and HSTS.",
+    group="Sicherheit",
+)
+if _https:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO", "Log level of Verbund's own loggers.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "verbund": {"handlers": ["console"], "level": LOG_LEVEL},
+        "django": {"handlers": ["console"], "level": "WARNING"},
+    },
+}
