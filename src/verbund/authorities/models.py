@@ -1,0 +1,112 @@
+"""Organisationseinheiten (authorities): the tenants of the platform."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from verbund.authorities.rules import InvalidLeitwegId, parse_leitweg_id
+from verbund.core.models import TimeStampedModel
+from verbund.gebiete.models import Gebiet
+
+
+class AuthorityKind(models.TextChoices):
+    GEMEINDEVERWALTUNG = "gemeindeverwaltung", _("Gemeindeverwaltung")
+    STADTVERWALTUNG = "stadtverwaltung", _("Stadtverwaltung")
+    VG_VERWALTUNG = "vg_verwaltung", _("Verwaltung der Verwaltungsgemeinschaft")
+    LANDRATSAMT = "landratsamt", _("Landratsamt")
+    LANDESBEHOERDE = "landesbehoerde", _("Landesbehörde")
+    MINISTERIUM = "ministerium", _("Ministerium")
+    GERICHT = "gericht", _("Gericht")
+    FINANZAMT = "finanzamt", _("Finanzamt")
+    ANSTALT = "anstalt", _("Anstalt oder Körperschaft des öffentlichen Rechts")
+    BUNDESBEHOERDE = "bundesbehoerde", _("Bundesbehörde")
+
+
+class TenantStatus(models.TextChoices):
+    JOINED = "joined", _("nimmt teil")
+    NOT_JOINED = "not_joined", _("nimmt nicht teil")
+
+
+def validate_leitweg_id(value: str) -> None:
+    try:
+        parse_leitweg_id(value)
+    except InvalidLeitwegId as exc:
+        raise ValidationError(exc.message, code=exc.code) from None
+
+
+class Authority(TimeStampedModel):
+    """An Organisationseinheit: an office that provides services for an area."""
+
+    slug = models.SlugField(_("Kurzname"), max_length=80, unique=True)
+    name = models.CharField(_("Name"), max_length=200)
+    kind = models.CharField(_("Art"), max_length=30, choices=AuthorityKind.choices)
+    gebiet = models.ForeignKey(
+        Gebiet,
+        verbose_name=_("Gebiet"),
+        on_delete=models.PROTECT,
+        related_name="authorities",
+        help_text=_("The area the authority serves: Gemeinde, Verband, Kreis or Land."),
+    )
+    postal_street = models.CharField(
+        _("Postanschrift: Straße oder Postfach"), max_length=200, blank=True
+    )
+    postal_code = models.CharField(_("Postanschrift: PLZ"), max_length=5, blank=True)
+    postal_city = models.CharField(_("Postanschrift: Ort"), max_length=120, blank=True)
+    visitor_street = models.CharField(_("Besucheranschrift: Straße"), max_length=200, blank=True)
+    visitor_code = models.CharField(_("Besucheranschrift: PLZ"), max_length=5, blank=True)
+    visitor_city = models.CharField(_("Besucheranschrift: Ort"), max_length=120, blank=True)
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    fax = models.CharField(_("Fax"), max_length=40, blank=True)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    website = models.URLField(_("Internetseite"), blank=True)
+    opening_hours = models.TextField(_("Öffnungszeiten"), blank=True)
+    tenant_status = models.CharField(
+        _("Teilnahme an der Plattform"),
+        max_length=20,
+        choices=TenantStatus.choices,
+        default=TenantStatus.NOT_JOINED,
+    )
+    joined_on = models.DateField(_("teilnehmend seit"), null=True, blank=True)
+    is_demo_data = models.BooleanField(
+        _("Demodaten"),
+        default=False,
+        help_text=_("Addresses and contacts are plausible placeholders, not real data."),
+    )
+
+    class Meta:
+        verbose_name = _("Behörde")
+        verbose_name_plural = _("Behörden")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_tenant(self) -> bool:
+        return self.tenant_status == TenantStatus.JOINED
+
+
+class LeitwegIdentifier(TimeStampedModel):
+    """A Leitweg-ID under which the authority receives e-invoices (XRechnung BT-10)."""
+
+    authority = models.ForeignKey(
+        Authority,
+        verbose_name=_("Behörde"),
+        on_delete=models.CASCADE,
+        related_name="leitweg_ids",
+    )
+    value = models.CharField(
+        _("Leitweg-ID"), max_length=46, unique=True, validators=[validate_leitweg_id]
+    )
+    description = models.CharField(_("Beschreibung"), max_length=200, blank=True)
+    active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Leitweg-ID")
+        verbose_name_plural = _("Leitweg-IDs")
+        ordering = ["value"]
+
+    def __str__(self) -> str:
+        return self.value
