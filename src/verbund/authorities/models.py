@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -110,3 +111,42 @@ class LeitwegIdentifier(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.value
+
+
+class StaffRole(models.TextChoices):
+    CLERK = "sachbearbeitung", _("Sachbearbeitung")
+    LEAD = "leitung", _("Leitung")
+    ADMIN = "administration", _("Administration der Behörde")
+
+
+class StaffMembership(TimeStampedModel):
+    """A staff account's membership in one authority, with its role there.
+
+    Every read of tenant data is scoped by these rows (see `authorities.queries`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Konto"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    authority = models.ForeignKey(
+        Authority,
+        verbose_name=_("Behörde"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(
+        _("Rolle"), max_length=20, choices=StaffRole.choices, default=StaffRole.CLERK
+    )
+    active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Mitgliedschaft")
+        verbose_name_plural = _("Mitgliedschaften")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "authority"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.authority} ({self.get_role_display()})"

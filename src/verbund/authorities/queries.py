@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from verbund.authorities.models import Authority, AuthorityKind
+from verbund.authorities.models import Authority, AuthorityKind, StaffMembership, StaffRole
 from verbund.core.errors import NotFound
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
@@ -71,3 +72,35 @@ def authorities_serving(gemeinde: Gebiet) -> list[Authority]:
         for authority in authorities().filter(gebiet=gemeinde.land).order_by("name"):
             add(authority)
     return found
+
+
+# Access helpers: the only way views and APIs reach an authority's own (tenant) data.
+
+
+def memberships_of(user: AbstractBaseUser | AnonymousUser) -> QuerySet[StaffMembership]:
+    if not user.is_authenticated:
+        return StaffMembership.objects.none()
+    return StaffMembership.objects.filter(user_id=user.pk, active=True).select_related("authority")
+
+
+def authorities_of_staff(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Authority]:
+    """The authorities whose tenant data the user may see."""
+    if not user.is_authenticated:
+        return Authority.objects.none()
+    return Authority.objects.filter(
+        memberships__user_id=user.pk, memberships__active=True
+    ).distinct()
+
+
+def get_authority_for_staff_or_404(
+    user: AbstractBaseUser | AnonymousUser,
+    slug: str,
+    *,
+    roles: tuple[str, ...] = (StaffRole.CLERK, StaffRole.LEAD, StaffRole.ADMIN),
+) -> Authority:
+    """The authority if the user is an active member with one of `roles`; otherwise
+    NotFound, so that another authority's staff cannot even learn what exists."""
+    membership = memberships_of(user).filter(authority__slug=slug, role__in=roles).first()
+    if membership is None:
+        raise NotFound("Nicht gefunden.", code="not_found")
+    return membership.authority

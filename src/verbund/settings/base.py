@@ -94,9 +94,18 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "verbund.core",
+    "verbund.accounts",
     "verbund.gebiete",
     "verbund.authorities",
+    "verbund.catalogue",
+    "verbund.finder",
+    "verbund.applications",
+    "verbund.mailbox",
+    "verbund.casework",
+    "verbund.einvoices",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EinvoicesConfig(AppConfig):
+    name = "verbund.einvoices"
+    verbose_name = "E-Rechnung"
