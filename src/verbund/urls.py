@@ -6,6 +6,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -30,11 +31,19 @@ def _domain_urls() -> list[URLPattern | URLResolver]:
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", core_views.start, name="start"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     *_domain_urls(),
+    # A domain may provide the start page itself (its pattern "" comes first); this is the
+    # fallback.
+    path("", core_views.start, name="start"),
 ]
+
+if settings.VERBUND_BENCH_ENDPOINTS:
+    urlpatterns += [
+        path("_bench/read", core_views.bench_read),
+        path("_bench/write", core_views.bench_write),
+    ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from verbund.core.audit import record_audit
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -40,3 +43,18 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+# Baselines for the benchmarks in bench/: the cheapest JSON read and one-row write Django can
+# serve through the same stack. Mounted only when VERBUND_BENCH_ENDPOINTS is set.
+
+
+def bench_read(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
+def bench_write(request: HttpRequest) -> JsonResponse:
+    with transaction.atomic():
+        entry = record_audit(action="bench.write", actor="bench", size=len(request.body))
+    return JsonResponse({"id": entry.pk}, status=201)

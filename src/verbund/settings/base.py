@@ -83,6 +83,14 @@ VERBUND_DATA_DIR = Path(
     )
 )
 
+VERBUND_BENCH_ENDPOINTS = env_bool(
+    "VERBUND_BENCH_ENDPOINTS",
+    False,
+    "Mount the baseline views /_bench/read and /_bench/write used by the scripts in bench/. "
+    "Never on a public server.",
+    group="Verbund",
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -87,3 +87,8 @@ def test_server_error_page_stands_alone(client):
     html = render_to_string("500.html")
     assert "{% static" not in html and "/static/" not in html
     assert "Ein Fehler ist aufgetreten" in html
+
+
+def test_bench_endpoints_are_off_by_default(client):
+    assert client.get("/_bench/read").status_code == 404
+    assert client.post("/_bench/write").status_code == 404
