@@ -436,6 +436,9 @@ def parse_form(data: Any) -> Form:
         if spec["id"] in step_ids:
             raise _fail(where, f"Der Schritt „{spec['id']}“ kommt doppelt vor.")
         step_ids.add(spec["id"])
+        if spec.get("rules"):
+            step_rules = parser.rule_list(spec["rules"], f"steps.{spec['id']}", None)
+            parser.rules[""] = parser.rules.get("", ()) + step_rules
         steps.append(
             Step(
                 id=str(spec["id"]),
