@@ -276,7 +276,7 @@ def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
             if submission.status == Submission.Status.AWAITING_PAYMENT:
                 return redirect("applications:pay", number=submission.vorgangsnummer)
             return redirect("applications:receipt", number=submission.vorgangsnummer)
-    form_errors = rules.validate(form, draft.data) if not errors else errors
+    form_errors = errors or rules.validate(form, draft.data)
     fee = rules.calculate_fee(form, rules.clean(form, draft.data))
     step_of = {}
     for index, form_step in enumerate(form.steps):
