@@ -256,7 +256,8 @@ def resolve_date(expression: Any, scope: Scope, today: datetime.date) -> datetim
 
 
 def _check_field(field: Field, value: Any, required: bool) -> str | None:
-    if not _filled(value) or (field.datatype == "bool" and required and value is False):
+    unchecked = field.widget == "checkbox" and required and value is False
+    if not _filled(value) or unchecked:
         if required and field.kind in {"input", "select"}:
             if field.datatype == "bool" and field.widget == "checkbox":
                 return _("Bitte bestätigen Sie „%(label)s“.") % {"label": field.label}
