@@ -183,7 +183,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOu
         version=version,
         attachment_ids=[str(a) for a in payload.announcedAttachments],
         idempotency_key=key,
-        body_hash=actions.request_hash(payload.dict()),
+        body_hash=actions.request_hash(payload.model_dump(mode="json")),
         place_ags=(payload.place.ags or "") if payload.place else "",
         place_plz=(payload.place.plz or "") if payload.place else "",
         actor=ACTOR,
