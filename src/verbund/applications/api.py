@@ -224,9 +224,7 @@ def upload_attachment(
     summary="Einreichung abschließen: verschlüsselte Metadaten und Daten; Antwort ist der "
     "Eingangsnachweis mit Vorgangsnummer",
 )
-def submit(
-    request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn
-) -> ReceiptOut:
+def submit(request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn) -> ReceiptOut:
     submission = queries.get_announced_submission(submission_id)
     if payload.dataHash and (
         len(payload.dataHash) != 64
