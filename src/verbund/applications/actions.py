@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import secrets
 import uuid
+from functools import partial
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -308,7 +309,7 @@ def delete_expired_drafts(*, actor: Actor, now: datetime.datetime | None = None)
                 object_id=str(draft.pk),
             )
             draft.delete()
-            transaction.on_commit(lambda names=names: _delete_files(names))
+            transaction.on_commit(partial(_delete_files, names))
         count += 1
     return count
 

@@ -8,7 +8,7 @@ class VersionInline(admin.TabularInline[FormVersion, FormDefinition]):
     model = FormVersion
     extra = 0
     fields = ["number", "status", "source", "fim_version", "published_at", "content_hash"]
-    readonly_fields = fields
+    readonly_fields = ["number", "status", "source", "fim_version", "published_at", "content_hash"]
     can_delete = False
 
 
@@ -38,7 +38,17 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
         "submitted_at",
         "released_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [
+        "vorgangsnummer",
+        "service",
+        "authority",
+        "basis",
+        "status",
+        "channel",
+        "data_sha256",
+        "submitted_at",
+        "released_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -44,7 +44,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def attachment_storage():  # type: ignore[no-untyped-def]
+def attachment_storage() -> Storage:
     return storages["attachments"]
 
 

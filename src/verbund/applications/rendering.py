@@ -7,7 +7,6 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from verbund.applications.formschema import Field, Form, Group, Step, scope_members
@@ -28,7 +27,7 @@ def _scope(form: Form, data: Data, top: Data, items: tuple[Field | Group, ...], 
 class Upload:
     path: str
     field: Field
-    file: UploadedFile
+    file: Any  # an UploadedFile
 
 
 @dataclass

@@ -278,7 +278,7 @@ def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
             return redirect("applications:receipt", number=submission.vorgangsnummer)
     form_errors = errors or rules.validate(form, draft.data)
     fee = rules.calculate_fee(form, rules.clean(form, draft.data))
-    step_of = {}
+    step_of: dict[str, int] = {}
     for index, form_step in enumerate(form.steps):
         for path in form_errors:
             if path.split(".")[0] in {i.id for i in form_step.items} or any(

@@ -27,7 +27,7 @@ class EncryptionKeyAdmin(admin.ModelAdmin[EncryptionKey]):
     list_filter = ["protection", "active"]
     search_fields = ["authority__name", "kid"]
     fields = ["authority", "kid", "public_jwk", "protection", "active", "retired_at"]
-    readonly_fields = fields
+    readonly_fields = ["authority", "kid", "public_jwk", "protection", "active", "retired_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
