@@ -10,9 +10,9 @@ import datetime
 import hashlib
 import secrets
 import uuid
-from functools import partial
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
