@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from verbund.authorities.models import Authority, LeitwegIdentifier
+from verbund.authorities import keys
+from verbund.authorities.models import Authority, EncryptionKey, KeyProtection, LeitwegIdentifier
+from verbund.authorities.queries import key_encryption_key
 from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.audit import Actor, record_audit, snapshot
-from verbund.core.errors import Conflict
+from verbund.core.errors import Conflict, InvalidInput
 
 
 @transaction.atomic
@@ -63,3 +67,93 @@ def add_leitweg_id(
         action="authority.leitweg_id_added", actor=actor, obj=leitweg, after=snapshot(leitweg)
     )
     return leitweg
+
+
+@transaction.atomic
+def ensure_encryption_key(*, authority: Authority, actor: Actor) -> EncryptionKey:
+    """The authority's active encryption key; generated (RSA-4096) the first time it is
+    needed, so that loading 302 demo authorities does not create 302 key pairs."""
+    # Lock the authority row: two first submissions at once must not make two keys.
+    Authority.objects.select_for_update().filter(pk=authority.pk).first()
+    existing = EncryptionKey.objects.filter(authority=authority, active=True).first()
+    if existing is not None:
+        return existing
+    public, private = keys.generate_key_pair()
+    kid = str(uuid.uuid4())
+    private["kid"] = kid
+    key = EncryptionKey.objects.create(
+        authority=authority,
+        kid=kid,
+        public_jwk=keys.public_jwk_for_encryption(public, kid),
+        wrapped_private_key=keys.wrap_with_kek(private, key_encryption_key()),
+        protection=KeyProtection.PLATFORM,
+    )
+    record_audit(
+        action="authority.encryption_key_created",
+        actor=actor,
+        obj=key,
+        after={"kid": kid, "protection": key.protection},
+    )
+    return key
+
+
+@transaction.atomic
+def protect_key_with_passphrase(
+    *, key: EncryptionKey, passphrase: str, actor: Actor, current_passphrase: str = ""
+) -> EncryptionKey:
+    """Re-wrap the private key with the authority's own passphrase, so that the platform's
+    key-encryption key no longer opens it."""
+    key = EncryptionKey.objects.select_for_update().get(pk=key.pk)
+    if key.protection == KeyProtection.EXTERNAL:
+        raise Conflict("Der private Schlüssel liegt nur bei der Behörde.", code="key_external")
+    secret = (
+        key_encryption_key()
+        if key.protection == KeyProtection.PLATFORM
+        else current_passphrase.encode()
+    )
+    try:
+        private = keys.unwrap(key.wrapped_private_key, secret)
+        key.wrapped_private_key = keys.wrap_with_passphrase(private, passphrase)
+    except keys.UnusableKey as exc:
+        raise InvalidInput(str(exc), code="key_passphrase") from None
+    key.protection = KeyProtection.PASSPHRASE
+    key.save(update_fields=["wrapped_private_key", "protection", "updated_at"])
+    record_audit(
+        action="authority.encryption_key_protected",
+        actor=actor,
+        obj=key,
+        after={"protection": key.protection},
+    )
+    return key
+
+
+@transaction.atomic
+def register_public_key(
+    *, authority: Authority, public_jwk: dict[str, Any], actor: Actor
+) -> EncryptionKey:
+    """The production model: the authority generated its key pair itself and registers only
+    the public key; the previous key is retired (existing submissions keep their kid)."""
+    try:
+        public = keys.validate_public_jwk(public_jwk)
+    except keys.UnusableKey as exc:
+        raise InvalidInput(str(exc), code="invalid_public_key") from None
+    Authority.objects.select_for_update().filter(pk=authority.pk).first()
+    EncryptionKey.objects.filter(authority=authority, active=True).update(
+        active=False, retired_at=timezone.now()
+    )
+    kid = str(public_jwk.get("kid") or uuid.uuid4())
+    if EncryptionKey.objects.filter(kid=kid).exists():
+        raise Conflict(f"Die Schlüssel-ID {kid} ist bereits vergeben.", code="kid_taken")
+    key = EncryptionKey.objects.create(
+        authority=authority,
+        kid=kid,
+        public_jwk=keys.public_jwk_for_encryption(public, kid),
+        protection=KeyProtection.EXTERNAL,
+    )
+    record_audit(
+        action="authority.public_key_registered",
+        actor=actor,
+        obj=key,
+        after={"kid": kid, "protection": key.protection},
+    )
+    return key

@@ -150,3 +150,42 @@ class StaffMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.authority} ({self.get_role_display()})"
+
+
+class KeyProtection(models.TextChoices):
+    PLATFORM = "platform", _("mit dem Schlüsselschlüssel der Plattform verschlüsselt")
+    PASSPHRASE = "passphrase", _("mit der Passphrase der Behörde verschlüsselt")
+    EXTERNAL = "external", _("nur bei der Behörde (nur öffentlicher Schlüssel hinterlegt)")
+
+
+class EncryptionKey(TimeStampedModel):
+    """An authority's key pair for end-to-end encrypted submissions (FIT-Connect: the
+    destination's encryption key). Senders encrypt to `public_jwk`; the private key is stored
+    only wrapped (see `protection`), or not at all when the authority keeps it itself."""
+
+    authority = models.ForeignKey(
+        Authority,
+        verbose_name=_("Behörde"),
+        on_delete=models.PROTECT,
+        related_name="encryption_keys",
+    )
+    kid = models.CharField(_("Schlüssel-ID"), max_length=64, unique=True)
+    public_jwk = models.JSONField(_("öffentlicher Schlüssel (JWK)"))
+    wrapped_private_key = models.TextField(_("privater Schlüssel, verschlüsselt (JWE)"), blank=True)
+    protection = models.CharField(_("Schutz"), max_length=20, choices=KeyProtection.choices)
+    active = models.BooleanField(_("aktiv"), default=True)
+    retired_at = models.DateTimeField(_("außer Dienst seit"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Verschlüsselungsschlüssel")
+        verbose_name_plural = _("Verschlüsselungsschlüssel")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority"],
+                condition=models.Q(active=True),
+                name="encryption_key_one_active_per_authority",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} · {self.kid}"

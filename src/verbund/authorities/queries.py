@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from verbund.authorities.models import Authority, AuthorityKind, StaffMembership, StaffRole
-from verbund.core.errors import NotFound
+from verbund.authorities import keys
+from verbund.authorities.models import (
+    Authority,
+    AuthorityKind,
+    EncryptionKey,
+    KeyProtection,
+    StaffMembership,
+    StaffRole,
+)
+from verbund.core.errors import DomainError, NotFound
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
 
@@ -104,3 +115,58 @@ def get_authority_for_staff_or_404(
     if membership is None:
         raise NotFound("Nicht gefunden.", code="not_found")
     return membership.authority
+
+
+def key_encryption_key() -> bytes:
+    """The platform's key-encryption key (from the setting, else derived from SECRET_KEY)."""
+    return keys.derive_key_encryption_key(
+        settings.VERBUND_KEY_ENCRYPTION_KEY or f"secret-key:{settings.SECRET_KEY}"
+    )
+
+
+# Encryption keys: the public half is public; the private half only for the authority's staff.
+
+
+def active_encryption_key(authority: Authority) -> EncryptionKey | None:
+    return EncryptionKey.objects.filter(authority=authority, active=True).first()
+
+
+def get_encryption_key(kid: str) -> EncryptionKey:
+    key = EncryptionKey.objects.select_related("authority").filter(kid=kid).first()
+    if key is None:
+        raise NotFound(f"Es gibt keinen Schlüssel „{kid}“.", code="unknown_key")
+    return key
+
+
+def private_key_for_staff(
+    user: AbstractBaseUser | AnonymousUser, key: EncryptionKey, *, passphrase: str = ""
+) -> dict[str, Any]:
+    """The private JWK of `key` for an active member of its authority; others get NotFound.
+
+    A key protected by a passphrase needs it; a key kept by the authority itself cannot be
+    opened on the platform at all (decryption happens in the authority's own system)."""
+    if not memberships_of(user).filter(authority_id=key.authority_id).exists():
+        raise NotFound("Nicht gefunden.", code="not_found")
+    if key.protection == KeyProtection.EXTERNAL:
+        raise DomainError(
+            "Der private Schlüssel dieser Behörde liegt nicht auf der Plattform; "
+            "entschlüsseln Sie im Fachverfahren der Behörde.",
+            code="key_external",
+            status=409,
+        )
+    if key.protection == KeyProtection.PASSPHRASE:
+        if not passphrase:
+            raise DomainError(
+                "Bitte die Passphrase des Behördenschlüssels eingeben.",
+                code="passphrase_required",
+                status=403,
+            )
+        secret = passphrase.encode()
+    else:
+        secret = key_encryption_key()
+    try:
+        return keys.unwrap(key.wrapped_private_key, secret)
+    except keys.UnusableKey:
+        raise DomainError(
+            "Die Passphrase passt nicht zum Schlüssel.", code="passphrase_wrong", status=403
+        ) from None

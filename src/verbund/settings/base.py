@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 
-from verbund.settings.env import env_bool, env_int, env_list, env_optional, env_str
+from verbund.settings.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_optional,
+    env_parsed,
+    env_str,
+)
 
 # Lets admin and queryset classes be subscripted at run time, as their type hints are.
 django_stubs_ext.monkeypatch()
@@ -90,6 +98,95 @@ VERBUND_BENCH_ENDPOINTS = env_bool(
     "Never on a public server.",
     group="Verbund",
 )
+
+# --- Anträge (applications) and the authorities' encryption keys -------------------------
+
+VERBUND_KEY_ENCRYPTION_KEY = env_optional(
+    "VERBUND_KEY_ENCRYPTION_KEY",
+    "Key-encryption key (base64url of 32 bytes) that wraps the authorities' private keys which "
+    "the platform generated. When unset it is derived from SECRET_KEY (demo only). In "
+    "production authorities protect their key with a passphrase or keep it themselves.",
+    group="Anträge",
+)
+VERBUND_DRAFT_RETENTION_DAYS = env_int(
+    "VERBUND_DRAFT_RETENTION_DAYS",
+    30,
+    "Days after the last change until an unsent application draft expires; "
+    "`verbund delete-expired-drafts` deletes expired drafts with their attachments.",
+    group="Anträge",
+)
+VERBUND_ATTACHMENT_MAX_BYTES = env_int(
+    "VERBUND_ATTACHMENT_MAX_BYTES",
+    10 * 1024 * 1024,
+    "Largest attachment accepted, in bytes (before encryption).",
+    group="Anträge",
+)
+VERBUND_ATTACHMENT_MAX_COUNT = env_int(
+    "VERBUND_ATTACHMENT_MAX_COUNT",
+    20,
+    "Most attachments one application may carry.",
+    group="Anträge",
+)
+VERBUND_ATTACHMENT_TYPES = env_list(
+    "VERBUND_ATTACHMENT_TYPES",
+    ["application/pdf", "image/jpeg", "image/png"],
+    "Media types accepted for attachments, recognised by the file's content (magic bytes).",
+    group="Anträge",
+)
+VERBUND_CLAMD = env_str(
+    "VERBUND_CLAMD",
+    "",
+    "ClamAV daemon for virus scans of uploads: `unix:///run/clamav/clamd.ctl` or "
+    "`tcp://127.0.0.1:3310`. Empty: uploads are not scanned. When set and the scanner does "
+    "not answer, uploads are refused with a clear message.",
+    group="Anträge",
+)
+VERBUND_CLAMD_TIMEOUT = env_int(
+    "VERBUND_CLAMD_TIMEOUT", 20, "Seconds to wait for the ClamAV daemon.", group="Anträge"
+)
+VERBUND_ATTACHMENT_STORAGE_BACKEND = env_str(
+    "VERBUND_ATTACHMENT_STORAGE_BACKEND",
+    "django.core.files.storage.FileSystemStorage",
+    "Django storage class for encrypted attachments, e.g. "
+    "`storages.backends.s3.S3Storage` (django-storages) for S3-compatible object storage.",
+    group="Anträge",
+)
+VERBUND_ATTACHMENT_STORAGE_OPTIONS = env_parsed(
+    "VERBUND_ATTACHMENT_STORAGE_OPTIONS",
+    "{}",
+    "Options of the attachment storage as JSON (for S3: bucket_name, endpoint_url, …). "
+    "The file system storage defaults to `$VERBUND_STATE_DIR/attachments`.",
+    json.loads,
+    group="Anträge",
+)
+VERBUND_PAYMENT_PROVIDER = env_str(
+    "VERBUND_PAYMENT_PROVIDER",
+    "test",
+    "Payment provider for fees (XBezahldienste/ePayBL shape). `test` is the built-in "
+    "provider for the demo and tests; it never moves money.",
+    group="Anträge",
+)
+VERBUND_PAYMENT_SECRET = env_optional(
+    "VERBUND_PAYMENT_SECRET",
+    "Shared secret for the HMAC-SHA256 signature of payment callbacks. When unset it is "
+    "derived from SECRET_KEY.",
+    group="Anträge",
+)
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL",
+    "Verbund <noreply@verbund.invalid>",
+    "Sender address of e-mails (for example the link to resume an application).",
+    group="Anträge",
+)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    "Django e-mail backend; `django.core.mail.backends.smtp.EmailBackend` with EMAIL_HOST "
+    "for real delivery.",
+    group="Anträge",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost", "SMTP server for e-mail.", group="Anträge")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, "SMTP port.", group="Anträge")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -198,6 +295,11 @@ NODE_MODULES_DIR = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [("kern", NODE_MODULES_DIR / "@kern-ux" / "native" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": {
+        "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
+        "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS
+        or {"location": str(STATE_DIR / "attachments")},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = STATE_DIR / "media"

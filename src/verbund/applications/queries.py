@@ -1,0 +1,383 @@
+"""Reads of the applications domain, with every ownership and tenant check.
+
+A draft is reached by its owner's account or by the secret resume token; a submission by
+the applicant's account or by Vorgangsnummer plus access code; the receiving authority's staff
+reach submissions through `get_submission_for_staff_or_404`, and only they can decrypt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from verbund.applications import sealing
+from verbund.applications.formschema import Form, parse_form
+from verbund.applications.models import (
+    Draft,
+    FormDefinition,
+    FormVersion,
+    Submission,
+    SubmissionAttachment,
+)
+from verbund.authorities import queries as authority_queries
+from verbund.authorities.models import Authority
+from verbund.catalogue.models import Service
+from verbund.core.audit import record_audit
+from verbund.core.errors import DomainError, InvalidInput, NotFound
+from verbund.finder.resolution import Basis, Place, resolve
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def attachment_storage() -> Storage:
+    return storages["attachments"]
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(content_hash: str, schema_json: str) -> Form:
+    return parse_form(json.loads(schema_json))
+
+
+def form_of(version: FormVersion) -> Form:
+    """The typed form of a version (parsed once per process; versions are immutable)."""
+    return _parse_cached(version.content_hash, json.dumps(version.schema))
+
+
+def published_version(service: Service) -> FormVersion | None:
+    return (
+        FormVersion.objects.select_related("definition")
+        .filter(definition__service=service, status=FormVersion.Status.PUBLISHED)
+        .first()
+    )
+
+
+def get_service(slug: str) -> Service:
+    service = Service.objects.filter(slug=slug).first()
+    if service is None:
+        raise NotFound(_("Diese Leistung gibt es nicht."), code="unknown_service")
+    return service
+
+
+def get_service_by_identifier(identifier: str) -> Service:
+    """A service by slug, by 14-digit Leistungsschlüssel, or by `urn:de:fim:leika:leistung:…`."""
+    key = identifier.removeprefix("urn:de:fim:leika:leistung:")
+    condition = Q(slug=identifier)
+    if key.isdigit():
+        condition |= Q(leika_key=key)
+    service = Service.objects.filter(condition).order_by("-is_curated", "pk").first()
+    if service is None:
+        raise NotFound(_("Diese Leistung gibt es nicht."), code="unknown_service")
+    return service
+
+
+def services_with_forms(query: str = "") -> QuerySet[Service]:
+    services = Service.objects.filter(
+        form_definition__versions__status=FormVersion.Status.PUBLISHED
+    ).distinct()
+    for word in query.split():
+        services = services.filter(Q(name__icontains=word) | Q(slug__icontains=word))
+    return services.order_by("name")
+
+
+def form_definitions() -> QuerySet[FormDefinition]:
+    return FormDefinition.objects.select_related("service").prefetch_related("versions")
+
+
+# --- responsibility -------------------------------------------------------------------------
+
+
+@dataclass
+class Responsibility:
+    """Who receives the application, and why (the finder's answer, or the form's designated
+    authority for services the finder cannot place yet)."""
+
+    authority: Authority | None
+    basis: str
+    explanation: str
+    candidates: list[Any] = field(default_factory=list)
+    gemeinde_name: str = ""
+    gemeinde_ags: str = ""
+
+    @property
+    def is_ambiguous(self) -> bool:
+        return self.authority is None and bool(self.candidates)
+
+
+def responsibility(*, service: Service, form: Form, place: Place | None) -> Responsibility:
+    answer = None
+    if place is not None:
+        answer = resolve(service=service, place=place)
+        if answer.authority is not None or answer.is_ambiguous:
+            return Responsibility(
+                authority=answer.authority,
+                basis=str(answer.basis),
+                explanation=answer.explanation,
+                candidates=list(answer.candidates),
+                gemeinde_name=answer.gemeinde.display_name if answer.gemeinde else "",
+                gemeinde_ags=answer.gemeinde.ags if answer.gemeinde else "",
+            )
+    if form.designated_authority:
+        authority = authority_queries.get_authority(form.designated_authority)
+        return Responsibility(
+            authority=authority,
+            basis=str(Basis.DESIGNATED_AUTHORITY),
+            explanation=_("Anträge für diese Leistung gehen an %(name)s.")
+            % {"name": authority.name},
+            gemeinde_name=answer.gemeinde.display_name if answer and answer.gemeinde else "",
+            gemeinde_ags=answer.gemeinde.ags if answer and answer.gemeinde else "",
+        )
+    return Responsibility(
+        authority=None,
+        basis=str(Basis.NO_AUTHORITY),
+        explanation=answer.explanation
+        if answer
+        else _("Für diese Leistung ist noch keine zuständige Behörde erfasst."),
+    )
+
+
+def destination(slug: str) -> Authority:
+    """A receiving authority (FIT-Connect: destination); only tenants receive submissions."""
+    authority = authority_queries.get_authority(slug)
+    if not authority.is_tenant:
+        raise NotFound(
+            _("Diese Behörde nimmt keine Online-Anträge an."), code="unknown_destination"
+        )
+    return authority
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+def get_draft(
+    draft_id: Any, *, user: User, tokens: dict[str, str] | None = None, token: str = ""
+) -> Draft:
+    """The draft if the user owns it or holds its resume token; expired drafts are gone."""
+    draft = (
+        Draft.objects.select_related("form_version", "service", "authority", "applicant_authority")
+        .filter(pk=draft_id, expires_at__gt=timezone.now())
+        .first()
+    )
+    if draft is None:
+        raise NotFound(_("Dieser Antragsentwurf ist nicht (mehr) vorhanden."), code="unknown_draft")
+    if draft.owner_id is not None and user.is_authenticated and draft.owner_id == user.pk:
+        return draft
+    candidates = [token] if token else []
+    if tokens:
+        candidates.append(tokens.get(str(draft.pk), ""))
+    for candidate in candidates:
+        if candidate and hmac.compare_digest(token_hash(candidate), draft.resume_token_hash):
+            return draft
+    raise NotFound(_("Dieser Antragsentwurf ist nicht (mehr) vorhanden."), code="unknown_draft")
+
+
+def drafts_of(user: User) -> QuerySet[Draft]:
+    if not user.is_authenticated:
+        return Draft.objects.none()
+    return (
+        Draft.objects.filter(owner_id=user.pk, expires_at__gt=timezone.now())
+        .select_related("service", "authority")
+        .order_by("-updated_at")
+    )
+
+
+def expired_drafts() -> QuerySet[Draft]:
+    return Draft.objects.filter(expires_at__lte=timezone.now())
+
+
+# --- submissions: applicants ----------------------------------------------------------------
+
+
+def submissions_of(user: User) -> QuerySet[Submission]:
+    if not user.is_authenticated:
+        return Submission.objects.none()
+    return (
+        Submission.objects.filter(applicant_id=user.pk)
+        .exclude(status=Submission.Status.ANNOUNCED)
+        .select_related("service", "authority")
+        .order_by("-submitted_at")
+    )
+
+
+def get_submission_for_applicant(
+    vorgangsnummer: str, *, user: User, secret: str = "", session_numbers: list[str] | None = None
+) -> Submission:
+    """The submission for its applicant: by account, by access code, or right after
+    submitting (the session remembers it). Anyone else gets NotFound."""
+    submission = (
+        Submission.objects.select_related("service", "authority", "form_version__definition")
+        .filter(vorgangsnummer=vorgangsnummer.strip().upper())
+        .first()
+    )
+    if submission is not None:
+        if user.is_authenticated and submission.applicant_id == user.pk:
+            return submission
+        if session_numbers and submission.vorgangsnummer in session_numbers:
+            return submission
+        if secret and hmac.compare_digest(
+            token_hash(secret.strip()), submission.status_secret_hash
+        ):
+            return submission
+    raise NotFound(
+        _("Zu dieser Vorgangsnummer und diesem Zugangscode gibt es keinen Antrag."),
+        code="unknown_submission",
+    )
+
+
+def get_announced_submission(submission_id: Any) -> Submission:
+    submission = (
+        Submission.objects.select_related("key", "authority", "service")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
+    return submission
+
+
+# --- submissions: the receiving authority ---------------------------------------------------
+
+
+def submissions_for_staff(user: User, authority_slug: str) -> QuerySet[Submission]:
+    """Released submissions of an authority the user works for (others: NotFound)."""
+    authority = authority_queries.get_authority_for_staff_or_404(user, authority_slug)
+    return (
+        Submission.objects.filter(authority=authority, released_at__isnull=False)
+        .select_related("service", "form_version__definition")
+        .order_by("-released_at")
+    )
+
+
+def get_submission_for_staff_or_404(user: User, vorgangsnummer: str) -> Submission:
+    """A released submission of one of the user's authorities; NotFound for everyone else."""
+    submission = (
+        Submission.objects.select_related("service", "authority", "key", "form_version")
+        .filter(
+            vorgangsnummer=vorgangsnummer,
+            released_at__isnull=False,
+            authority__in=authority_queries.authorities_of_staff(user),
+        )
+        .first()
+    )
+    if submission is None:
+        raise NotFound(_("Nicht gefunden."), code="not_found")
+    return submission
+
+
+@dataclass(frozen=True)
+class DecryptedAttachment:
+    id: str
+    filename: str
+    media_type: str
+    content: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DecryptedSubmission:
+    submission: Submission
+    document: dict[str, Any]
+    metadata: dict[str, Any]
+    attachments: list[DecryptedAttachment]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value: dict[str, Any] = self.document.get("data", self.document)
+        return value
+
+
+class IntegrityFailure(DomainError):
+    status = 409
+    code = "integrity_failure"
+
+
+def decrypt_submission_for_staff(
+    user: User, vorgangsnummer: str, *, passphrase: str = ""
+) -> DecryptedSubmission:
+    """Decrypt a submission in the back office of the receiving authority.
+
+    Checks membership (NotFound otherwise), the key's protection (passphrase), the JWE
+    authentication tags (a changed byte fails) and every SHA-256 recorded at submit time.
+    Each decryption is written to the audit log."""
+    submission = get_submission_for_staff_or_404(user, vorgangsnummer)
+    private = authority_queries.private_key_for_staff(user, submission.key, passphrase=passphrase)
+    try:
+        plain = sealing.open_sealed(submission.encrypted_data, private)
+        metadata = (
+            json.loads(sealing.open_sealed(submission.encrypted_metadata, private))
+            if submission.encrypted_metadata
+            else {}
+        )
+    except sealing.SealError as exc:
+        raise IntegrityFailure(str(exc)) from None
+    if submission.data_sha256 and sealing.sha256_hex(plain) != submission.data_sha256:
+        raise IntegrityFailure(_("Die Angaben stimmen nicht mit der Prüfsumme überein."))
+    try:
+        document = json.loads(plain)
+    except ValueError:
+        raise IntegrityFailure(_("Die Angaben sind kein JSON.")) from None
+    names = {str(entry.get("id")): entry for entry in metadata.get("attachments", []) if entry}
+    storage = attachment_storage()
+    attachments = []
+    for attachment in submission.attachments.order_by("id"):
+        with storage.open(attachment.storage_name, "rb") as fh:
+            token = fh.read()
+        if sealing.sha256_hex(token) != attachment.ciphertext_sha256:
+            raise IntegrityFailure(_("Ein Anhang wurde nach dem Eingang verändert."))
+        try:
+            content = sealing.open_sealed(token, private)
+        except sealing.SealError as exc:
+            raise IntegrityFailure(str(exc)) from None
+        digest = sealing.sha256_hex(content)
+        expected = attachment.sha256 or names.get(str(attachment.id), {}).get("sha256", "")
+        if expected and digest != expected:
+            raise IntegrityFailure(_("Ein Anhang stimmt nicht mit seiner Prüfsumme überein."))
+        entry = names.get(str(attachment.id), {})
+        attachments.append(
+            DecryptedAttachment(
+                id=str(attachment.id),
+                filename=str(entry.get("filename", f"{attachment.id}")),
+                media_type=str(entry.get("mediaType", attachment.media_type)),
+                content=content,
+                sha256=digest,
+            )
+        )
+    with transaction.atomic():
+        record_audit(
+            action="application.decrypted",
+            actor=user,
+            obj=submission,
+            authority=submission.authority_id,
+        )
+    return DecryptedSubmission(
+        submission=submission, document=document, metadata=metadata, attachments=attachments
+    )
+
+
+def require_attachments_uploaded(submission: Submission) -> list[SubmissionAttachment]:
+    uploaded = list(submission.attachments.all())
+    missing = set(submission.announced_attachments) - {str(a.id) for a in uploaded}
+    if missing:
+        raise InvalidInput(
+            _("Es fehlen angekündigte Anhänge: %(ids)s") % {"ids": ", ".join(sorted(missing))},
+            code="attachments_missing",
+            missing=sorted(missing),
+        )
+    return uploaded
