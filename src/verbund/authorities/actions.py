@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from verbund.authorities.models import Authority, LeitwegIdentifier
+from verbund.authorities.models import Authority, LeitwegIdentifier, StaffMembership
 from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.audit import Actor, record_audit, snapshot
 from verbund.core.errors import Conflict
@@ -63,3 +63,40 @@ def add_leitweg_id(
         action="authority.leitweg_id_added", actor=actor, obj=leitweg, after=snapshot(leitweg)
     )
     return leitweg
+
+
+@transaction.atomic
+def upsert_staff_membership(
+    *,
+    user: Any,
+    authority: Authority,
+    role: str,
+    actor: Actor,
+    service_areas: list[str] | None = None,
+    active: bool = True,
+) -> StaffMembership:
+    """Make the account a member of the authority with this role (and service areas)."""
+    membership = (
+        StaffMembership.objects.select_for_update().filter(user=user, authority=authority).first()
+    )
+    wanted = {"role": role, "service_areas": list(service_areas or []), "active": active}
+    if membership is None:
+        membership = StaffMembership.objects.create(user=user, authority=authority, **wanted)
+        record_audit(
+            action="authority.staff_added", actor=actor, obj=membership, after=snapshot(membership)
+        )
+        return membership
+    changed = [name for name, value in wanted.items() if getattr(membership, name) != value]
+    if changed:
+        before = snapshot(membership)
+        for name in changed:
+            setattr(membership, name, wanted[name])
+        membership.save(update_fields=[*changed, "updated_at"])
+        record_audit(
+            action="authority.staff_changed",
+            actor=actor,
+            obj=membership,
+            before=before,
+            after=snapshot(membership),
+        )
+    return membership
