@@ -142,7 +142,8 @@ def _client(sp: SpSettings) -> Saml2Client:
 
 
 def sp_metadata(sp: SpSettings) -> str:
-    return str(create_metadata_string(None, config=_client(sp).config, valid=None))
+    metadata = create_metadata_string(None, config=_client(sp).config, valid=None)
+    return metadata.decode() if isinstance(metadata, bytes) else str(metadata)
 
 
 def idp_entity_id(sp: SpSettings) -> str:
