@@ -138,17 +138,23 @@ def test_organisation_admin_adds_a_person_who_sets_a_password(
     assert stranger.get(f"/konto/organisation/{organisation.pk}/").status_code == 404
 
 
-def test_password_reset_sets_a_new_password_once(client, citizen, django_capture_on_commit_callbacks):
+def test_password_reset_sets_a_new_password_once(
+    client, citizen, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/konto/passwort-vergessen/", {"email": citizen.email})
     assert response.status_code == 200
     link = link_in_last_mail()
-    done = client.post(link, {"password": "Ganz-Neues-Passwort-9", "password_again": "Ganz-Neues-Passwort-9"})
+    done = client.post(
+        link, {"password": "Ganz-Neues-Passwort-9", "password_again": "Ganz-Neues-Passwort-9"}
+    )
     assert done.status_code == 302
     assert log_in(client, citizen.email, PASSWORD).status_code == 200  # old one is gone
     assert log_in(client, citizen.email, "Ganz-Neues-Passwort-9").status_code == 302
     # the link does not work twice
-    again = client.post(link, {"password": "Noch-Ein-Passwort-8", "password_again": "Noch-Ein-Passwort-8"})
+    again = client.post(
+        link, {"password": "Noch-Ein-Passwort-8", "password_again": "Noch-Ein-Passwort-8"}
+    )
     assert "ungültig oder abgelaufen" in again.content.decode()
 
 
@@ -173,9 +179,7 @@ def test_passwords_are_hashed_with_argon2_by_the_production_settings(citizen):
 def test_profile_data_is_encrypted_at_rest(citizen):
     profile = Profile.objects.get(user=citizen)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT given_name, city FROM accounts_profile WHERE id = %s", [profile.pk]
-        )
+        cursor.execute("SELECT given_name, city FROM accounts_profile WHERE id = %s", [profile.pk])
         given_name, city = cursor.fetchone()
     assert given_name.startswith("fernet:") and "Anna" not in given_name
     assert city.startswith("fernet:") and "Erfurt" not in city
@@ -187,7 +191,7 @@ def test_profile_keys_rotate_with_old_keys_still_decrypting(citizen, settings):
 
     from verbund.accounts.encryption import fernet
 
-    old_key = fernet()._fernets[0]._signing_key  # noqa: SLF001 (only to show it is kept)
+    old_key = fernet()._fernets[0]._signing_key
     assert old_key
     new_key = Fernet.generate_key().decode()
     existing = list(settings.VERBUND_PROFILE_ENCRYPTION_KEYS) or [
