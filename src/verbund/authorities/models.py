@@ -145,8 +145,8 @@ class StaffMembership(TimeStampedModel):
         default=list,
         blank=True,
         help_text=_(
-            "Optional: LeiKa-Schlüssel or their prefixes (e.g. 99102013 for the dog tax) the "
-            "member works on. Empty: all services of the authority."
+            "Optional: LeiKa-Schlüssel oder ihre Anfänge (z. B. 99102013 für die Hundesteuer), "
+            "die das Mitglied bearbeitet. Leer: alle Leistungen der Behörde."
         ),
     )
 
