@@ -14,8 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from verbund.accounts import queries
-from verbund.accounts.session_state import second_factor_verified
+from verbund.accounts.session_state import second_factor_pending
 
 LAST_SEEN_KEY = "verbund.last_seen"
 # Writing the session on every request would cost a database write each time; a minute's
@@ -76,8 +75,7 @@ class SecondFactorMiddleware:
             user.is_authenticated
             and not request.path.startswith(settings.STATIC_URL)
             and request.path not in self.allowed_paths()
-            and not second_factor_verified(request)
-            and queries.second_factor_required(user)
+            and second_factor_pending(request)
         ):
             if request.path.startswith("/api/"):
                 return _problem(

@@ -13,7 +13,8 @@ from django.contrib.auth import login
 from django.http import HttpRequest
 
 from verbund.accounts.models import User
-from verbund.accounts.rules import SecondFactor, TrustLevel
+from verbund.accounts.queries import has_second_factor_device
+from verbund.accounts.rules import SecondFactor, TrustLevel, needs_second_factor
 
 KEY = "verbund.auth"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -37,6 +38,9 @@ def start_session(
         "trust_level": str(trust_level),
         "second_factor": None,
         "authenticated_at": time.time(),
+        # Whether the holder had a second factor at login; kept so that the middleware
+        # needs no query per request (a factor added later is verified when added).
+        "has_device": has_second_factor_device(user),
     }
 
 
@@ -57,6 +61,25 @@ def auth_state(request: HttpRequest) -> AuthState | None:
         trust_level=TrustLevel(raw.get("trust_level", TrustLevel.BASIC)),
         second_factor=raw.get("second_factor"),
         authenticated_at=float(raw.get("authenticated_at", 0)),
+    )
+
+
+def second_factor_pending(request: HttpRequest) -> bool:
+    """Whether this session must still present a second factor before anything else:
+    always for staff, operators and admin users, for others when they had a factor at
+    login."""
+    user = request.user
+    if not isinstance(user, User) or second_factor_verified(request):
+        return False
+    raw = request.session.get(KEY) or {}
+    has_device = raw.get("has_device")
+    if has_device is None:
+        has_device = has_second_factor_device(user)
+    return needs_second_factor(
+        kind=user.kind,
+        is_staff=user.is_staff,
+        is_superuser=user.is_superuser,
+        has_device=bool(has_device),
     )
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import (
@@ -153,6 +154,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
             "oidc_providers": oidc_client.providers().values(),
         },
     )
+
+
+def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """Replaces Django admin's login form: admin users log in like everybody else."""
+    target = _next_url(request, default="admin:index")
+    if request.user.is_authenticated:
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied
+        return redirect(target)
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
 
 @require_POST

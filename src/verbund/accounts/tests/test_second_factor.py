@@ -225,3 +225,22 @@ def test_demo_staff_log_in_with_the_documented_totp_secret(client):
     log_in(client, "sb.hanstein", DEMO_PASSWORD)
     assert pass_totp(client, DEMO_TOTP_SECRET).status_code == 302
     assert client.get("/konto/").status_code == 200
+
+
+def test_django_admin_logs_in_through_the_servicekonto(client):
+    from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    login = client.get(response["Location"])
+    assert login.status_code == 302 and login["Location"].startswith("/konto/anmelden/?next=")
+    # the operator logs in with the password and still needs the second factor for admin
+    log_in(client, "betrieb.land", DEMO_PASSWORD, next="/admin/")
+    assert client.get("/admin/")["Location"].startswith("/konto/zweiter-faktor/")
+    pass_totp(client, DEMO_TOTP_SECRET)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_citizen_cannot_reach_django_admin(client, citizen):
+    log_in(client, citizen.email)
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
