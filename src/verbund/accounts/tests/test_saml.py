@@ -281,3 +281,27 @@ def test_saml_endpoints_are_absent_without_idp_metadata(client, settings):
 def test_the_clock_of_this_machine_is_sane_for_saml():
     # pysaml2 compares against UTC; a broken clock would make the tests above meaningless
     assert abs(time.time() - time.mktime(time.gmtime()) + time.timezone) < 5
+
+
+def test_an_encrypted_assertion_is_decrypted_with_the_sp_key(client, idp, tmp_path):
+    # BundID encrypts its assertions to the SP's certificate from the SP metadata
+    request, _ = _start(client, idp)
+    response = idp.server.create_authn_response(
+        identity={"bpk2": [BPK2], "trust_level": ["STORK-QAA-Level-3"], "given_name": ["Erika"]},
+        in_response_to=request.id,
+        destination=request.assertion_consumer_service_url,
+        sp_entity_id=idp.sp_entity_id,
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=BPK2),
+        authn={"class_ref": "STORK-QAA-Level-3", "authn_auth": IDP_ENTITY_ID},
+        sign_response=True,
+        sign_assertion=True,
+        encrypt_assertion=True,
+        encrypt_cert_assertion=(tmp_path / "sp-cert.pem").read_text(),
+    )
+    assert "EncryptedAssertion" in str(response) and "Erika" not in str(response)
+    answer = base64.b64encode(str(response).encode()).decode()
+    result = client.post("/konto/saml/acs/", {"SAMLResponse": answer})
+    assert result.status_code == 302, result.content.decode()[:500]
+    identity = FederatedIdentity.objects.get(subject=BPK2)
+    assert identity.trust_level == "substantial"
+    assert Profile.objects.get(user=identity.user).given_name == "Erika"
