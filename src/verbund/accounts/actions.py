@@ -68,6 +68,10 @@ def register_account(
     the verification mail. An address that already has an account gets a notice instead
     and the caller learns nothing (no account enumeration): the result is then None."""
     email = queries.normalise_email(email)
+    kind = User.Kind.ORGANISATION if organisation else User.Kind.CITIZEN
+    user = User(username=email, email=email, kind=kind)
+    # Checked before looking the address up, so the answer cannot tell whether it exists.
+    _check_password(password, user)
     existing = queries.find_user_by_email(email)
     if existing is not None:
         send_after_commit(
@@ -76,9 +80,6 @@ def register_account(
             context={"login_url": base_url.rstrip("/") + reverse("accounts:login")},
         )
         return None
-    kind = User.Kind.ORGANISATION if organisation else User.Kind.CITIZEN
-    user = User(username=email, email=email, kind=kind)
-    _check_password(password, user)
     user.set_password(password)
     user.save()
     Profile.objects.create(user=user, given_name=given_name, family_name=family_name)

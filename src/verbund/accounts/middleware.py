@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from verbund.accounts.session_state import KEY as SESSION_STATE_KEY
 from verbund.accounts.session_state import second_factor_pending
 
 LAST_SEEN_KEY = "verbund.last_seen"
@@ -35,17 +36,22 @@ SECOND_FACTOR_URL_NAMES = {
 
 
 class SessionIdleMiddleware:
-    """Ends a login session after VERBUND_SESSION_IDLE_TIMEOUT seconds without a request."""
+    """Ends a login session after VERBUND_SESSION_IDLE_TIMEOUT seconds without a request,
+    and in any case SESSION_COOKIE_AGE seconds after the login (saving the session would
+    otherwise push the cookie's expiry forward with every active minute)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = settings.VERBUND_SESSION_IDLE_TIMEOUT
-        if timeout and request.user.is_authenticated:
+        if request.user.is_authenticated:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_KEY)
-            if last_seen is not None and now - float(last_seen) > timeout:
+            logged_in_at = (request.session.get(SESSION_STATE_KEY) or {}).get("authenticated_at")
+            idle = timeout and last_seen is not None and now - float(last_seen) > timeout
+            too_old = logged_in_at and now - float(logged_in_at) > settings.SESSION_COOKIE_AGE
+            if idle or too_old:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return _problem(401, "session_expired", "Die Sitzung ist abgelaufen.")

@@ -249,3 +249,10 @@ def test_login_page_is_german_and_labels_every_field(client):
     assert '<label class="kern-label" for="id_password">' in body
     assert "Passwort vergessen?" in body
     assert settings.LOGIN_URL == "accounts:login"
+
+
+def test_a_weak_password_is_refused_alike_for_taken_and_new_addresses(client, citizen):
+    taken = register(client, email=citizen.email, password="12345678", password_again="12345678")
+    new = register(client, email="neu@example.org", password="12345678", password_again="12345678")
+    assert 'href="#id_password"' in taken.content.decode()
+    assert 'href="#id_password"' in new.content.decode()

@@ -77,3 +77,39 @@ def test_sessions_end_after_the_idle_timeout(client, citizen, settings):
     response = client.get("/konto/")
     assert response.status_code == 302 and response["Location"].startswith("/konto/anmelden/")
     assert client.get("/konto/").status_code == 302
+
+
+def test_sessions_end_after_the_absolute_limit_however_active(client, citizen, settings):
+    settings.SESSION_COOKIE_AGE = 8 * 3600
+    log_in(client, citizen.email)
+    session = client.session
+    session["verbund.auth"] = {
+        **session["verbund.auth"],
+        "authenticated_at": session["verbund.auth"]["authenticated_at"] - 8 * 3600 - 1,
+    }
+    session.save()
+    response = client.get("/konto/")
+    assert response.status_code == 302 and response["Location"].startswith("/konto/anmelden/")
+
+
+def test_the_staff_api_auth_needs_a_verified_staff_session(rf, staff, citizen):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from verbund.accounts.access import staff_session_auth
+
+    def request_for(user, factor):
+        request = rf.get("/api/v1/behoerde/eingang")
+        request.user = user
+        request.session = SessionStore()
+        request.session["verbund.auth"] = {
+            "method": "password",
+            "trust_level": "basic",
+            "second_factor": factor,
+        }
+        return request
+
+    assert staff_session_auth.authenticate(request_for(staff, "totp"), None) == staff
+    assert staff_session_auth.authenticate(request_for(staff, None), None) is None
+    assert staff_session_auth.authenticate(request_for(citizen, "totp"), None) is None
+    assert staff_session_auth.authenticate(request_for(AnonymousUser(), None), None) is None
