@@ -53,3 +53,27 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     yield
+
+
+@pytest.fixture
+def login_staff():
+    """Log a staff account into a test client as after password + second factor, for tests
+    of other domains (the login flow itself is tested in accounts)."""
+    import time
+
+    from verbund.accounts.session_state import KEY
+
+    def log_in(client, user):  # type: ignore[no-untyped-def]
+        client.force_login(user)
+        session = client.session
+        session[KEY] = {
+            "method": "password",
+            "trust_level": "basic",
+            "second_factor": "totp",
+            "authenticated_at": time.time(),
+            "has_device": True,
+        }
+        session.save()
+        return client
+
+    return log_in

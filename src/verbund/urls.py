@@ -36,6 +36,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/docs", api_docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Verbund's OpenID provider (accounts); its own namespace, see accounts/oidc_urls.py.
+    path("", include("verbund.accounts.oidc_urls")),
     *_domain_urls(),
     # A domain may provide the start page itself (its pattern "" comes first); this is the
     # fallback.

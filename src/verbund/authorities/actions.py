@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from verbund.authorities import keys
-from verbund.authorities.models import Authority, EncryptionKey, KeyProtection, LeitwegIdentifier
+from verbund.authorities.models import (
+    Authority,
+    EncryptionKey,
+    KeyProtection,
+    LeitwegIdentifier,
+    StaffMembership,
+)
 from verbund.authorities.queries import key_encryption_key
 from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.audit import Actor, record_audit, snapshot
@@ -157,3 +163,40 @@ def register_public_key(
         after={"kid": kid, "protection": key.protection},
     )
     return key
+
+
+@transaction.atomic
+def upsert_staff_membership(
+    *,
+    user: Any,
+    authority: Authority,
+    role: str,
+    actor: Actor,
+    service_areas: list[str] | None = None,
+    active: bool = True,
+) -> StaffMembership:
+    """Make the account a member of the authority with this role (and service areas)."""
+    membership = (
+        StaffMembership.objects.select_for_update().filter(user=user, authority=authority).first()
+    )
+    wanted = {"role": role, "service_areas": list(service_areas or []), "active": active}
+    if membership is None:
+        membership = StaffMembership.objects.create(user=user, authority=authority, **wanted)
+        record_audit(
+            action="authority.staff_added", actor=actor, obj=membership, after=snapshot(membership)
+        )
+        return membership
+    changed = [name for name, value in wanted.items() if getattr(membership, name) != value]
+    if changed:
+        before = snapshot(membership)
+        for name in changed:
+            setattr(membership, name, wanted[name])
+        membership.save(update_fields=[*changed, "updated_at"])
+        record_audit(
+            action="authority.staff_changed",
+            actor=actor,
+            obj=membership,
+            before=before,
+            after=snapshot(membership),
+        )
+    return membership

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from verbund.authorities.actions import add_leitweg_id, upsert_authority
-from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.accounts.queries import find_user_by_login
+from verbund.authorities.actions import add_leitweg_id, upsert_authority, upsert_staff_membership
+from verbund.authorities.models import Authority, AuthorityKind, StaffRole, TenantStatus
 from verbund.authorities.rules import make_leitweg_id
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
@@ -64,6 +65,16 @@ LAND_AUTHORITIES: dict[str, list[dict[str, Any]]] = {
         },
     ],
 }
+
+
+# Demo staff accounts (created by accounts/demo.py, which runs first) and where they work.
+DEMO_STAFF: list[tuple[str, str, str]] = [
+    ("sb.hanstein", "Verwaltungsgemeinschaft Hanstein-Rusteberg", StaffRole.CLERK),
+    ("lt.hanstein", "Verwaltungsgemeinschaft Hanstein-Rusteberg", StaffRole.LEAD),
+    ("sb.eichsfeld", "Landratsamt Eichsfeld", StaffRole.CLERK),
+    ("sb.erfurt", "Stadtverwaltung Erfurt", StaffRole.CLERK),
+    ("admin.tlvwa", "Thüringer Landesverwaltungsamt", StaffRole.ADMIN),
+]
 
 
 def _address(gebiet: Gebiet, city: str | None = None, plz: str | None = None) -> dict[str, str]:
@@ -231,3 +242,12 @@ def load(*, out: Callable[[str], None]) -> None:
         )
         count += 1
     out(f"{count} Behörden mit Leitweg-IDs (Anschriften sind Demodaten).")
+    memberships = 0
+    for username, authority_name, role in DEMO_STAFF:
+        user = find_user_by_login(username)
+        workplace = Authority.objects.filter(name=authority_name).order_by("pk").first()
+        if user is None or workplace is None:
+            continue
+        upsert_staff_membership(user=user, authority=workplace, role=role, actor=ACTOR)
+        memberships += 1
+    out(f"{memberships} Demo-Beschäftigte ihren Behörden zugeordnet.")

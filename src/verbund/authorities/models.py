@@ -140,6 +140,15 @@ class StaffMembership(TimeStampedModel):
         _("Rolle"), max_length=20, choices=StaffRole.choices, default=StaffRole.CLERK
     )
     active = models.BooleanField(_("aktiv"), default=True)
+    service_areas = models.JSONField(
+        _("Aufgabengebiete"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Optional: LeiKa-Schlüssel oder ihre Anfänge (z. B. 99102013 für die Hundesteuer), "
+            "die das Mitglied bearbeitet. Leer: alle Leistungen der Behörde."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Mitgliedschaft")
@@ -150,6 +159,12 @@ class StaffMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.authority} ({self.get_role_display()})"
+
+    def covers_service(self, leika_key: str) -> bool:
+        """Whether the member's service areas include the service (all when none set)."""
+        return not self.service_areas or any(
+            leika_key.startswith(str(prefix)) for prefix in self.service_areas
+        )
 
 
 class KeyProtection(models.TextChoices):

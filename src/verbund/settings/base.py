@@ -172,21 +172,6 @@ VERBUND_PAYMENT_SECRET = env_optional(
     "derived from SECRET_KEY.",
     group="Anträge",
 )
-DEFAULT_FROM_EMAIL = env_str(
-    "DEFAULT_FROM_EMAIL",
-    "Verbund <noreply@verbund.invalid>",
-    "Sender address of e-mails (for example the link to resume an application).",
-    group="Anträge",
-)
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend",
-    "Django e-mail backend; `django.core.mail.backends.smtp.EmailBackend` with EMAIL_HOST "
-    "for real delivery.",
-    group="Anträge",
-)
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost", "SMTP server for e-mail.", group="Anträge")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, "SMTP port.", group="Anträge")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -208,6 +193,8 @@ INSTALLED_APPS = [
     "verbund.mailbox",
     "verbund.casework",
     "verbund.einvoices",
+    # After the domains, so that accounts/templates/oauth2_provider/ overrides its pages.
+    "oauth2_provider",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -220,6 +207,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "verbund.accounts.middleware.SessionIdleMiddleware",
+    "verbund.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -275,9 +264,20 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id first: new and re-hashed passwords use it; the others only verify old hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -339,4 +339,214 @@ LOGGING = {
         "verbund": {"handlers": ["console"], "level": LOG_LEVEL},
         "django": {"handlers": ["console"], "level": "WARNING"},
     },
+}
+
+# --- Servicekonto (accounts): login, second factor, federation, OIDC provider, e-mail -------
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:account"
+LOGOUT_REDIRECT_URL = "start"
+
+VERBUND_SESSION_IDLE_TIMEOUT = env_int(
+    "VERBUND_SESSION_IDLE_TIMEOUT",
+    30 * 60,
+    "Seconds without a request after which a login session ends (in addition to "
+    "SESSION_COOKIE_AGE, the absolute limit). 0 turns the idle limit off.",
+    group="Servicekonto",
+)
+VERBUND_LOGIN_THROTTLE_FAILURES = env_int(
+    "VERBUND_LOGIN_THROTTLE_FAILURES",
+    5,
+    "Failed logins (password or second factor) per account within the throttle window "
+    "after which further attempts for that account are refused. Counted in the database, "
+    "so the limit holds across all app servers.",
+    group="Servicekonto",
+)
+VERBUND_LOGIN_THROTTLE_IP_FAILURES = env_int(
+    "VERBUND_LOGIN_THROTTLE_IP_FAILURES",
+    30,
+    "Failed logins from one client address within the throttle window after which that "
+    "address is refused for every account.",
+    group="Servicekonto",
+)
+VERBUND_LOGIN_THROTTLE_WINDOW = env_int(
+    "VERBUND_LOGIN_THROTTLE_WINDOW",
+    15 * 60,
+    "Seconds of the login throttle window (a refused account or address may try again "
+    "when its oldest counted failure leaves the window).",
+    group="Servicekonto",
+)
+VERBUND_EMAIL_VERIFICATION_MAX_AGE = env_int(
+    "VERBUND_EMAIL_VERIFICATION_MAX_AGE",
+    3 * 24 * 3600,
+    "Seconds an e-mail verification link stays valid.",
+    group="Servicekonto",
+)
+PASSWORD_RESET_TIMEOUT = env_int(
+    "PASSWORD_RESET_TIMEOUT",
+    2 * 3600,
+    "Seconds a password reset link stays valid.",
+    group="Servicekonto",
+)
+VERBUND_PROFILE_ENCRYPTION_KEYS = env_list(
+    "VERBUND_PROFILE_ENCRYPTION_KEYS",
+    [],
+    "Comma-separated Fernet keys (`verbund generate-profile-key`) that encrypt profile "
+    "data at rest (name, address, date of birth); the first encrypts, all decrypt, so a "
+    "new key goes first and old ones stay until `verbund reencrypt-profiles` has run. "
+    "When unset, a key is generated once into `$VERBUND_STATE_DIR/profile-key`; several "
+    "app servers must share the keys.",
+    group="Servicekonto",
+)
+VERBUND_WEBAUTHN_RP_ID = env_str(
+    "VERBUND_WEBAUTHN_RP_ID",
+    "",
+    "WebAuthn relying party id (the registrable domain, e.g. `verbund.thueringen.de`). "
+    "Empty: the host name of the request.",
+    group="Servicekonto",
+)
+VERBUND_WEBAUTHN_ORIGINS = env_list(
+    "VERBUND_WEBAUTHN_ORIGINS",
+    [],
+    "Comma-separated origins accepted in WebAuthn responses. Empty: the request's own origin.",
+    group="Servicekonto",
+)
+VERBUND_TOTP_ISSUER = env_str(
+    "VERBUND_TOTP_ISSUER",
+    "Verbund Thüringen",
+    "Issuer name shown in authenticator apps for TOTP entries.",
+    group="Servicekonto",
+)
+
+# BundID / DeutschlandID over SAML 2.0 (Verbund is the service provider).
+VERBUND_SAML_IDP_METADATA = env_str(
+    "VERBUND_SAML_IDP_METADATA",
+    "",
+    "Path to the SAML metadata file of the identity provider (BundID). Empty: federated "
+    "login with BundID is off.",
+    group="BundID (SAML)",
+)
+VERBUND_SAML_SP_ENTITY_ID = env_str(
+    "VERBUND_SAML_SP_ENTITY_ID",
+    "",
+    "Entity id of Verbund as SAML service provider. Empty: the URL of the SP metadata "
+    "(`/konto/saml/metadata/`) on the requesting host.",
+    group="BundID (SAML)",
+)
+VERBUND_SAML_SP_KEY_FILE = env_str(
+    "VERBUND_SAML_SP_KEY_FILE",
+    "",
+    "PEM private key with which Verbund signs AuthnRequests. Empty: a key and self-signed "
+    "certificate are generated once into `$VERBUND_STATE_DIR/saml/`.",
+    group="BundID (SAML)",
+)
+VERBUND_SAML_SP_CERT_FILE = env_str(
+    "VERBUND_SAML_SP_CERT_FILE",
+    "",
+    "PEM certificate matching VERBUND_SAML_SP_KEY_FILE, published in the SP metadata.",
+    group="BundID (SAML)",
+)
+VERBUND_SAML_MIN_TRUST_LEVEL = env_str(
+    "VERBUND_SAML_MIN_TRUST_LEVEL",
+    "STORK-QAA-Level-1",
+    "Minimum trust level requested from BundID (`STORK-QAA-Level-1` … `-4`, comparison "
+    "minimum). Responses below it are refused.",
+    group="BundID (SAML)",
+)
+VERBUND_SAML_XMLSEC_BINARY = env_str(
+    "VERBUND_SAML_XMLSEC_BINARY",
+    "",
+    "Path to the `xmlsec1` program (Debian package xmlsec1) that checks XML signatures. "
+    "Empty: looked up on PATH.",
+    group="BundID (SAML)",
+)
+
+# Other identity providers over OpenID Connect (Verbund is the relying party).
+VERBUND_OIDC_PROVIDERS = env_str(
+    "VERBUND_OIDC_PROVIDERS",
+    "",
+    'JSON list of OpenID Connect identity providers: `[{"name": "…", "label": "…", '
+    '"issuer": "https://…", "client_id": "…", "client_secret": "…", "scope": "openid '
+    'profile email", "trust_level": "basic"}]`. Each gets a login button; the issuer\'s '
+    "discovery document supplies the endpoints.",
+    group="OpenID Connect",
+)
+
+# Verbund as OpenID Connect provider for connected municipal services.
+VERBUND_OIDC_PRIVATE_KEY_FILE = env_str(
+    "VERBUND_OIDC_PRIVATE_KEY_FILE",
+    "",
+    "PEM RSA private key that signs ID tokens (RS256). Empty: a 3072-bit key is generated "
+    "once into `$VERBUND_STATE_DIR/oidc-signing-key.pem`; several app servers must share it.",
+    group="OpenID Connect",
+)
+VERBUND_OIDC_ISSUER = env_str(
+    "VERBUND_OIDC_ISSUER",
+    "",
+    "Issuer URL of Verbund's OpenID provider (e.g. `https://verbund.thueringen.de`). "
+    "Empty: derived from the request's host.",
+    group="OpenID Connect",
+)
+
+# E-mail (verification, password reset, notices) through Django's backends.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    "Django e-mail backend. `django.core.mail.backends.smtp.EmailBackend` sends through "
+    "EMAIL_HOST; the default prints mails to the console (demo).",
+    group="E-Mail",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost", "SMTP server.", group="E-Mail")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, "SMTP port.", group="E-Mail")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "", "SMTP user name.", group="E-Mail")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "", "SMTP password.", group="E-Mail")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "Use STARTTLS.", group="E-Mail")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False, "Use implicit TLS.", group="E-Mail")
+EMAIL_TIMEOUT = env_int(
+    "EMAIL_TIMEOUT", 20, "Seconds before an SMTP call gives up.", group="E-Mail"
+)
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL",
+    "Verbund <noreply@verbund.invalid>",
+    "Sender of the mails Verbund sends.",
+    group="E-Mail",
+)
+
+
+def _oidc_private_key() -> str:
+    configured = VERBUND_OIDC_PRIVATE_KEY_FILE
+    if configured:
+        return Path(configured).read_text()
+    key_file = STATE_DIR / "oidc-signing-key.pem"
+    if not key_file.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        key_file.write_bytes(pem)
+        key_file.chmod(0o600)
+    return key_file.read_text()
+
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _oidc_private_key(),
+    "OIDC_ISS_ENDPOINT": VERBUND_OIDC_ISSUER,
+    "PKCE_REQUIRED": True,
+    "OAUTH2_VALIDATOR_CLASS": "verbund.accounts.oidc_provider.VerbundOIDCValidator",
+    "SCOPES": {
+        "openid": "Anmeldung mit dem Servicekonto",
+        "profile": "Name und Geburtsdatum",
+        "email": "E-Mail-Adresse",
+        "address": "Anschrift",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
 }

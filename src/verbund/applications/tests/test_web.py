@@ -231,12 +231,12 @@ def test_status_by_number_and_access_code(client):
     assert "eingegangen" in stranger.get(receipt_url).content.decode()
 
 
-def test_egov_foerderung_is_applied_for_by_staff_for_their_authority(client):
+def test_egov_foerderung_is_applied_for_by_staff_for_their_authority(client, login_staff):
     applicant = Authority.objects.get(slug="stadtverwaltung-jena-16053000")
     staff = User.objects.create_user("digital-jena", kind="staff")
     StaffMembership.objects.create(user=staff, authority=applicant)
     assert client.get("/leistungen/egov-foerderung/antrag/").status_code == 403
-    client.force_login(staff)
+    login_staff(client, staff)
     response = client.post(
         "/leistungen/egov-foerderung/antrag/", {"applicant_authority": applicant.slug, "begin": "1"}
     )
