@@ -306,6 +306,14 @@ STARTER_TEXT_FIELDS = (
     "office",
 )
 STARTER_LIST_FIELDS = ("synonyms", "everyday_terms", "english_terms")
+# Fields that hold one item a line; every other text is prose, hard-wrapped in the file.
+STARTER_LINE_FIELDS = ("required_documents",)
+
+
+def unwrap(text: str) -> str:
+    """Join hard-wrapped lines into paragraphs (a blank line starts a new one)."""
+    paragraphs = [" ".join(block.split()) for block in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 @dataclass
@@ -359,6 +367,8 @@ def _starter_values(entry: Mapping[str, Any], index: int) -> dict[str, Any]:
         value = entry[name]
         if isinstance(value, list):
             value = "\n".join(str(v).strip() for v in value)
+        elif name not in STARTER_LINE_FIELDS:
+            value = unwrap(str(value))
         values[name] = str(value).strip()
     for name in STARTER_LIST_FIELDS:
         items = entry.get(name, [])
@@ -546,6 +556,21 @@ def save_lebenslage(*, lebenslage: Lebenslage, actor: Actor) -> Lebenslage:
         after=snapshot(lebenslage, exclude=("services",)),
     )
     return lebenslage
+
+
+@transaction.atomic
+def relink_lebenslage(*, lebenslage: Lebenslage, actor: Actor) -> None:
+    """After an editor changed which services belong to a life situation (and in which
+    order), refresh the search entries of the whole catalogue that links to it."""
+    indexing.rebuild_index()
+    record_audit(
+        action="catalogue.lebenslage_relinked",
+        actor=actor,
+        obj=lebenslage,
+        services=list(
+            lebenslage.links.order_by("position").values_list("service__slug", flat=True)
+        ),
+    )
 
 
 @transaction.atomic
