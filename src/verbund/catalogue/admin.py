@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest
 
@@ -26,12 +27,19 @@ from verbund.catalogue.models import (
 )
 
 
+# Links editors type without a scheme are web addresses of today: https.
+URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+
 def is_tenant_editor(request: HttpRequest) -> bool:
     return authority_queries.authorities_of_staff(request.user).exists()
 
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin[Service]):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "slug", "leika_key", "level", "wirkungskreis", "is_curated"]
     list_filter = ["is_curated", "level", "wirkungskreis", "audience", "is_outdated"]
     search_fields = ["name", "name_2", "slug", "leika_key", "leika_name", "synonyms"]
@@ -132,6 +140,7 @@ class OzgLeistungAdmin(admin.ModelAdmin[OzgLeistung]):
 
 @admin.register(AuthorityServiceText)
 class AuthorityServiceTextAdmin(admin.ModelAdmin[AuthorityServiceText]):
+    formfield_overrides = URL_FIELDS
     list_display = ["service", "authority", "updated_at"]
     list_select_related = ["service", "authority"]
     search_fields = ["service__name", "service__slug", "authority__name"]

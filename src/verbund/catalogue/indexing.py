@@ -7,12 +7,12 @@ split into their compound parts, so "Hundesteuer" is found by "Hund" and "Steuer
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 
 from verbund.catalogue import language
@@ -234,8 +234,9 @@ def _sync_fts(service_ids: list[int] | None) -> None:
 
 
 def _bump_version() -> None:
-    updated = SearchIndexState.objects.filter(pk=1).update(
-        version=F("version") + 1, built_at=timezone.now()
-    )
+    # A random token rather than a counter: after a rolled-back change a counter could
+    # come back to a value a process already cached with other content.
+    version = secrets.randbits(62)
+    updated = SearchIndexState.objects.filter(pk=1).update(version=version, built_at=timezone.now())
     if not updated:
-        SearchIndexState.objects.create(pk=1, version=1, built_at=timezone.now())
+        SearchIndexState.objects.create(pk=1, version=version, built_at=timezone.now())

@@ -380,8 +380,8 @@ class SearchTerm(models.Model):
 
 
 class SearchIndexState(models.Model):
-    """One row: the version of the search index, raised on every change, so that each
-    process reloads its copy of the vocabulary when another process changed the index."""
+    """One row: the version of the search index, a new random token on every change, so
+    that each process reloads its copy of the vocabulary when the index changed."""
 
     version = models.PositiveBigIntegerField(default=0)
     built_at = models.DateTimeField(null=True, blank=True)

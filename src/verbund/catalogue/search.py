@@ -54,11 +54,15 @@ EXACT = 1.0
 THESAURUS_WEIGHT = 0.85
 COMPOUND_PART = 0.9
 PHRASE_WORD = 0.5
+COMPOUND_HEAD = 0.6
 TYPO = {1: 0.75, 2: 0.55}
 LEBENSLAGE_WEIGHT = 0.7
 CURATED_FACTOR = 1.35
 OUTDATED_FACTOR = 0.75
 VARIANT_GAP = 0.97
+# A curated service caps its sub-variants only when it scores at least this share of them.
+GROUP_CAP_RATIO = 0.4
+FAMILY_CAP_RATIO = 0.6
 # Terms held by more services than this do not select candidates on their own.
 SELECTIVE_DF = 400
 CANDIDATES = 600
@@ -275,6 +279,12 @@ class Engine:
         meanings = table.get((token,))
         if self.known(token_stem):
             concept.add(token_stem, EXACT)
+            # a compound also means its head, the last part: a Kraftfahrzeug is a Fahrzeug
+            parts = language.split_compound(token, self.is_word)
+            if parts and len(parts[-1]) >= language.MIN_PART:
+                head = self.part_stem(parts[-1])
+                if self.known(head):
+                    concept.add(head, COMPOUND_HEAD)
         if meanings:
             self._add_meanings(concept, meanings, THESAURUS_WEIGHT)
         if concept.alternatives:
@@ -389,8 +399,9 @@ class Engine:
 
     def _rank(self, hits: list[Hit]) -> list[Hit]:
         """Best first. No LeiKa sub-variant rises above a curated service of its
-        OZG-Leistung or Leistungsobjekt that covers at least half the query, nor above one
-        of its Leistungsgruppe (the first five digits) that covers all of it."""
+        Leistungsobjekt that covers at least half the query; nor above one of its
+        OZG-Leistung (likewise) or of its Leistungsgruppe (the first five digits, covering
+        all of the query) when the curated service is a comparable answer."""
         best_in_group: dict[str, float] = {}
         best_in_family: dict[str, float] = {}
         for hit in hits:
@@ -407,11 +418,18 @@ class Engine:
             info = self.services[hit.service_id]
             score = hit.score
             if not info.is_curated:
-                caps = [best_in_group[g] for g in info.groups if g in best_in_group]
-                if info.family in best_in_family:
-                    caps.append(best_in_family[info.family])
+                # the same Leistungsobjekt always; the same OZG-Leistung if comparable
+                caps = [
+                    best_in_group[g]
+                    for g in info.groups
+                    if g in best_in_group
+                    and (g.startswith("lo:") or best_in_group[g] >= GROUP_CAP_RATIO * score)
+                ]
+                family = best_in_family.get(info.family, 0.0)
+                if family and family >= FAMILY_CAP_RATIO * score:
+                    caps.append(family)
                 if caps:
-                    score = min(score, min(caps) * VARIANT_GAP)
+                    score = min(score, max(caps) * VARIANT_GAP)
             ranked.append(Hit(hit.service_id, score, hit.coverage))
         ranked.sort(
             key=lambda h: (-h.score, not self.services[h.service_id].is_curated, h.service_id)
