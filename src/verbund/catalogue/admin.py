@@ -26,7 +26,6 @@ from verbund.catalogue.models import (
     Themenfeld,
 )
 
-
 # Links editors type without a scheme are web addresses of today: https.
 URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.URLField: {"assume_scheme": "https"}

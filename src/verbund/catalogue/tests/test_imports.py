@@ -151,7 +151,7 @@ def test_ozg_unknown_ozg_leistung_in_mapping_is_refused(tmp_path):
 
 
 def test_ozg_command_reports_missing_files(tmp_path):
-    with pytest.raises(CommandError, match="es fehlt ozg_lebenslagen.csv"):
+    with pytest.raises(CommandError, match=r"es fehlt ozg_lebenslagen\.csv"):
         call_command("import-ozg", str(tmp_path))
 
 
