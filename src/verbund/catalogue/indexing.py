@@ -181,6 +181,10 @@ def rebuild_index() -> dict[str, int]:
         batch_size=2000,
     )
     _sync_fts(None)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # fresh statistics, so that the planner takes the GIN indexes
+            cursor.execute("ANALYZE catalogue_searchentry, catalogue_searchterm")
     _bump_version()
     return {"services": len(documents), "terms": len(vocabulary)}
 

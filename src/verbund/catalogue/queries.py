@@ -111,7 +111,7 @@ def search_services(q: str, limit: int = 10) -> list[SearchResult]:
     if not 1 <= limit <= LIMIT_MAX:
         raise InvalidInput(f"Es sind 1 bis {LIMIT_MAX} Treffer möglich.", code="invalid_limit")
     hits = search.search(q, limit=limit)
-    by_pk = services().in_bulk([h.service_id for h in hits])
+    by_pk = Service.objects.in_bulk([h.service_id for h in hits])
     return [
         SearchResult(service=by_pk[h.service_id], score=round(h.score, 4))
         for h in hits

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 
 from verbund.catalogue import language
 from verbund.catalogue.language import fold, stem, words
@@ -64,8 +64,8 @@ VARIANT_GAP = 0.97
 GROUP_CAP_RATIO = 0.4
 FAMILY_CAP_RATIO = 0.6
 # Terms held by more services than this do not select candidates on their own.
-SELECTIVE_DF = 400
-CANDIDATES = 600
+SELECTIVE_DF = 250
+CANDIDATES = 400
 TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY_WORDS = 12
 PHRASE_MAX = 4
@@ -88,6 +88,9 @@ class Hit:
     service_id: int
     score: float
     coverage: float = 1.0
+
+
+Row = tuple[int, str, str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,10 @@ class Engine:
         vocabulary: Iterable[tuple[str, str, int]],
         services: dict[int, ServiceInfo],
         lebenslagen: list[tuple[set[str], list[int]]],
+        curated_terms: dict[int, frozenset[str]] | None = None,
     ) -> None:
         self.version = version
+        self.curated_terms = curated_terms or {}
         self.word_stem: dict[str, str] = {}
         self.df: dict[str, int] = {}
         for word, word_stem, df in vocabulary:
@@ -140,7 +145,8 @@ class Engine:
         self.n_docs = max(len(services), 1)
         self.lebenslagen = lebenslagen
         self.lexicon = frozenset(self.word_stem) | frozenset(self.word_stem.values())
-        self._trigram_index: dict[str, list[str]] | None = None
+        self._trigram_index: tuple[dict[str, list[str]], dict[str, int]] | None = None
+        self._idf: dict[str, float] = {}
         self._deletion_index: dict[str, list[str]] | None = None
         self._lock = threading.Lock()
 
@@ -150,8 +156,12 @@ class Engine:
         return term in self.df
 
     def idf(self, term: str) -> float:
-        df = self.df.get(term, 0)
-        return math.log(1 + self.n_docs / (df + 1)) / math.log(1 + self.n_docs)
+        value = self._idf.get(term)
+        if value is None:
+            df = self.df.get(term, 0)
+            value = math.log(1 + self.n_docs / (df + 1)) / math.log(1 + self.n_docs)
+            self._idf[term] = value
+        return value
 
     def is_word(self, part: str) -> bool:
         return part in self.lexicon
@@ -183,14 +193,20 @@ class Engine:
 
     def _trigram_candidates(self, word: str) -> list[str]:
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+            # The planner prices a trigram comparison like any operator and prefers a
+            # sequential scan of the small vocabulary, which is 30 times slower than the
+            # GIN index; so the index is required for this one statement.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
                 cursor.execute(
                     "SELECT word FROM catalogue_searchterm "
                     "WHERE word %% %s AND similarity(word, %s) >= %s",
                     [word, word, TRIGRAM_THRESHOLD],
                 )
-                return [row[0] for row in cursor.fetchall()]
-        index = self._trigrams()
+                found = [row[0] for row in cursor.fetchall()]
+                cursor.execute("SET LOCAL enable_seqscan = on")
+                return found
+        index, sizes = self._trigrams()
         grams = language.trigrams(word)
         counts: dict[str, int] = defaultdict(int)
         for gram in grams:
@@ -198,8 +214,7 @@ class Engine:
                 counts[candidate] += 1
         out = []
         for candidate, shared in counts.items():
-            union = len(grams) + len(language.trigrams(candidate)) - shared
-            if shared / union >= TRIGRAM_THRESHOLD:
+            if shared / (len(grams) + sizes[candidate] - shared) >= TRIGRAM_THRESHOLD:
                 out.append(candidate)
         return out
 
@@ -214,14 +229,17 @@ class Engine:
             out.extend(index.get(variant, ()))
         return out
 
-    def _trigrams(self) -> dict[str, list[str]]:
+    def _trigrams(self) -> tuple[dict[str, list[str]], dict[str, int]]:
         with self._lock:
             if self._trigram_index is None:
                 index: dict[str, list[str]] = defaultdict(list)
+                sizes: dict[str, int] = {}
                 for word in self.word_stem:
-                    for gram in language.trigrams(word):
+                    grams = language.trigrams(word)
+                    sizes[word] = len(grams)
+                    for gram in grams:
                         index[gram].append(word)
-                self._trigram_index = dict(index)
+                self._trigram_index = (dict(index), sizes)
             return self._trigram_index
 
     def _deletions(self) -> dict[str, list[str]]:
@@ -336,31 +354,37 @@ class Engine:
 
     # -- scoring ---------------------------------------------------------------------
 
-    def score(
-        self, concepts: list[Concept], rows: Iterable[tuple[int, str, str, str, str, str]]
-    ) -> list[Hit]:
+    def score(self, concepts: list[Concept], rows: Iterable[Row]) -> list[Hit]:
         if not concepts:
             return []
-        query_terms = {t for c in concepts for t in c.alternatives}
+        terms = language.unique(t for c in concepts for t in c.alternatives)
+        idf = {t: self.idf(t) for t in terms}
+        padded = {t: f" {t} " for t in terms}
         lebenslage_bonus = self._lebenslage_matches(concepts)
+        weight_order = [(COLUMNS.index(name), FIELD_WEIGHTS[name]) for name in FIELDS]
         hits: list[Hit] = []
         for service_id, *columns in rows:
             info = self.services.get(service_id)
             if info is None:
                 continue
-            fields = {
-                name: set(value.split()) for name, value in zip(COLUMNS, columns, strict=True)
-            }
+            texts = [f" {c} " for c in columns]
+            # the strongest field each query term occurs in (a substring test on the
+            # space-padded token list: cheaper than splitting every row into sets)
+            found: dict[str, float] = {}
+            for term in terms:
+                needle = padded[term]
+                for column, weight in weight_order:
+                    if needle in texts[column]:
+                        found[term] = weight
+                        break
             total = 0.0
             matched = 0
             for index, concept in enumerate(concepts):
-                best = 0.0
+                best = lebenslage_bonus.get((index, service_id), 0.0)
                 for term, weight in concept.alternatives.items():
-                    for name in FIELDS:
-                        if term in fields[name]:
-                            best = max(best, weight * FIELD_WEIGHTS[name] * self.idf(term))
-                            break
-                best = max(best, lebenslage_bonus.get((index, service_id), 0.0))
+                    field_weight = found.get(term)
+                    if field_weight is not None:
+                        best = max(best, weight * field_weight * idf[term])
                 if best > 0:
                     matched += 1
                     total += best
@@ -368,10 +392,10 @@ class Engine:
                 continue
             coverage = matched / len(concepts)
             value = total / len(concepts) * coverage**1.5
-            names = fields["names"]
-            if names:
-                precision = len(names & query_terms) / len(names)
-                value *= 1 + 0.25 * precision
+            names = texts[0]
+            if names.strip():
+                in_names = sum(1 for t in terms if padded[t] in names)
+                value *= 1 + 0.25 * in_names / (names.strip().count(" ") + 1)
             if info.is_curated:
                 value *= CURATED_FACTOR
             elif info.is_outdated:
@@ -438,9 +462,18 @@ class Engine:
 
 
 def selective_terms(engine: Engine, concepts: list[Concept]) -> tuple[list[str], list[str]]:
-    """The terms that select candidates (rare enough), and all terms of the query."""
+    """The terms that select candidates, and all terms of the query. Selective are the
+    rarest terms, as long as together they hold no more services than the candidate limit,
+    so that every service holding one of them is scored."""
     every = language.unique(t for c in concepts for t in c.alternatives)
-    rare = [t for t in every if engine.df.get(t, 0) <= SELECTIVE_DF]
+    rare: list[str] = []
+    total = 0
+    for term in sorted(every, key=lambda t: engine.df.get(t, 0)):
+        df = engine.df.get(term, 0)
+        if df > SELECTIVE_DF or total + df > CANDIDATES:
+            break
+        rare.append(term)
+        total += df
     return rare, every
 
 
@@ -456,10 +489,11 @@ _engine_lock = threading.Lock()
 
 def current_engine() -> Engine:
     """The engine of the current index version (one cheap read per search)."""
-    from verbund.catalogue.models import SearchIndexState
-
     global _engine
-    version = SearchIndexState.objects.values_list("version", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM catalogue_searchindexstate WHERE id = 1")
+        row = cursor.fetchone()
+    version = row[0] if row else 0
     engine = _engine
     if engine is not None and engine.version == version:
         return engine
@@ -470,7 +504,7 @@ def current_engine() -> Engine:
 
 
 def load_engine(version: int) -> Engine:
-    from verbund.catalogue.models import LebenslageService, SearchTerm, Service
+    from verbund.catalogue.models import LebenslageService, SearchEntry, SearchTerm, Service
 
     services = {
         pk: ServiceInfo(
@@ -497,9 +531,21 @@ def load_engine(version: int) -> Engine:
         ({stem(w) for text in texts[pk] for w in language.content_words(text)}, service_ids)
         for pk, service_ids in links.items()
     ]
+    # The few curated services are always candidates when they hold any term of a
+    # query, even a common one; their terms are kept here rather than asked for each time.
+    curated_terms = {
+        pk: frozenset(" ".join(columns).split())
+        for pk, *columns in SearchEntry.objects.filter(service__is_curated=True).values_list(
+            "service_id", *COLUMNS
+        )
+    }
     vocabulary = SearchTerm.objects.values_list("word", "stem", "df")
     return Engine(
-        version=version, vocabulary=list(vocabulary), services=services, lebenslagen=lebenslagen
+        version=version,
+        vocabulary=list(vocabulary),
+        services=services,
+        lebenslagen=lebenslagen,
+        curated_terms=curated_terms,
     )
 
 
@@ -514,59 +560,65 @@ def service_groups(ozg_leistung_id: int | None, leika_key: str) -> tuple[str, ..
     return tuple(groups)
 
 
-def candidate_ids(engine: Engine, concepts: list[Concept]) -> list[int]:
+def candidate_rows(engine: Engine, concepts: list[Concept]) -> list[Row]:
+    """The index rows of every service that may answer the query: those holding a
+    selective term (all of them), else the best by the database's own rank; plus curated
+    services and the services of matching life situations."""
     rare, every = selective_terms(engine, concepts)
     if not every:
         return []
-    found: list[int] = []
     if connection.vendor == "postgresql":
-        found += _postgres_ids(rare or every, curated_only=False)
-        found += _postgres_ids(every, curated_only=True)
+        rows = _postgres_rows(rare, ranked=False) if rare else _postgres_rows(every, ranked=True)
     else:
-        found += _sqlite_ids(rare or every, curated_only=False)
-        found += _sqlite_ids(every, curated_only=True)
+        rows = _sqlite_rows(rare, ranked=False) if rare else _sqlite_rows(every, ranked=True)
+    seen = {row[0] for row in rows}
+    wanted = set(every)
+    extra = [pk for pk, terms in engine.curated_terms.items() if terms & wanted]
     for terms, service_ids in engine.lebenslagen:
-        if terms & set(every):
-            found += service_ids
-    return language.unique_ints(found)
+        if terms & wanted:
+            extra += service_ids
+    missing = [pk for pk in language.unique_ints(extra) if pk not in seen]
+    if missing:
+        rows += _rows_by_id(missing)
+    return rows
 
 
-def _sqlite_ids(terms: list[str], *, curated_only: bool) -> list[int]:
+def _sqlite_rows(terms: list[str], *, ranked: bool) -> list[Row]:
     # Terms are analysed tokens ([a-z0-9]+), so quoting them is enough.
     match = " OR ".join(f'"{t}"' for t in terms)
-    sql = "SELECT rowid FROM catalogue_search_fts WHERE catalogue_search_fts MATCH %s"
-    if curated_only:
-        sql += " AND rowid IN (SELECT id FROM catalogue_service WHERE is_curated)"
-    sql += " ORDER BY bm25(catalogue_search_fts, 10.0, 6.0, 8.0, 5.0, 2.0) LIMIT %s"
+    sql = (
+        "SELECT rowid, names, name_parts, terms, term_parts, body FROM catalogue_search_fts "
+        "WHERE catalogue_search_fts MATCH %s"
+    )
+    if ranked:
+        sql += " ORDER BY bm25(catalogue_search_fts, 10.0, 6.0, 8.0, 5.0, 2.0)"
+    sql += " LIMIT %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, CANDIDATES])
-        return [row[0] for row in cursor.fetchall()]
+        return list(cursor.fetchall())
 
 
-def _postgres_ids(terms: list[str], *, curated_only: bool) -> list[int]:
+def _postgres_rows(terms: list[str], *, ranked: bool) -> list[Row]:
     query = " | ".join(terms)
     sql = (
-        "SELECT e.service_id FROM catalogue_searchentry e "
-        "WHERE e.document @@ to_tsquery('simple', %s)"
+        "SELECT service_id, names, name_parts, terms, term_parts, body "
+        "FROM catalogue_searchentry WHERE document @@ to_tsquery('simple', %s)"
     )
-    if curated_only:
-        sql += " AND e.service_id IN (SELECT id FROM catalogue_service WHERE is_curated)"
-    sql += " ORDER BY ts_rank(e.document, to_tsquery('simple', %s)) DESC LIMIT %s"
+    params: list[str | int] = [query]
+    if ranked:
+        sql += " ORDER BY ts_rank(document, to_tsquery('simple', %s)) DESC"
+        params.append(query)
+    sql += " LIMIT %s"
+    params.append(CANDIDATES)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, query, CANDIDATES])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
 
-def candidate_rows(ids: list[int]) -> list[tuple[int, str, str, str, str, str]]:
+def _rows_by_id(ids: list[int]) -> list[Row]:
     from verbund.catalogue.models import SearchEntry
 
-    if not ids:
-        return []
-    return list(
-        SearchEntry.objects.filter(service_id__in=ids).values_list(
-            "service_id", "names", "name_parts", "terms", "term_parts", "body"
-        )
-    )
+    return list(SearchEntry.objects.filter(service_id__in=ids).values_list("service_id", *COLUMNS))
 
 
 def search(text: str, *, limit: int = 10) -> list[Hit]:
@@ -584,5 +636,4 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
     concepts = engine.analyse_query(text)
     if not concepts:
         return []
-    rows = candidate_rows(candidate_ids(engine, concepts))
-    return engine.score(concepts, rows)[:limit]
+    return engine.score(concepts, candidate_rows(engine, concepts))[:limit]

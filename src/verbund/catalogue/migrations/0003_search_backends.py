@@ -30,10 +30,15 @@ POSTGRES_FORWARD = [
         || setweight(to_tsvector('simple', body), 'D')
     ) STORED
     """,
-    "CREATE INDEX catalogue_searchentry_document ON catalogue_searchentry USING GIN (document)",
+    # fastupdate off: the index is rebuilt in bulk, and a pending list left from that
+    # would make every later search scan it (and the planner shun the index).
+    """
+    CREATE INDEX catalogue_searchentry_document ON catalogue_searchentry
+    USING GIN (document) WITH (fastupdate = off)
+    """,
     """
     CREATE INDEX catalogue_searchterm_word_trgm
-    ON catalogue_searchterm USING GIN (word gin_trgm_ops)
+    ON catalogue_searchterm USING GIN (word gin_trgm_ops) WITH (fastupdate = off)
     """,
 ]
 POSTGRES_BACKWARD = [
