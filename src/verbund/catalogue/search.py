@@ -68,6 +68,10 @@ SELECTIVE_DF = 250
 CANDIDATES = 400
 TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY_WORDS = 12
+# Particles of German separable verbs (an-melden, ab-melden, um-ziehen, …).
+SEPARABLE_PARTICLES = frozenset(
+    ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
+)
 PHRASE_MAX = 4
 
 
@@ -256,7 +260,7 @@ class Engine:
     # -- analysis --------------------------------------------------------------------
 
     def analyse_query(self, text: str) -> list[Concept]:
-        tokens = words(text)[: MAX_QUERY_WORDS * 2]
+        tokens = self._join_separable_verb(words(text)[: MAX_QUERY_WORDS * 2])
         table = thesaurus()
         concepts: list[Concept] = []
         i = 0
@@ -282,12 +286,45 @@ class Engine:
             i += 1
             if token in language.STOPWORDS:
                 continue
+            # two words people write apart that the catalogue writes as one compound
+            if i < len(tokens) and tokens[i] not in language.STOPWORDS:
+                joined = self._compound_of(token, tokens[i])
+                if joined:
+                    token = joined
+                    i += 1
             concepts.extend(self._word_concepts(token, table))
         merged: dict[tuple[str, ...], Concept] = {}
         for concept in concepts:
             if concept.alternatives:
                 merged.setdefault(tuple(sorted(concept.alternatives)), concept)
         return list(merged.values())[:MAX_QUERY_WORDS]
+
+    def _join_separable_verb(self, tokens: list[str]) -> list[str]:
+        """German separable verbs put their particle last: "ich melde mein Auto ab" means
+        abmelden. A final particle joins the nearest earlier word it forms a known word
+        with."""
+        if len(tokens) < 2 or tokens[-1] not in SEPARABLE_PARTICLES:
+            return tokens
+        particle = tokens[-1]
+        for index in range(len(tokens) - 2, -1, -1):
+            word = tokens[index]
+            if word in language.STOPWORDS:
+                continue
+            joined = particle + word
+            if joined in self.word_stem or self.known(stem(joined)):
+                return [*tokens[:index], joined, *tokens[index + 1 : -1]]
+        return tokens
+
+    def _compound_of(self, first: str, second: str) -> str:
+        """The known compound of two words written apart ("Personal Ausweis",
+        "schwerbehindert Ausweis"), with a linking element where German needs one."""
+        if len(first) < 3 or len(second) < 3 or not (first + second).isalpha():
+            return ""
+        for link in ("", *language.LINKS):
+            joined = first + link + second
+            if joined in self.word_stem:
+                return joined
+        return ""
 
     def _word_concepts(
         self, token: str, table: dict[tuple[str, ...], tuple[str, ...]]

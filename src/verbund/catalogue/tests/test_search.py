@@ -124,3 +124,17 @@ def test_analyser_folds_stems_and_splits():
     assert language.split_compound("hund", lexicon.__contains__) is None
     assert language.edit_distance("hnud", "hund") == 1
     assert language.edit_distance("personalauswies", "personalausweis") == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # a separable verb with its particle at the end
+        ("ich melde mein Auto ab", "kfz-abmeldung"),
+        # a compound written as two words
+        ("Schwerbehinderten Ausweis", "schwerbehindertenausweis"),
+        ("Personal Ausweis beantragen", "personalausweis-beantragen"),
+    ],
+)
+def test_german_word_order_and_spelling_habits(query, expected):
+    assert top(query) == [expected]
