@@ -145,10 +145,10 @@ def _lebenslage_titles(service_ids: Iterable[int] | None = None) -> dict[int, li
     if service_ids is not None:
         links = links.filter(service_id__in=list(service_ids))
     titles: dict[int, list[str]] = {}
-    for service_id, name, title in links.values_list(
-        "service_id", "lebenslage__name", "lebenslage__title"
+    for service_id, name, title, terms in links.values_list(
+        "service_id", "lebenslage__name", "lebenslage__title", "lebenslage__terms"
     ):
-        titles.setdefault(service_id, []).extend([name, title])
+        titles.setdefault(service_id, []).extend([name, title, terms])
     return titles
 
 

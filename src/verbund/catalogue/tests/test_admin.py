@@ -132,3 +132,44 @@ def test_land_editors_see_every_text_and_edit_services(client, land_editor, text
     from verbund.catalogue.queries import search_services
 
     assert search_services("bello")[0].service == service
+
+
+def test_land_editors_order_the_services_of_a_life_situation(client, service):
+    from verbund.catalogue.models import Lebenslage
+    from verbund.catalogue.queries import search_services
+
+    editor = User.objects.create_superuser("chefredaktion", password="x")
+    client.force_login(editor)
+    tiere = Lebenslage.objects.get(slug="tiere")
+    links = list(tiere.links.order_by("position"))
+    data = {
+        "name": tiere.name,
+        "title": tiere.title,
+        "slug": tiere.slug,
+        "description": tiere.description,
+        "terms": tiere.terms + "\nVierbeiner",
+        "position": tiere.position,
+        "ozg_id": tiere.ozg_id or "",
+        "themenfeld": tiere.themenfeld_id or "",
+        "links-TOTAL_FORMS": len(links),
+        "links-INITIAL_FORMS": len(links),
+        "links-MIN_NUM_FORMS": 0,
+        "links-MAX_NUM_FORMS": 1000,
+    }
+    if tiere.is_featured:
+        data["is_featured"] = "on"
+    for i, link in enumerate(links):
+        data[f"links-{i}-id"] = link.pk
+        data[f"links-{i}-lebenslage"] = tiere.pk
+        data[f"links-{i}-service"] = link.service_id
+        # the dangerous-dog service moves to the front
+        data[f"links-{i}-position"] = 0 if link.service.slug == "gefaehrlicher-hund" else i + 1
+    response = client.post(f"/admin/catalogue/lebenslage/{tiere.pk}/change/", data)
+    assert response.status_code == 302, [
+        f.formset.errors for f in response.context["inline_admin_formsets"]
+    ]
+    first = tiere.links.order_by("position").first()
+    assert first.service.slug == "gefaehrlicher-hund"
+    # the new everyday word of the life situation leads to its first service
+    assert search_services("Vierbeiner")[0].service.slug == "gefaehrlicher-hund"
+    assert AuditEntry.objects.filter(action="catalogue.lebenslage_relinked").exists()

@@ -175,3 +175,24 @@ def test_fixture_attributes_its_sources():
         payload = json.load(fh)
     assert "OZG-Datenbank NRW" in payload["attribution"]
     assert len({row[0] for row in payload["leika"]}) == 4915
+
+
+def test_fixture_export_round_trips(tmp_path):
+    from verbund.catalogue.fixture import read_fixture
+
+    out = io.StringIO()
+    path = tmp_path / "leika.json.gz"
+    call_command("export-leika-fixture", output=path, stdout=out)
+    leika, lebenslagen, leistungen, zuordnung = read_fixture(path)
+    assert len({row.key for row in leika}) == 4915
+    assert (len(lebenslagen), len(leistungen)) == (58, 557)
+    assert len(zuordnung) >= 4813
+
+
+def test_rebuild_search_index_command():
+    out = io.StringIO()
+    call_command("rebuild-search-index", stdout=out)
+    assert "Leistungen" in out.getvalue()
+    from verbund.catalogue.queries import search_services
+
+    assert search_services("Hundesteuer")[0].service.slug == "hundesteuer-anmelden"
