@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ from verbund.applications.models import (
 )
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority
+from verbund.catalogue.extensions import ServiceAction
 from verbund.catalogue.models import Service
 from verbund.core.audit import record_audit
 from verbund.core.errors import DomainError, InvalidInput, NotFound
@@ -381,3 +383,14 @@ def require_attachments_uploaded(submission: Submission) -> list[SubmissionAttac
             missing=sorted(missing),
         )
     return uploaded
+
+
+def online_application_action(service: Service) -> ServiceAction | None:
+    """The service page's "Online beantragen" button, when a published form exists."""
+    if published_version(service) is None:
+        return None
+    return ServiceAction(
+        label=_("Online beantragen"),
+        url=reverse("applications:start", args=[service.slug]),
+        primary=True,
+    )

@@ -112,6 +112,14 @@ def _seat_gemeinde(verband: Gebiet) -> Gebiet | None:
     return members.order_by("-population").first()
 
 
+# Authority names are German proper names: never the translated labels of AuthorityKind
+# (the active language would otherwise change names and slugs of the demo data).
+NAME_PREFIX = {
+    AuthorityKind.STADTVERWALTUNG: "Stadtverwaltung",
+    AuthorityKind.GEMEINDEVERWALTUNG: "Gemeindeverwaltung",
+}
+
+
 def _gemeinde_kind(gemeinde: Gebiet) -> AuthorityKind:
     if gemeinde.type in {
         GebietType.STADT,
@@ -176,7 +184,7 @@ def load(*, out: Callable[[str], None]) -> None:
             erfuellende = verband.erfuellende_gemeinde
             if erfuellende is None:
                 continue
-            prefix = _gemeinde_kind(erfuellende).label
+            prefix = NAME_PREFIX[_gemeinde_kind(erfuellende)]
             _upsert(
                 _slug(str(prefix), erfuellende),
                 f"{prefix} {erfuellende.display_name}",
@@ -215,8 +223,8 @@ def load(*, out: Callable[[str], None]) -> None:
     ):
         kind = _gemeinde_kind(gemeinde)
         _upsert(
-            _slug(str(kind.label), gemeinde),
-            f"{kind.label} {gemeinde.display_name}",
+            _slug(NAME_PREFIX[kind], gemeinde),
+            f"{NAME_PREFIX[kind]} {gemeinde.display_name}",
             kind,
             gemeinde,
             gemeinde.ags,

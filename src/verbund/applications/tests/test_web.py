@@ -253,3 +253,10 @@ def test_egov_foerderung_is_applied_for_by_staff_for_their_authority(client, log
 
 def test_keys_are_generated_lazily():
     assert EncryptionKey.objects.count() < 5
+
+
+def test_service_page_offers_the_online_application_only_with_a_form(client):
+    with_form = client.get("/leistungen/wohnsitz-anmelden/").content.decode()
+    assert 'href="/leistungen/wohnsitz-anmelden/antrag/"' in with_form
+    without = client.get("/leistungen/grabstelle/").content.decode()
+    assert "/leistungen/grabstelle/antrag/" not in without

@@ -79,3 +79,15 @@ def test_authorities_api_bad_input(client):
 def test_authority_page(client):
     html = client.get("/behoerden/tlvwa/").content.decode()
     assert "Thüringer Landesverwaltungsamt" in html and "Demodaten" in html
+
+
+def test_demo_authorities_do_not_depend_on_the_active_language():
+    import io
+
+    from django.core.management import call_command
+    from django.utils import translation
+
+    before = set(Authority.objects.values_list("slug", "name"))
+    with translation.override("en"):
+        call_command("load-demo", stdout=io.StringIO())
+    assert set(Authority.objects.values_list("slug", "name")) == before

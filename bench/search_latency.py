@@ -1,0 +1,92 @@
+"""Benchmark: search latency over the full catalogue, against a primary-key lookup.
+
+Usage: python bench/search_latency.py [--database-url URL] [--rounds N]
+
+Loads the demo data (about 4,900 LeiKa services, the OZG structure and the 91 curated
+services) into a fresh database (SQLite by default; PostgreSQL with --database-url) and
+times `catalogue.queries.search_services(q, limit=10)`, the function behind the API and the
+results page, for every query of the dev set and the repository's own query set, several
+rounds each. The baseline, measured in the same run and the same process, is the cheapest
+read the same stack can do: fetching one service by primary key through the ORM.
+Goal (issue 3): search p95 <= 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from search_quality import setup_database  # noqa: E402
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    setup_database(args.database_url)
+
+    from django.conf import settings
+    from django.db import connection
+
+    from verbund.catalogue import queries
+    from verbund.catalogue.models import Service
+
+    texts: list[str] = []
+    for path in (
+        Path(settings.VERBUND_DATA_DIR).parent / "eval" / "search-dev.csv",
+        ROOT / "bench" / "search-holdout.csv",
+    ):
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as fh:
+                texts += [row["query"] for row in csv.DictReader(fh)]
+    pks = list(Service.objects.values_list("pk", flat=True))
+    queries.search_services("warm up", limit=10)  # load the vocabulary once per process
+
+    search_ms: list[float] = []
+    lookup_ms: list[float] = []
+    for round_ in range(args.rounds):
+        for i, text in enumerate(texts):
+            pk = pks[(i * 7919 + round_) % len(pks)]
+            start = time.perf_counter()
+            Service.objects.get(pk=pk)
+            lookup_ms.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            queries.search_services(text, limit=10)
+            search_ms.append((time.perf_counter() - start) * 1000)
+
+    services = len(pks)
+    print(
+        f"search latency: {len(texts)} queries x {args.rounds} rounds, {services} services, "
+        f"database {connection.vendor}"
+    )
+    for label, values in (("baseline pk lookup", lookup_ms), ("search (limit 10) ", search_ms)):
+        print(
+            f"{label}  p50 {statistics.median(values):7.2f} ms"
+            f"  p95 {percentile(values, 0.95):7.2f} ms"
+            f"  p99 {percentile(values, 0.99):7.2f} ms  max {max(values):7.2f} ms"
+        )
+    p95 = percentile(search_ms, 0.95)
+    ratio = p95 / percentile(lookup_ms, 0.95)
+    print(f"search p95 / pk-lookup p95 = {ratio:.1f}x")
+    verdict = "meets" if p95 <= 20 else "MISSES"
+    print(f"goal: search p95 <= 20 ms -> {verdict} ({p95:.2f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Verbund's German text analyser for the search (pure: no database).
+
+The same functions analyse the catalogue when it is indexed and the citizen's words when
+they search, so that both meet in the same terms:
+
+- `fold`: lower case, umlauts and ß written out (ä→ae, ß→ss), other accents dropped, so
+  "Führerschein", "Fuehrerschein" and "FÜHRERSCHEIN" are one word;
+- `stem`: the Snowball German stemmer (the algorithm of PostgreSQL's `german`
+  configuration), which also maps "Anmeldung" and "anmelden" to one stem;
+- `split_compound`: splits a compound into words of the catalogue's own vocabulary
+  ("Führerscheinumtausch" → Führerschein + Umtausch), allowing the linking letters (Fugen)
+  of German compounds;
+- `edit_distance` and `trigrams` for typo correction.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+import Stemmer
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STEMMER = Stemmer.Stemmer("german")
+
+
+# Function words of German and English questions ("ich bin umgezogen", "how do I register
+# my address"). Content words stay, even common ones such as "neu" or "kind".
+def _word_list(text: str) -> list[str]:
+    return text.split()
+
+
+STOPWORDS = frozenset(
+    _word_list(
+        """
+    ich du er sie es wir ihr man mein meine meinen meinem meiner meines dein deine unser
+    unsere unserem unseren euer eure sein seine seinen seinem ihre ihren ihrem mich mir
+    dich dir uns euch sich der die das den dem des ein eine einen einem einer eines und
+    oder aber auch noch schon nur sehr so als wie wo was wer wen wem wann warum wieso
+    welche welcher welches welchen ob dass weil wenn denn doch mal bitte danke hallo
+    fuer mit von vom zu zum zur im in ins am an auf aus bei beim nach ueber unter vor
+    hinter neben zwischen durch gegen ohne um bis seit ab
+    ist bin bist sind seid war waren wird werden wurde wurden hat habe hast haben hatte
+    hatten kann kannst koennen muss musst muessen will willst wollen moechte moechten
+    soll sollte darf duerfen brauche brauchst brauchen benoetige gibt geht gehen tun
+    machen mache macht gemacht lassen laesst jetzt heute gestern morgen hier dort da
+    dieser diese dieses diesen kein keine keinen nicht nichts
+    i me my mine we our you your he she it its they their a an the and or of to for in
+    on at by with from how do does did can could would should is am are was were be been
+    want need get please where what when which who
+    """
+    )
+)
+
+# Parts of compounds are at least this long, except these short words of the domain.
+MIN_PART = 4
+SHORT_PARTS = frozenset({"amt", "bau", "ehe", "kfz", "pkw", "lkw", "tag", "weg", "hof", "rad"})
+# Linking letters between the parts of a German compound (Fugenelemente).
+LINKS = ("es", "en", "s", "n", "e")
+
+
+def fold(text: str) -> str:
+    """Lower case ASCII with umlauts and ß written out."""
+    lowered = text.lower().translate(_UMLAUTS)
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return _TOKEN.findall(fold(text))
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball German stem of a folded word; numbers stay as they are.
+
+    Nouns in -erung are stemmed as their verb in -ern ("Verlängerung" as "verlängern"),
+    which Snowball otherwise keeps apart ("verlanger" and "verlang").
+    """
+    if not word.isalpha():
+        return word
+    if word.endswith("erungen"):
+        word = word[:-5] + "n"
+    elif word.endswith("erung"):
+        word = word[:-3] + "n"
+    return str(_STEMMER.stemWord(word))
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+def split_compound(word: str, is_word: Callable[[str], bool]) -> list[str] | None:
+    """Split a compound into the fewest known words (at least two), or None.
+
+    `is_word` says whether a folded string is a word of the vocabulary. Between two parts
+    one linking element may stand ("Hund-e-steuer", "Betreuung-s-platz").
+    """
+    n = len(word)
+    if n < 2 * MIN_PART - 1:
+        return None
+
+    def fits(part: str) -> bool:
+        return (len(part) >= MIN_PART or part in SHORT_PARTS) and is_word(part)
+
+    @functools.cache
+    def best(i: int) -> tuple[str, ...] | None:
+        # the fewest parts covering word[i:]; longer first parts win ties
+        if i == n:
+            return ()
+        found: tuple[str, ...] | None = None
+        # the whole word is not a split of itself
+        for j in range(n if i else n - 1, i + 2, -1):
+            part = word[i:j]
+            if not fits(part):
+                continue
+            starts = (
+                [j]
+                if j == n
+                else [j, *(j + len(link) for link in LINKS if word.startswith(link, j))]
+            )
+            for k in starts:
+                if k != n and n - k < 3:
+                    continue
+                rest = best(k)
+                if rest is not None and (found is None or 1 + len(rest) < len(found)):
+                    found = (part, *rest)
+        return found
+
+    parts = best(0)
+    if parts is None or len(parts) < 2:
+        return None
+    return list(parts)
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal string alignment distance (insert, delete, substitute, swap neighbours),
+    cut off above `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def max_typos(word: str) -> int:
+    """How many typos a word of this length may carry and still be corrected."""
+    if len(word) < 4 or not word.isalpha():
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def trigrams(word: str) -> set[str]:
+    """The trigrams of a word as PostgreSQL's pg_trgm forms them (two spaces before, one
+    after), so that the SQLite path finds the same typo candidates."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def trigram_similarity(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def deletions(word: str, depth: int = 1) -> set[str]:
+    """The strings one (or `depth`) deleted letters away: the neighbourhood under which
+    short words with a swapped or wrong letter still meet their correction."""
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def analyse(text: str) -> list[str]:
+    """The stems of the content words of a text, in order."""
+    return [stem(w) for w in content_words(text)]
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def unique_ints(items: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,676 @@
+"""Search in people's own words, ranked the same way on SQLite and PostgreSQL.
+
+A query goes through four steps:
+
+1. **Analysis** (`analyse_query`): the words are folded and stemmed like the catalogue
+   (`catalogue.language`); phrases and words of the thesaurus (`thesaurus.toml`: everyday,
+   colloquial and English words → catalogue words) add alternatives; unknown words are
+   split into known compounds or corrected when they are a typo of a known word. Each
+   content word becomes a *concept* with weighted alternative terms.
+2. **Retrieval** in the database: SQLite FTS5 (`catalogue_search_fts`) or PostgreSQL full
+   text (`catalogue_searchentry.document`) return the services holding any selective term;
+   typo candidates come from pg_trgm on PostgreSQL and from the same trigram measure in
+   memory on SQLite.
+3. **Scoring** in Python, identical for both databases: per concept the best alternative,
+   weighted by the field it occurs in (name, synonyms, compound parts, text) and by how rare
+   it is; multiplied by the share of concepts the service covers. Life situations count
+   for the services the editors linked to them, the first most.
+4. **Ordering**: curated services, the ones citizens ask for, rise above the LeiKa
+   sub-variants of the same OZG-Leistung or Leistungsobjekt; outdated 2019 keys sink.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from verbund.catalogue import language
+from verbund.catalogue.language import fold, stem, words
+
+THESAURUS = Path(__file__).resolve().parent / "thesaurus.toml"
+
+# How much a match counts, by the field it is found in.
+FIELD_WEIGHTS = {
+    "names": 1.0,
+    "terms": 0.9,
+    "name_parts": 0.7,
+    "term_parts": 0.6,
+    "body": 0.35,
+}
+# The columns of the index, in the order the database returns them.
+COLUMNS = ("names", "name_parts", "terms", "term_parts", "body")
+# The fields from the strongest to the weakest, so the first one holding a term counts.
+FIELDS = tuple(sorted(FIELD_WEIGHTS, key=lambda name: -FIELD_WEIGHTS[name]))
+# How much an alternative counts, by where it came from.
+EXACT = 1.0
+THESAURUS_WEIGHT = 0.85
+COMPOUND_PART = 0.9
+PHRASE_WORD = 0.5
+COMPOUND_HEAD = 0.6
+TYPO = {1: 0.75, 2: 0.55}
+LEBENSLAGE_WEIGHT = 0.7
+CURATED_FACTOR = 1.35
+OUTDATED_FACTOR = 0.75
+VARIANT_GAP = 0.97
+# A curated service caps its sub-variants only when it scores at least this share of them.
+GROUP_CAP_RATIO = 0.4
+FAMILY_CAP_RATIO = 0.6
+# Terms held by more services than this do not select candidates on their own.
+SELECTIVE_DF = 250
+CANDIDATES = 400
+TRIGRAM_THRESHOLD = 0.3
+MAX_QUERY_WORDS = 12
+# Particles of German separable verbs (an-melden, ab-melden, um-ziehen, …).
+SEPARABLE_PARTICLES = frozenset(
+    ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
+)
+PHRASE_MAX = 4
+
+
+@dataclass
+class Concept:
+    """One thing the query asks for, with the terms that would satisfy it."""
+
+    text: str
+    alternatives: dict[str, float] = field(default_factory=dict)
+
+    def add(self, term: str, weight: float) -> None:
+        if weight > self.alternatives.get(term, 0.0):
+            self.alternatives[term] = weight
+
+
+@dataclass(frozen=True)
+class Hit:
+    service_id: int
+    score: float
+    coverage: float = 1.0
+
+
+Row = tuple[int, str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    is_curated: bool
+    is_outdated: bool
+    boost: float
+    groups: tuple[str, ...]
+    family: str = ""
+
+
+@cache
+def thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Folded word sequence → the catalogue words it means (folded)."""
+    with THESAURUS.open("rb") as fh:
+        raw = tomllib.load(fh)
+    table: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for section in raw.values():
+        for key, meanings in section.items():
+            phrase = tuple(words(key))
+            if not phrase:
+                continue
+            for meaning in meanings:
+                for word in words(meaning):
+                    if word not in language.STOPWORDS and word not in table[phrase]:
+                        table[phrase].append(word)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+class Engine:
+    """The in-memory side of one index version: vocabulary, document frequencies,
+    service flags and life situations. Rebuilt when the index version changes."""
+
+    def __init__(
+        self,
+        *,
+        version: int,
+        vocabulary: Iterable[tuple[str, str, int]],
+        services: dict[int, ServiceInfo],
+        lebenslagen: list[tuple[set[str], list[int]]],
+        curated_terms: dict[int, frozenset[str]] | None = None,
+    ) -> None:
+        self.version = version
+        self.curated_terms = curated_terms or {}
+        self.word_stem: dict[str, str] = {}
+        self.df: dict[str, int] = {}
+        for word, word_stem, df in vocabulary:
+            self.word_stem[word] = word_stem
+            if df:
+                self.df[word_stem] = max(df, self.df.get(word_stem, 0))
+        self.services = services
+        self.n_docs = max(len(services), 1)
+        self.lebenslagen = lebenslagen
+        self.lexicon = frozenset(self.word_stem) | frozenset(self.word_stem.values())
+        self._trigram_index: tuple[dict[str, list[str]], dict[str, int]] | None = None
+        self._idf: dict[str, float] = {}
+        self._deletion_index: dict[str, list[str]] | None = None
+        self._lock = threading.Lock()
+
+    # -- vocabulary ------------------------------------------------------------------
+
+    def known(self, term: str) -> bool:
+        return term in self.df
+
+    def idf(self, term: str) -> float:
+        value = self._idf.get(term)
+        if value is None:
+            df = self.df.get(term, 0)
+            value = math.log(1 + self.n_docs / (df + 1)) / math.log(1 + self.n_docs)
+            self._idf[term] = value
+        return value
+
+    def is_word(self, part: str) -> bool:
+        return part in self.lexicon
+
+    def part_stem(self, part: str) -> str:
+        if part in self.df:
+            return part
+        return self.word_stem.get(part) or stem(part)
+
+    def typo_candidates(self, word: str) -> list[tuple[str, int]]:
+        """Known words within the allowed edit distance, nearest first."""
+        limit = language.max_typos(word)
+        if not limit:
+            return []
+        pool = set(self._trigram_candidates(word)) | set(self._deletion_candidates(word))
+        found = []
+        for candidate in pool:
+            if candidate == word:
+                continue
+            distance = language.edit_distance(word, candidate, limit)
+            if distance <= limit:
+                found.append((candidate, distance))
+        if not found:
+            return []
+        best = min(d for _, d in found)
+        nearest = [(w, d) for w, d in found if d == best]
+        nearest.sort(key=lambda wd: -self.df.get(self.word_stem.get(wd[0], ""), 0))
+        return nearest[:3]
+
+    def _trigram_candidates(self, word: str) -> list[str]:
+        if connection.vendor == "postgresql":
+            # The planner prices a trigram comparison like any operator and prefers a
+            # sequential scan of the small vocabulary, which is 30 times slower than the
+            # GIN index; so the index is required for this one statement.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(
+                    "SELECT word FROM catalogue_searchterm "
+                    "WHERE word %% %s AND similarity(word, %s) >= %s",
+                    [word, word, TRIGRAM_THRESHOLD],
+                )
+                found = [row[0] for row in cursor.fetchall()]
+                cursor.execute("SET LOCAL enable_seqscan = on")
+                return found
+        index, sizes = self._trigrams()
+        grams = language.trigrams(word)
+        counts: dict[str, int] = defaultdict(int)
+        for gram in grams:
+            for candidate in index.get(gram, ()):
+                counts[candidate] += 1
+        out = []
+        for candidate, shared in counts.items():
+            if shared / (len(grams) + sizes[candidate] - shared) >= TRIGRAM_THRESHOLD:
+                out.append(candidate)
+        return out
+
+    def _deletion_candidates(self, word: str) -> list[str]:
+        # Short words share too few trigrams with their typos; a one-letter deletion
+        # neighbourhood finds swapped and wrong letters there.
+        if len(word) > 7:
+            return []
+        index = self._deletions()
+        out: list[str] = []
+        for variant in language.deletions(word):
+            out.extend(index.get(variant, ()))
+        return out
+
+    def _trigrams(self) -> tuple[dict[str, list[str]], dict[str, int]]:
+        with self._lock:
+            if self._trigram_index is None:
+                index: dict[str, list[str]] = defaultdict(list)
+                sizes: dict[str, int] = {}
+                for word in self.word_stem:
+                    grams = language.trigrams(word)
+                    sizes[word] = len(grams)
+                    for gram in grams:
+                        index[gram].append(word)
+                self._trigram_index = (dict(index), sizes)
+            return self._trigram_index
+
+    def _deletions(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._deletion_index is None:
+                index: dict[str, list[str]] = defaultdict(list)
+                for word in self.word_stem:
+                    if 4 <= len(word) <= 8 and word.isalpha():
+                        for variant in language.deletions(word):
+                            index[variant].append(word)
+                self._deletion_index = dict(index)
+            return self._deletion_index
+
+    # -- analysis --------------------------------------------------------------------
+
+    def analyse_query(self, text: str) -> list[Concept]:
+        tokens = self._join_separable_verb(words(text)[: MAX_QUERY_WORDS * 2])
+        table = thesaurus()
+        concepts: list[Concept] = []
+        i = 0
+        while i < len(tokens):
+            # the longest thesaurus phrase starting here ("auf die welt", "id card")
+            phrase_len = 0
+            for size in range(min(PHRASE_MAX, len(tokens) - i), 1, -1):
+                if tuple(tokens[i : i + size]) in table:
+                    phrase_len = size
+                    break
+            if phrase_len:
+                phrase = tuple(tokens[i : i + phrase_len])
+                concept = Concept(" ".join(phrase))
+                self._add_meanings(concept, table[phrase], THESAURUS_WEIGHT)
+                # the phrase means its meanings; each of its words alone is weak evidence
+                for token in phrase:
+                    if token not in language.STOPWORDS and self.known(stem(token)):
+                        concept.add(stem(token), PHRASE_WORD)
+                concepts.append(concept)
+                i += phrase_len
+                continue
+            token = tokens[i]
+            i += 1
+            if token in language.STOPWORDS:
+                continue
+            # two words people write apart that the catalogue writes as one compound
+            if i < len(tokens) and tokens[i] not in language.STOPWORDS:
+                joined = self._compound_of(token, tokens[i])
+                if joined:
+                    token = joined
+                    i += 1
+            concepts.extend(self._word_concepts(token, table))
+        merged: dict[tuple[str, ...], Concept] = {}
+        for concept in concepts:
+            if concept.alternatives:
+                merged.setdefault(tuple(sorted(concept.alternatives)), concept)
+        return list(merged.values())[:MAX_QUERY_WORDS]
+
+    def _join_separable_verb(self, tokens: list[str]) -> list[str]:
+        """German separable verbs put their particle last: "ich melde mein Auto ab" means
+        abmelden. A final particle joins the nearest earlier word it forms a known word
+        with."""
+        if len(tokens) < 2 or tokens[-1] not in SEPARABLE_PARTICLES:
+            return tokens
+        particle = tokens[-1]
+        for index in range(len(tokens) - 2, -1, -1):
+            word = tokens[index]
+            if word in language.STOPWORDS:
+                continue
+            joined = particle + word
+            if joined in self.word_stem or self.known(stem(joined)):
+                return [*tokens[:index], joined, *tokens[index + 1 : -1]]
+        return tokens
+
+    def _compound_of(self, first: str, second: str) -> str:
+        """The known compound of two words written apart ("Personal Ausweis",
+        "schwerbehindert Ausweis"), with a linking element where German needs one."""
+        if len(first) < 3 or len(second) < 3 or not (first + second).isalpha():
+            return ""
+        for link in ("", *language.LINKS):
+            joined = first + link + second
+            if joined in self.word_stem:
+                return joined
+        return ""
+
+    def _word_concepts(
+        self, token: str, table: dict[tuple[str, ...], tuple[str, ...]]
+    ) -> list[Concept]:
+        concept = Concept(token)
+        token_stem = stem(token)
+        meanings = table.get((token,))
+        if self.known(token_stem):
+            concept.add(token_stem, EXACT)
+            # a compound also means its head, the last part: a Kraftfahrzeug is a Fahrzeug
+            parts = language.split_compound(token, self.is_word)
+            if parts and len(parts[-1]) >= language.MIN_PART:
+                head = self.part_stem(parts[-1])
+                if self.known(head):
+                    concept.add(head, COMPOUND_HEAD)
+        if meanings:
+            self._add_meanings(concept, meanings, THESAURUS_WEIGHT)
+        if concept.alternatives:
+            return [concept]
+        if token.isdigit():
+            return []
+        # A near miss of a known word ("wohngelt") is a typo before it is a compound.
+        candidates = self.typo_candidates(token)
+        if candidates and candidates[0][1] == 1:
+            return [self._typo_concept(concept, candidates, table)]
+        parts = language.split_compound(token, self.is_word)
+        if parts:
+            out = []
+            for part in parts:
+                part_concept = Concept(part)
+                part_concept.add(self.part_stem(part), COMPOUND_PART)
+                if (part,) in table:
+                    self._add_meanings(part_concept, table[(part,)], COMPOUND_PART * 0.9)
+                out.append(part_concept)
+            return out
+        return [self._typo_concept(concept, candidates, table)]
+
+    def _typo_concept(
+        self,
+        concept: Concept,
+        candidates: list[tuple[str, int]],
+        table: dict[tuple[str, ...], tuple[str, ...]],
+    ) -> Concept:
+        for candidate, distance in candidates:
+            weight = TYPO[distance]
+            candidate_stem = self.word_stem.get(candidate, stem(candidate))
+            if self.known(candidate_stem):
+                concept.add(candidate_stem, weight)
+            if (candidate,) in table:
+                self._add_meanings(concept, table[(candidate,)], weight * THESAURUS_WEIGHT)
+        return concept
+
+    def _add_meanings(self, concept: Concept, meanings: Iterable[str], weight: float) -> None:
+        for meaning in meanings:
+            meaning_stem = stem(meaning)
+            if self.known(meaning_stem):
+                concept.add(meaning_stem, weight)
+                continue
+            parts = language.split_compound(meaning, self.is_word)
+            if parts:
+                # a meaning outside the vocabulary still counts through its longest part
+                longest = max(parts, key=len)
+                concept.add(self.part_stem(longest), weight * COMPOUND_PART)
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def score(self, concepts: list[Concept], rows: Iterable[Row]) -> list[Hit]:
+        if not concepts:
+            return []
+        terms = language.unique(t for c in concepts for t in c.alternatives)
+        idf = {t: self.idf(t) for t in terms}
+        padded = {t: f" {t} " for t in terms}
+        lebenslage_bonus = self._lebenslage_matches(concepts)
+        weight_order = [(COLUMNS.index(name), FIELD_WEIGHTS[name]) for name in FIELDS]
+        hits: list[Hit] = []
+        for service_id, *columns in rows:
+            info = self.services.get(service_id)
+            if info is None:
+                continue
+            texts = [f" {c} " for c in columns]
+            # the strongest field each query term occurs in (a substring test on the
+            # space-padded token list: cheaper than splitting every row into sets)
+            found: dict[str, float] = {}
+            for term in terms:
+                needle = padded[term]
+                for column, weight in weight_order:
+                    if needle in texts[column]:
+                        found[term] = weight
+                        break
+            total = 0.0
+            matched = 0
+            for index, concept in enumerate(concepts):
+                best = lebenslage_bonus.get((index, service_id), 0.0)
+                for term, weight in concept.alternatives.items():
+                    field_weight = found.get(term)
+                    if field_weight is not None:
+                        best = max(best, weight * field_weight * idf[term])
+                if best > 0:
+                    matched += 1
+                    total += best
+            if not matched:
+                continue
+            coverage = matched / len(concepts)
+            value = total / len(concepts) * coverage**1.5
+            names = texts[0]
+            if names.strip():
+                in_names = sum(1 for t in terms if padded[t] in names)
+                value *= 1 + 0.25 * in_names / (names.strip().count(" ") + 1)
+            if info.is_curated:
+                value *= CURATED_FACTOR
+            elif info.is_outdated:
+                value *= OUTDATED_FACTOR
+            value *= info.boost
+            hits.append(Hit(service_id, value, coverage))
+        return self._rank(hits)
+
+    def _lebenslage_matches(self, concepts: list[Concept]) -> dict[tuple[int, int], float]:
+        bonus: dict[tuple[int, int], float] = {}
+        for index, concept in enumerate(concepts):
+            for terms, service_ids in self.lebenslagen:
+                weight = max(
+                    (w * self.idf(t) for t, w in concept.alternatives.items() if t in terms),
+                    default=0.0,
+                )
+                if not weight:
+                    continue
+                for position, service_id in enumerate(service_ids):
+                    value = weight * LEBENSLAGE_WEIGHT * max(0.5, 1.0 - 0.1 * position)
+                    key = (index, service_id)
+                    if value > bonus.get(key, 0.0):
+                        bonus[key] = value
+        return bonus
+
+    def _rank(self, hits: list[Hit]) -> list[Hit]:
+        """Best first. No LeiKa sub-variant rises above a curated service of its
+        Leistungsobjekt that covers at least half the query; nor above one of its
+        OZG-Leistung (likewise) or of its Leistungsgruppe (the first five digits, covering
+        all of the query) when the curated service is a comparable answer."""
+        best_in_group: dict[str, float] = {}
+        best_in_family: dict[str, float] = {}
+        for hit in hits:
+            info = self.services[hit.service_id]
+            if not info.is_curated:
+                continue
+            if hit.coverage >= 0.5:
+                for group in info.groups:
+                    best_in_group[group] = max(best_in_group.get(group, 0.0), hit.score)
+            if hit.coverage >= 1.0 and info.family:
+                best_in_family[info.family] = max(best_in_family.get(info.family, 0.0), hit.score)
+        ranked = []
+        for hit in hits:
+            info = self.services[hit.service_id]
+            score = hit.score
+            if not info.is_curated:
+                # the same Leistungsobjekt always; the same OZG-Leistung if comparable
+                caps = [
+                    best_in_group[g]
+                    for g in info.groups
+                    if g in best_in_group
+                    and (g.startswith("lo:") or best_in_group[g] >= GROUP_CAP_RATIO * score)
+                ]
+                family = best_in_family.get(info.family, 0.0)
+                if family and family >= FAMILY_CAP_RATIO * score:
+                    caps.append(family)
+                if caps:
+                    score = min(score, max(caps) * VARIANT_GAP)
+            ranked.append(Hit(hit.service_id, score, hit.coverage))
+        ranked.sort(
+            key=lambda h: (-h.score, not self.services[h.service_id].is_curated, h.service_id)
+        )
+        return ranked
+
+
+def selective_terms(engine: Engine, concepts: list[Concept]) -> tuple[list[str], list[str]]:
+    """The terms that select candidates, and all terms of the query. Selective are the
+    rarest terms, as long as together they hold no more services than the candidate limit,
+    so that every service holding one of them is scored."""
+    every = language.unique(t for c in concepts for t in c.alternatives)
+    rare: list[str] = []
+    total = 0
+    for term in sorted(every, key=lambda t: engine.df.get(t, 0)):
+        df = engine.df.get(term, 0)
+        if df > SELECTIVE_DF or total + df > CANDIDATES:
+            break
+        rare.append(term)
+        total += df
+    return rare, every
+
+
+def fold_query(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+# -- the database side ---------------------------------------------------------------
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def current_engine() -> Engine:
+    """The engine of the current index version (one cheap read per search)."""
+    global _engine
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM catalogue_searchindexstate WHERE id = 1")
+        row = cursor.fetchone()
+    version = row[0] if row else 0
+    engine = _engine
+    if engine is not None and engine.version == version:
+        return engine
+    with _engine_lock:
+        if _engine is None or _engine.version != version:
+            _engine = load_engine(version)
+        return _engine
+
+
+def load_engine(version: int) -> Engine:
+    from verbund.catalogue.models import LebenslageService, SearchEntry, SearchTerm, Service
+
+    services = {
+        pk: ServiceInfo(
+            is_curated=curated,
+            is_outdated=outdated,
+            boost=boost,
+            groups=service_groups(ozg_id, key),
+            family=f"lg:{key[:5]}" if key else "",
+        )
+        for pk, curated, outdated, boost, ozg_id, key in Service.objects.values_list(
+            "pk", "is_curated", "is_outdated", "search_boost", "ozg_leistung_id", "leika_key"
+        )
+    }
+    links: dict[int, list[int]] = defaultdict(list)
+    texts: dict[int, list[str]] = defaultdict(list)
+    for lebenslage_id, service_id, name, title, terms in LebenslageService.objects.order_by(
+        "lebenslage_id", "position", "service__name"
+    ).values_list(
+        "lebenslage_id", "service_id", "lebenslage__name", "lebenslage__title", "lebenslage__terms"
+    ):
+        links[lebenslage_id].append(service_id)
+        texts[lebenslage_id] = [name, title, terms]
+    lebenslagen = [
+        ({stem(w) for text in texts[pk] for w in language.content_words(text)}, service_ids)
+        for pk, service_ids in links.items()
+    ]
+    # The few curated services are always candidates when they hold any term of a
+    # query, even a common one; their terms are kept here rather than asked for each time.
+    curated_terms = {
+        pk: frozenset(" ".join(columns).split())
+        for pk, *columns in SearchEntry.objects.filter(service__is_curated=True).values_list(
+            "service_id", *COLUMNS
+        )
+    }
+    vocabulary = SearchTerm.objects.values_list("word", "stem", "df")
+    return Engine(
+        version=version,
+        vocabulary=list(vocabulary),
+        services=services,
+        lebenslagen=lebenslagen,
+        curated_terms=curated_terms,
+    )
+
+
+def service_groups(ozg_leistung_id: int | None, leika_key: str) -> tuple[str, ...]:
+    """The groups a service shares with its sub-variants: its OZG-Leistung and its
+    Leistungsobjekt (the first 8 digits of the key)."""
+    groups = []
+    if ozg_leistung_id:
+        groups.append(f"ozg:{ozg_leistung_id}")
+    if leika_key:
+        groups.append(f"lo:{leika_key[:8]}")
+    return tuple(groups)
+
+
+def candidate_rows(engine: Engine, concepts: list[Concept]) -> list[Row]:
+    """The index rows of every service that may answer the query: those holding a
+    selective term (all of them), else the best by the database's own rank; plus curated
+    services and the services of matching life situations."""
+    rare, every = selective_terms(engine, concepts)
+    if not every:
+        return []
+    if connection.vendor == "postgresql":
+        rows = _postgres_rows(rare, ranked=False) if rare else _postgres_rows(every, ranked=True)
+    else:
+        rows = _sqlite_rows(rare, ranked=False) if rare else _sqlite_rows(every, ranked=True)
+    seen = {row[0] for row in rows}
+    wanted = set(every)
+    extra = [pk for pk, terms in engine.curated_terms.items() if terms & wanted]
+    for terms, service_ids in engine.lebenslagen:
+        if terms & wanted:
+            extra += service_ids
+    missing = [pk for pk in language.unique_ints(extra) if pk not in seen]
+    if missing:
+        rows += _rows_by_id(missing)
+    return rows
+
+
+def _sqlite_rows(terms: list[str], *, ranked: bool) -> list[Row]:
+    # Terms are analysed tokens ([a-z0-9]+), so quoting them is enough.
+    match = " OR ".join(f'"{t}"' for t in terms)
+    sql = (
+        "SELECT rowid, names, name_parts, terms, term_parts, body FROM catalogue_search_fts "
+        "WHERE catalogue_search_fts MATCH %s"
+    )
+    if ranked:
+        sql += " ORDER BY bm25(catalogue_search_fts, 10.0, 6.0, 8.0, 5.0, 2.0)"
+    sql += " LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, CANDIDATES])
+        return list(cursor.fetchall())
+
+
+def _postgres_rows(terms: list[str], *, ranked: bool) -> list[Row]:
+    query = " | ".join(terms)
+    sql = (
+        "SELECT service_id, names, name_parts, terms, term_parts, body "
+        "FROM catalogue_searchentry WHERE document @@ to_tsquery('simple', %s)"
+    )
+    params: list[str | int] = [query]
+    if ranked:
+        sql += " ORDER BY ts_rank(document, to_tsquery('simple', %s)) DESC"
+        params.append(query)
+    sql += " LIMIT %s"
+    params.append(CANDIDATES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _rows_by_id(ids: list[int]) -> list[Row]:
+    from verbund.catalogue.models import SearchEntry
+
+    return list(SearchEntry.objects.filter(service_id__in=ids).values_list("service_id", *COLUMNS))
+
+
+def search(text: str, *, limit: int = 10) -> list[Hit]:
+    """The services that best answer `text`, best first."""
+    text = text.strip()
+    if not text:
+        return []
+    key = "".join(text.split())
+    if key.isdigit() and len(key) == 14:
+        from verbund.catalogue.models import Service
+
+        pk = Service.objects.filter(leika_key=key).values_list("pk", flat=True).first()
+        return [Hit(pk, 1.0)] if pk else []
+    engine = current_engine()
+    concepts = engine.analyse_query(text)
+    if not concepts:
+        return []
+    return engine.score(concepts, candidate_rows(engine, concepts))[:limit]
