@@ -64,7 +64,7 @@ def current_token() -> tuple[Any, ...]:
 
     gebiet, plz, state = (m._meta.db_table for m in (Gebiet, Postleitzahl, CacheState))
     with connection.cursor() as cursor:
-        cursor.execute(
+        cursor.execute(  # noqa: S608 (table names from the models' meta, no input)
             f"SELECT (SELECT MAX(gebietsstand) FROM {gebiet}), (SELECT COUNT(*) FROM {gebiet}), "
             f"(SELECT COUNT(*) FROM {plz}), (SELECT token FROM {state} WHERE id = 1)"
         )
@@ -100,7 +100,9 @@ def build(token: tuple[Any, ...]) -> Snapshot:
             if gemeinde not in names:
                 names.append(gemeinde)
     zustaendigkeiten: dict[int, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for z in Zustaendigkeit.objects.select_related("authority", "authority__gebiet", "gebiet"):
+    for z in Zustaendigkeit.objects.select_related(
+        "authority", "authority__gebiet", "gebiet"
+    ).prefetch_related("authority__leitweg_ids"):
         zustaendigkeiten[z.service_id][z.gebiet_id].append(z)
     for areas in zustaendigkeiten.values():
         for entries in areas.values():

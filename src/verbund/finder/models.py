@@ -87,3 +87,6 @@ class CacheState(models.Model):
     class Meta:
         verbose_name = _("Zwischenspeicher-Stand")
         verbose_name_plural = _("Zwischenspeicher-Stand")
+
+    def __str__(self) -> str:
+        return str(self.token)
