@@ -179,7 +179,11 @@ def _text(element: Any, tag: str, *, required: bool = True) -> str:
     child = element.find(X + tag)
     value = (child.text or "").strip() if child is not None else ""
     if required and not value:
-        raise _fail(element, f"<xzufi:{tag}> fehlt oder ist leer.")
+        if child is not None:  # name the line of the empty element itself
+            raise InvalidSourceFile(
+                f"<xzufi:{_local(element)}>: <xzufi:{tag}> ist leer.", line=child.sourceline
+            )
+        raise _fail(element, f"<xzufi:{tag}> fehlt.")
     return value
 
 
