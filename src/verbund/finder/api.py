@@ -7,8 +7,9 @@ from ninja import Field, Router, Schema
 from ninja.params import P, QueryEx
 
 from verbund.authorities.api import AuthorityOut, authority_out
+from verbund.authorities.models import Authority
 from verbund.catalogue.api import SLUG_PATTERN, Problem
-from verbund.finder import queries
+from verbund.finder import cache, queries
 from verbund.finder.resolution import Answer, Basis, Place
 
 router = Router(tags=["Zuständigkeitsfinder"])
@@ -46,6 +47,10 @@ class FinderAnswer(Schema):
     )
 
 
+def _authority(authority: Authority) -> AuthorityOut:
+    return cache.snapshot().remember(("authority", authority.pk), lambda: authority_out(authority))
+
+
 def answer_out(answer: Answer) -> FinderAnswer:
     service = answer.service
     gemeinde = answer.gemeinde
@@ -57,7 +62,7 @@ def answer_out(answer: Answer) -> FinderAnswer:
             level=service.level,
             wirkungskreis=service.wirkungskreis,
         ),
-        authority=authority_out(answer.authority) if answer.authority else None,
+        authority=_authority(answer.authority) if answer.authority else None,
         basis=str(answer.basis),
         explanation=answer.explanation,
         gemeinde=PlaceOut(ags=gemeinde.ags, ars=gemeinde.ars, name=gemeinde.display_name)

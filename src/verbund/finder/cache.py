@@ -3,10 +3,14 @@ and Land, the PLZ directory, the explicit Zuständigkeiten and (memoised) the ge
 administrations. Resolution is on the hot path of application submission; with the
 snapshot it needs no query at all, or one small token query.
 
+The snapshot also holds the services' keys and levels (slug → service) and memoised
+derived values such as the API form of an authority.
+
 The snapshot is keyed by a token: the newest Gebietsstand and the row counts of the
-directory (an import of a new Gebietsstand changes them) plus a UUID that every save or
+directory (an import of a new Gebietsstand changes them), a UUID that every save or
 delete of a Gebiet, PLZ, authority or Zuständigkeit replaces inside its transaction (so a
-rolled-back change also invalidates what was read during it). The token is read at most
+rolled-back change also invalidates what was read during it), and the catalogue's search
+index version (new on every saved service). The token is read at most
 every `VERBUND_FINDER_CACHE_SECONDS`; `invalidate()` drops the snapshot at once.
 """
 
@@ -16,6 +20,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +29,7 @@ from django.db import connection
 
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority
-from verbund.gebiete.models import Gebiet, Level, Postleitzahl
+from verbund.gebiete.models import Gebiet, GebietType, Level, Postleitzahl
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"snapshot": None, "checked_at": 0.0}
@@ -39,9 +44,19 @@ class Snapshot:
     by_name: dict[str, list[Gebiet]]
     plz: dict[str, list[tuple[int, str]]]
     zustaendigkeiten: dict[int, dict[int, list[Any]]]
+    services: dict[str, Any] = field(default_factory=dict)
     administrations: dict[int, Authority | None] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from the snapshot (e.g. an authority's API form), computed once."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def administration_of(self, gebiet: Gebiet) -> Authority | None:
+        """`authorities.queries.administration_of`, read from the snapshot (filled in bulk
+        by `build`; a test checks both agree for every area)."""
         if gebiet.pk not in self.administrations:
             self.administrations[gebiet.pk] = authority_queries.administration_of(gebiet)
         return self.administrations[gebiet.pk]
@@ -60,14 +75,18 @@ class Snapshot:
 
 def current_token() -> tuple[Any, ...]:
     """One small query: newest Gebietsstand, directory sizes and the write token."""
+    from verbund.catalogue.models import SearchIndexState
     from verbund.finder.models import CacheState
 
-    gebiet, plz, state = (m._meta.db_table for m in (Gebiet, Postleitzahl, CacheState))
+    gebiet, plz, state, catalogue = (
+        m._meta.db_table for m in (Gebiet, Postleitzahl, CacheState, SearchIndexState)
+    )
     with connection.cursor() as cursor:
         # table names come from the models' meta, not from input
         sql = (
             f"SELECT (SELECT MAX(gebietsstand) FROM {gebiet}), (SELECT COUNT(*) FROM {gebiet}), "  # noqa: S608
-            f"(SELECT COUNT(*) FROM {plz}), (SELECT token FROM {state} WHERE id = 1)"
+            f"(SELECT COUNT(*) FROM {plz}), (SELECT token FROM {state} WHERE id = 1), "
+            f"(SELECT MAX(version) FROM {catalogue})"
         )
         cursor.execute(sql)
         row = cursor.fetchone()
@@ -75,6 +94,7 @@ def current_token() -> tuple[Any, ...]:
 
 
 def build(token: tuple[Any, ...]) -> Snapshot:
+    from verbund.catalogue.models import Service
     from verbund.finder.models import Zustaendigkeit
 
     gemeinden = {
@@ -109,8 +129,14 @@ def build(token: tuple[Any, ...]) -> Snapshot:
     for areas in zustaendigkeiten.values():
         for entries in areas.values():
             entries.sort(key=lambda z: z.authority.name)
+    services = {
+        s.slug: s
+        for s in Service.objects.only("id", "slug", "leika_key", "name", "level", "wirkungskreis")
+    }
     return Snapshot(
         token=token,
+        services=services,
+        administrations=administrations(gemeinden),
         gemeinden=gemeinden,
         by_key=dict(by_key),
         by_ars=dict(by_ars),
@@ -118,6 +144,30 @@ def build(token: tuple[Any, ...]) -> Snapshot:
         plz=dict(plz),
         zustaendigkeiten={k: dict(v) for k, v in zustaendigkeiten.items()},
     )
+
+
+def administrations(gemeinden: dict[int, Gebiet]) -> dict[int, Authority | None]:
+    """The general administration of every current area in two queries, by the rules of
+    `authorities.queries.administration_of` (kreisfreie Stadt: the Stadtverwaltung of the
+    Gemeinde; erfüllende Gemeinde: the administration of that Gemeinde)."""
+    own: dict[int, Authority] = {}
+    for authority in (
+        authority_queries.authorities()
+        .filter(kind__in=authority_queries.ADMINISTRATION_KINDS)
+        .order_by("-pk")
+    ):
+        own[authority.gebiet_id] = authority  # the lowest pk wins, as in administration_of
+    current_gemeinden = {g.key: g for g in gemeinden.values() if g.valid_until is None}
+    result: dict[int, Authority | None] = {}
+    areas = Gebiet.objects.filter(valid_until__isnull=True).exclude(level=Level.REGIERUNGSBEZIRK)
+    for area in areas.select_related("erfuellende_gemeinde"):
+        target: Gebiet | None = area
+        if area.level == Level.KREIS and area.is_kreisfrei:
+            target = current_gemeinden.get(f"{area.key}000", area)
+        if area.level == Level.VERBAND and area.type == GebietType.ERFUELLENDE_GEMEINDE:
+            target = area.erfuellende_gemeinde
+        result[area.pk] = own.get(target.pk) if target is not None else None
+    return result
 
 
 def snapshot() -> Snapshot:

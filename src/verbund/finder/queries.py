@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.models import Service
+from verbund.finder import cache
 from verbund.finder.models import Zustaendigkeit
 from verbund.finder.resolution import Answer, Place, resolve
 
@@ -13,7 +14,9 @@ from verbund.finder.resolution import Answer, Place, resolve
 def find(*, service_slug: str, place: Place) -> Answer:
     """The finder's answer for a service (by slug) at a place; NotFound / InvalidInput."""
     place.validate()
-    service = catalogue_queries.get_service(service_slug)
+    service = cache.snapshot().services.get(service_slug)
+    if service is None:  # also old links by LeiKa key
+        service = catalogue_queries.get_service(service_slug)
     return resolve(service=service, place=place)
 
 

@@ -199,3 +199,14 @@ def test_cache_is_reused_and_follows_changes(settings, django_assert_max_num_que
 
 def test_land_setting_matches_demo():
     assert Gebiet.objects.filter(level=Level.LAND, key=settings.VERBUND_LAND).exists()
+
+
+def test_bulk_administrations_agree_with_the_authority_registry():
+    from verbund.authorities.queries import administration_of
+
+    snap = cache.snapshot()
+    areas = Gebiet.objects.filter(valid_until__isnull=True).exclude(level="regierungsbezirk")
+    areas = areas.select_related("erfuellende_gemeinde")
+    differing = [a.key for a in areas if snap.administrations[a.pk] != administration_of(a)]
+    assert differing == []
+    assert len(snap.administrations) > 800
