@@ -192,8 +192,8 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
             raise InvalidSourceFile(
                 f"Zuständigkeit: unbekannte Leistung „{z.leistung}“.", line=z.line
             )
-        authority = authorities.get(z.organisationseinheit)
-        if authority is None:
+        provider = authorities.get(z.organisationseinheit)
+        if provider is None:
             raise InvalidSourceFile(
                 f"Zuständigkeit: unbekannte Organisationseinheit „{z.organisationseinheit}“.",
                 line=z.line,
@@ -201,7 +201,7 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
         try:
             _entry, created = upsert_zustaendigkeit(
                 service=service,
-                authority=authority,
+                authority=provider,
                 gebiet=areas.get(z.ars, z.ebene, z.line),
                 note=z.note,
                 valid_from=z.valid_from,
