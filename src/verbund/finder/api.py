@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from typing import Any, cast
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
 from ninja.params import P, QueryEx
 
@@ -47,29 +49,37 @@ class FinderAnswer(Schema):
     )
 
 
-def _authority(authority: Authority) -> AuthorityOut:
-    return cache.snapshot().remember(("authority", authority.pk), lambda: authority_out(authority))
+def _authority(authority: Authority) -> dict[str, Any]:
+    return cast(
+        "dict[str, Any]",
+        cache.snapshot().remember(
+            ("authority", authority.pk), lambda: authority_out(authority).model_dump()
+        ),
+    )
 
 
-def answer_out(answer: Answer) -> FinderAnswer:
+def answer_out(answer: Answer) -> dict[str, Any]:
+    """The answer in the documented shape (`FinderAnswer`), as plain data: the finder is on
+    the hot path, so the view renders it without a second validation pass (the test of
+    the API contract checks the shape)."""
     service = answer.service
     gemeinde = answer.gemeinde
-    return FinderAnswer(
-        service=FinderService(
-            slug=service.slug,
-            leika_key=service.leika_key,
-            name=service.name,
-            level=service.level,
-            wirkungskreis=service.wirkungskreis,
-        ),
-        authority=_authority(answer.authority) if answer.authority else None,
-        basis=str(answer.basis),
-        explanation=answer.explanation,
-        gemeinde=PlaceOut(ags=gemeinde.ags, ars=gemeinde.ars, name=gemeinde.display_name)
+    return {
+        "service": {
+            "slug": service.slug,
+            "leika_key": service.leika_key,
+            "name": service.name,
+            "level": service.level,
+            "wirkungskreis": service.wirkungskreis,
+        },
+        "authority": _authority(answer.authority) if answer.authority else None,
+        "basis": str(answer.basis),
+        "explanation": answer.explanation,
+        "gemeinde": {"ags": gemeinde.ags, "ars": gemeinde.ars, "name": gemeinde.display_name}
         if gemeinde
         else None,
-        candidates=[Candidate(ags=c.ags, name=c.display_name) for c in answer.candidates],
-    )
+        "candidates": [{"ags": c.ags, "name": c.display_name} for c in answer.candidates],
+    }
 
 
 @router.get(
@@ -96,6 +106,6 @@ def finder(
     ars: QueryEx[str | None, P(default=None, description="Regionalschlüssel")] = None,
     plz: QueryEx[str | None, P(default=None, description="Postleitzahl")] = None,
     ort: QueryEx[str | None, P(default=None, description="Ortsname")] = None,
-) -> FinderAnswer:
+) -> HttpResponse:
     place = Place(ags=ags or None, ars=ars or None, plz=plz or None, ort=ort or None)
-    return answer_out(queries.find(service_slug=service, place=place))
+    return JsonResponse(answer_out(queries.find(service_slug=service, place=place)))

@@ -160,3 +160,15 @@ def test_land_editor_records_a_zustaendigkeit_in_the_admin(login_staff, client):
     assert AuditEntry.objects.filter(action="finder.zustaendigkeit_created").exists()
     body = client.get(URL, {"service": "kfz-zulassung", "ags": "16070029"}).json()
     assert body["basis"] == "zustaendigkeit" and body["authority"]["id"] == authority.pk
+
+
+def test_answers_match_the_documented_schema(client):
+    from verbund.finder.api import FinderAnswer
+
+    for params in (
+        {"service": "wohnsitz-anmelden", "plz": "07646"},
+        {"service": "kindergeld", "ags": "16051000"},
+        {"service": "wohnsitz-anmelden", "ort": "Stadtroda"},
+    ):
+        body = get(client, **params).json()
+        assert FinderAnswer.model_validate(body).model_dump() == body
