@@ -13,8 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from verbund.authorities.actions import upsert_authority
+from verbund.authorities.actions import add_leitweg_id, upsert_authority
 from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.authorities.rules import make_leitweg_id
 from verbund.catalogue.models import Service
 from verbund.finder.actions import upsert_zustaendigkeit
 from verbund.gebiete.models import Gebiet, Level
@@ -24,6 +25,7 @@ ACTOR = "load-demo"
 # Authorities that authorities/demo.py does not create yet (seat, PLZ, kind).
 EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
     "tlfd": {
+        "leitweg": ("16", "TLFD"),
         "name": "Thüringer Landesfinanzdirektion",
         "kind": AuthorityKind.LANDESBEHOERDE,
         "city": "Erfurt",
@@ -31,6 +33,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "website": "https://finanzen.thueringen.de",
     },
     "grundbuchaemter-thueringen": {
+        "leitweg": ("16", "GBA"),
         "name": "Grundbuchämter bei den Thüringer Amtsgerichten",
         "kind": AuthorityKind.GERICHT,
         "city": "Erfurt",
@@ -38,6 +41,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "website": "https://justiz.thueringen.de",
     },
     "ag-jena-registergericht": {
+        "leitweg": ("16", "AGJREG"),
         "name": "Amtsgericht Jena – Registergericht",
         "kind": AuthorityKind.GERICHT,
         "city": "Jena",
@@ -45,6 +49,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "website": "https://justiz.thueringen.de",
     },
     "studierendenwerk-thueringen": {
+        "leitweg": ("16", "STWTH"),
         "name": "Studierendenwerk Thüringen",
         "kind": AuthorityKind.ANSTALT,
         "city": "Jena",
@@ -52,6 +57,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "website": "https://www.stw-thueringen.de",
     },
     "familienkasse": {
+        "leitweg": ("991", "FAMKA"),
         "name": "Familienkasse der Bundesagentur für Arbeit",
         "kind": AuthorityKind.BUNDESBEHOERDE,
         "city": "Erfurt",
@@ -60,6 +66,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "bund": True,
     },
     "hauptzollamt-erfurt": {
+        "leitweg": ("991", "HZAEF"),
         "name": "Hauptzollamt Erfurt",
         "kind": AuthorityKind.BUNDESBEHOERDE,
         "city": "Erfurt",
@@ -68,6 +75,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "bund": True,
     },
     "agentur-fuer-arbeit": {
+        "leitweg": ("991", "BARDSAT"),
         "name": "Bundesagentur für Arbeit – Regionaldirektion Sachsen-Anhalt-Thüringen",
         "kind": AuthorityKind.BUNDESBEHOERDE,
         "city": "Halle (Saale)",
@@ -136,6 +144,13 @@ def _upsert_extra(slug: str, spec: dict[str, Any], land: Gebiet) -> Authority:
         opening_hours="Mo–Do 9–15 Uhr\nFr 9–12 Uhr",
         is_demo_data=True,
         tenant_status=TenantStatus.NOT_JOINED if spec.get("bund") else TenantStatus.JOINED,
+    )
+    grob, fein = spec["leitweg"]
+    add_leitweg_id(
+        authority=authority,
+        value=str(make_leitweg_id(grob, fein)),
+        actor=ACTOR,
+        description="Rechnungseingang (Demodaten)",
     )
     return authority
 
