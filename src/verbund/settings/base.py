@@ -99,6 +99,17 @@ VERBUND_BENCH_ENDPOINTS = env_bool(
     group="Verbund",
 )
 
+# --- Zuständigkeitsfinder (finder) ---------------------------------------------------------
+
+VERBUND_FINDER_CACHE_SECONDS = env_int(
+    "VERBUND_FINDER_CACHE_SECONDS",
+    5,
+    "Seconds a process trusts its cached snapshot of Gebiete, authorities and "
+    "Zuständigkeiten before it checks (one small query) whether another process changed "
+    "them; 0 checks on every resolution. Changes in the same process apply at once.",
+    group="Zuständigkeitsfinder",
+)
+
 # --- Anträge (applications) and the authorities' encryption keys -------------------------
 
 VERBUND_KEY_ENCRYPTION_KEY = env_optional(
