@@ -173,6 +173,28 @@ VERBUND_PAYMENT_SECRET = env_optional(
     group="Anträge",
 )
 
+# --- E-Rechnung (einvoices): receipt and inbox --------------------------------------------
+
+VERBUND_EINVOICE_MAX_BYTES = env_int(
+    "VERBUND_EINVOICE_MAX_BYTES",
+    20 * 1024 * 1024,
+    "Largest e-invoice (XML or PDF) accepted by upload, API or mail, in bytes.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_UPLOAD_LIMIT = env_int(
+    "VERBUND_EINVOICE_UPLOAD_LIMIT",
+    30,
+    "Uploads on the public e-invoice page per client address within the window; further "
+    "uploads are refused until the oldest leaves the window. Counted in the database.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_UPLOAD_WINDOW = env_int(
+    "VERBUND_EINVOICE_UPLOAD_WINDOW",
+    3600,
+    "Seconds of the e-invoice upload window (see VERBUND_EINVOICE_UPLOAD_LIMIT).",
+    group="E-Rechnung",
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -301,6 +323,12 @@ STORAGES = {
         or {"location": str(STATE_DIR / "attachments")},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Received e-invoices, stored unchanged: the attachment storage class and options, in a
+# directory of their own on the file system.
+STORAGES["einvoices"] = {
+    "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
+    "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS or {"location": str(STATE_DIR / "einvoices")},
 }
 MEDIA_ROOT = STATE_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG
