@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 
 from verbund.accounts.access import staff_session_auth
@@ -136,7 +136,7 @@ def validate_invoice(request: HttpRequest) -> dict[str, Any]:
         }
     },
 )
-def receive(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def receive(request: HttpRequest) -> Status:
     """Receive, validate and route by Leitweg-ID (BT-10). 201: received; 200: the same
     file was received before; 422: rejected, with the reasons and the findings."""
     api_key: SupplierApiKey = request.auth  # type: ignore[attr-defined]
@@ -150,8 +150,8 @@ def receive(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     )
     body = invoice_out(receipt.invoice)
     if receipt.invoice.status == InvoiceStatus.REJECTED:
-        return 422, body
-    return (201 if receipt.created else 200), body
+        return Status(422, body)
+    return Status(201 if receipt.created else 200, body)
 
 
 @router.get(
