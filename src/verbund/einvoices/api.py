@@ -136,7 +136,7 @@ def validate_invoice(request: HttpRequest) -> dict[str, Any]:
         }
     },
 )
-def receive(request: HttpRequest) -> Status:
+def receive(request: HttpRequest) -> Status[dict[str, Any]]:
     """Receive, validate and route by Leitweg-ID (BT-10). 201: received; 200: the same
     file was received before; 422: rejected, with the reasons and the findings."""
     api_key: SupplierApiKey = request.auth  # type: ignore[attr-defined]
