@@ -44,7 +44,14 @@ _QNAME = re.compile(r"Q\{([^}]*)\}")
 
 
 def readable_location(path: str) -> str:
-    return _QNAME.sub(lambda m: f"{PREFIXES[m.group(1)]}:" if m.group(1) in PREFIXES else "", path)
+    return _QNAME.sub(lambda m: _prefix(m), path)
+
+
+def _prefix(match: re.Match[str]) -> str:
+    uri = match.group(1)
+    if uri in PREFIXES:
+        return f"{PREFIXES[uri]}:"
+    return match.group(0) if uri else ""
 
 
 def customization_id(root: etree._Element) -> str:
