@@ -578,3 +578,35 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
     "ID_TOKEN_EXPIRE_SECONDS": 600,
 }
+
+# --- E-Rechnung (e-invoices): validation engine -------------------------------------------
+
+VERBUND_EINVOICE_RULES = Path(
+    env_str(
+        "VERBUND_EINVOICE_RULES",
+        str(VERBUND_DATA_DIR / "xrechnung"),
+        "Directory with the e-invoice rules: scenarios.xml, xsd/ (UBL 2.1, CII D16B) and "
+        "schematron/ (EN 16931, XRechnung, optionally Peppol BIS 3). See "
+        "docs/einvoice-rules.md; `verbund check-einvoice-rules` checks it.",
+        group="E-Rechnung",
+        doc_default="<VERBUND_DATA_DIR>/xrechnung",
+    )
+)
+VERBUND_EINVOICE_CACHE_DIR = env_optional(
+    "VERBUND_EINVOICE_CACHE_DIR",
+    "Directory for the XSLT compiled from the Schematron rules (keyed by the SHA-256 of the "
+    "sources); saves the Schematron compilation at start-up. Unset: compile in memory only.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_MAX_BYTES = env_int(
+    "VERBUND_EINVOICE_MAX_BYTES",
+    20 * 1024 * 1024,
+    "Largest e-invoice (XML or PDF) in bytes that is examined; larger ones are refused.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_MAX_DEPTH = env_int(
+    "VERBUND_EINVOICE_MAX_DEPTH",
+    64,
+    "Deepest element nesting of an e-invoice XML that is examined; deeper ones are refused.",
+    group="E-Rechnung",
+)
