@@ -173,28 +173,6 @@ VERBUND_PAYMENT_SECRET = env_optional(
     group="Anträge",
 )
 
-# --- E-Rechnung (einvoices): receipt and inbox --------------------------------------------
-
-VERBUND_EINVOICE_MAX_BYTES = env_int(
-    "VERBUND_EINVOICE_MAX_BYTES",
-    20 * 1024 * 1024,
-    "Largest e-invoice (XML or PDF) accepted by upload, API or mail, in bytes.",
-    group="E-Rechnung",
-)
-VERBUND_EINVOICE_UPLOAD_LIMIT = env_int(
-    "VERBUND_EINVOICE_UPLOAD_LIMIT",
-    30,
-    "Uploads on the public e-invoice page per client address within the window; further "
-    "uploads are refused until the oldest leaves the window. Counted in the database.",
-    group="E-Rechnung",
-)
-VERBUND_EINVOICE_UPLOAD_WINDOW = env_int(
-    "VERBUND_EINVOICE_UPLOAD_WINDOW",
-    3600,
-    "Seconds of the e-invoice upload window (see VERBUND_EINVOICE_UPLOAD_LIMIT).",
-    group="E-Rechnung",
-)
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -608,5 +586,19 @@ VERBUND_EINVOICE_MAX_DEPTH = env_int(
     "VERBUND_EINVOICE_MAX_DEPTH",
     64,
     "Deepest element nesting of an e-invoice XML that is examined; deeper ones are refused.",
+    group="E-Rechnung",
+)
+# E-Rechnung: receipt and inbox (the size limit is VERBUND_EINVOICE_MAX_BYTES above)
+VERBUND_EINVOICE_UPLOAD_LIMIT = env_int(
+    "VERBUND_EINVOICE_UPLOAD_LIMIT",
+    30,
+    "Uploads on the public e-invoice page per client address within the window; further "
+    "uploads are refused until the oldest leaves the window. Counted in the database.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_UPLOAD_WINDOW = env_int(
+    "VERBUND_EINVOICE_UPLOAD_WINDOW",
+    3600,
+    "Seconds of the e-invoice upload window (see VERBUND_EINVOICE_UPLOAD_LIMIT).",
     group="E-Rechnung",
 )
