@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
+from verbund.authorities.queries import authorities_of_staff
 from verbund.core.errors import DomainError, NotFound
 from verbund.einvoices import actions, queries, reading, rules
 from verbund.einvoices.forms import RejectForm, UploadForm
@@ -62,6 +63,15 @@ def upload(request: HttpRequest) -> HttpResponse:
         {"invoice": receipt.invoice, "created": receipt.created},
         status=201 if receipt.created else 200,
     )
+
+
+@staff_required
+def my_inboxes(request: HttpRequest) -> HttpResponse:
+    """The staff member's invoice inboxes: straight to it when there is one."""
+    authorities = list(authorities_of_staff(request.user).order_by("name"))
+    if len(authorities) == 1:
+        return redirect("einvoices:inbox", slug=authorities[0].slug)
+    return render(request, "einvoices/my_inboxes.html", {"authorities": authorities})
 
 
 @staff_required

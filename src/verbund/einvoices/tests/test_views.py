@@ -145,3 +145,10 @@ def test_staff_moves_status_and_rejects_with_reason(
     assert invoice.rejection_reasons == ["Leistung nicht erbracht."]
     html = client.get(f"/rechnungen/{invoice.pk}/").content.decode()
     assert "Leistung nicht erbracht." in html
+
+
+def test_staff_entry_leads_to_the_own_inbox(client, login_staff, hanstein, clerk_hanstein):
+    login_staff(client, clerk_hanstein)
+    response = client.get("/rechnungen/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/behoerde/{hanstein.slug}/rechnungen/"
