@@ -157,3 +157,28 @@ def test_invoice_rejected_on_receipt_notifies_the_seller_contact(
     assert invoice.status == InvoiceStatus.REJECTED
     assert [m["To"] for m in smtp_server.messages] == [invoice.supplier_email]
     assert invoice.leitweg_id in smtp_server.messages[0].get_payload(decode=True).decode()
+
+
+def test_demo_authorities_carry_leitweg_ids_whose_grob_part_is_their_area_key():
+    from verbund.authorities.models import Authority
+    from verbund.authorities.rules import parse_leitweg_id
+    from verbund.gebiete.models import Level
+
+    authorities = Authority.objects.filter(is_demo_data=True).select_related("gebiet")
+    assert authorities.count() > 100
+    for authority in authorities:
+        values = [lw.value for lw in authority.leitweg_ids.all()]
+        assert values, authority
+        gebiet = authority.gebiet
+        expected = gebiet.ags if gebiet.level == Level.GEMEINDE else gebiet.key
+        assert parse_leitweg_id(values[0]).grob == expected, authority
+
+
+def test_demo_invoices_from_the_test_suite_were_received_and_routed(hanstein, erfurt):
+    from verbund.einvoices.models import Invoice
+
+    demo = Invoice.objects.filter(channel=Channel.UPLOAD, filename__endswith="INVOICE_ubl.xml")
+    assert demo.filter(authority=hanstein, status=InvoiceStatus.RECEIVED, valid=True).exists()
+    assert demo.filter(authority=erfurt, status=InvoiceStatus.RECEIVED, valid=True).exists()
+    cii = Invoice.objects.get(authority=hanstein, filename="01.02a-INVOICE_uncefact.xml")
+    assert cii.valid and cii.syntax == "CII" and cii.leitweg_id == leitweg_of(hanstein)

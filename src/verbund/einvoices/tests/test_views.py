@@ -152,3 +152,27 @@ def test_staff_entry_leads_to_the_own_inbox(client, login_staff, hanstein, clerk
     response = client.get("/rechnungen/")
     assert response.status_code == 302
     assert response["Location"] == f"/behoerde/{hanstein.slug}/rechnungen/"
+
+
+def test_zugferd_pdf_is_kept_as_pdf_and_shown_from_its_xml(
+    client, login_staff, ubl_for, hanstein, clerk_hanstein
+):
+    import io
+
+    from pypdf import PdfWriter
+
+    xml = ubl_for(hanstein)
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment("factur-x.xml", xml)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    pdf = buffer.getvalue()
+    response = upload(client, pdf, name="rechnung.pdf")
+    assert response.status_code == 201
+    invoice = Invoice.objects.get(sha256=hashlib.sha256(pdf).hexdigest())
+    assert invoice.media_type == "application/pdf" and invoice.authority == hanstein
+    login_staff(client, clerk_hanstein)
+    assert client.get(f"/rechnungen/{invoice.pk}/original").content == pdf
+    html = client.get(f"/rechnungen/{invoice.pk}/").content.decode()
+    assert escape(read_invoice(xml).lines[0].name) in html
