@@ -126,9 +126,22 @@ def detail(request: HttpRequest, invoice_id: UUID) -> HttpResponse:
             "transitions": transitions,
             "can_reject": InvoiceStatus.REJECTED in rules.next_statuses(invoice.status),
             "reject_form": RejectForm(),
-            "history": queries.status_history(invoice),
+            "history": [
+                {
+                    "at": entry.at,
+                    "actor": entry.actor_label,
+                    "status": _status_label((entry.after or {}).get("status", "")),
+                    "action": entry.action,
+                    "reasons": entry.details.get("reasons", []),
+                }
+                for entry in queries.status_history(invoice)
+            ],
         },
     )
+
+
+def _status_label(value: str) -> str:
+    return str(InvoiceStatus(value).label) if value in InvoiceStatus.values else ""
 
 
 @staff_required

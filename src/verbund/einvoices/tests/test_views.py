@@ -144,7 +144,9 @@ def test_staff_moves_status_and_rejects_with_reason(
     assert invoice.status == InvoiceStatus.REJECTED
     assert invoice.rejection_reasons == ["Leistung nicht erbracht."]
     html = client.get(f"/rechnungen/{invoice.pk}/").content.decode()
-    assert "Leistung nicht erbracht." in html
+    history = html[html.index('id="history"') :]
+    assert "geprüft" in history and "abgelehnt (Leistung nicht erbracht.)" in history
+    assert clerk_hanstein.get_username() in history
 
 
 def test_staff_entry_leads_to_the_own_inbox(client, login_staff, hanstein, clerk_hanstein):
