@@ -313,3 +313,53 @@ def test_compiler_refuses_unsupported_constructs(tmp_path: Path) -> None:
     )
     with pytest.raises(SchematronError):
         compile_schematron(tmp_path / "xslt1.sch")
+
+
+def test_compiled_xslt_is_cached_on_disk(tmp_path: Path, settings: object) -> None:
+    (tmp_path / "main.sch").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "inc.sch").write_text(INCLUDED, encoding="utf-8")
+    settings.VERBUND_EINVOICE_CACHE_DIR = str(tmp_path / "cache")  # type: ignore[attr-defined]
+    first = rs.compile_stylesheet(tmp_path / "main.sch", {})
+    cached = list((tmp_path / "cache").glob("main-*.xsl"))
+    assert len(cached) == 1 and len(cached[0].stem) == len("main-") + 64
+    second = rs.compile_stylesheet(tmp_path / "main.sch", {})
+    assert second.rule_ids == first.rule_ids
+    # A change of an included source is a new key.
+    (tmp_path / "inc.sch").write_text(INCLUDED.replace('value="1"', 'value="2"'))
+    rs.compile_stylesheet(tmp_path / "main.sch", {})
+    assert len(list((tmp_path / "cache").glob("main-*.xsl"))) == 2
+
+
+PEPPOL = """<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2"
+  xmlns:u="utils">
+  <ns prefix="cbc" uri="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"/>
+  <ns prefix="ubl" uri="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>
+  <ns prefix="xs" uri="http://www.w3.org/2001/XMLSchema"/>
+  <function xmlns="http://www.w3.org/1999/XSL/Transform" name="u:always" as="xs:boolean">
+    <param name="x"/><sequence select="true()"/>
+  </function>
+  <pattern>
+    <rule context="/ubl:Invoice">
+      <assert id="PEPPOL-EN16931-R001" flag="fatal" test="not(u:always(.))">adopted</assert>
+      <assert id="PEPPOL-EN16931-R999" flag="fatal" test="false()">Peppol only</assert>
+    </rule>
+  </pattern>
+</schema>"""
+
+
+def test_a_peppol_rule_file_in_the_rule_directory_adds_the_adopted_rules(
+    ubl: bytes, tmp_path: Path, settings: object
+) -> None:
+    from verbund.einvoices.validation import manifest
+
+    copy = tmp_path / "rules"
+    for name in manifest.read_manifest():
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (copy / name).write_bytes((RULES / name).read_bytes())
+    (copy / "schematron" / "peppol").mkdir()
+    (copy / "schematron" / "peppol" / "PEPPOL-EN16931-UBL.sch").write_text(PEPPOL)
+    settings.VERBUND_EINVOICE_RULES = copy  # type: ignore[attr-defined]
+    report = validate(ubl)
+    rules = {f.rule for f in report.findings}
+    assert "PEPPOL-EN16931-R001" in rules and "PEPPOL-EN16931-R999" not in rules
+    assert not report.valid

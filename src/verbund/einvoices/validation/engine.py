@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from lxml import etree
-from saxonche import PySaxonApiError
+from saxonche import PySaxonApiError, PyXdmNode
 
 from verbund.einvoices.validation import ruleset as rs
 from verbund.einvoices.validation.report import Finding, Report, Severity, Unexaminable
-from verbund.einvoices.validation.safety import examine
+from verbund.einvoices.validation.safety import examine, text_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +57,13 @@ def _prefix(match: re.Match[str]) -> str:
 
 def customization_id(root: etree._Element) -> str:
     if root.tag == f"{{{CII}}}CrossIndustryInvoice":
-        found = root.xpath(
-            "string(rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter"
-            "/ram:ID)",
-            namespaces={"rsm": CII, "ram": RAM},
+        found = root.findtext(
+            f"{{{CII}}}ExchangedDocumentContext/{{{RAM}}}GuidelineSpecifiedDocumentContextParameter"
+            f"/{{{RAM}}}ID"
         )
     else:
-        found = root.xpath("string(cbc:CustomizationID)", namespaces={"cbc": CBC})
-    return str(found).strip()
+        found = root.findtext(f"{{{CBC}}}CustomizationID")
+    return (found or "").strip()
 
 
 def severity_of(flag: str, role: str) -> Severity:
@@ -122,6 +122,36 @@ def schema_findings(schema: etree.XMLSchema, root: etree._Element) -> list[Findi
     return findings
 
 
+def schema_findings_locked(rules: rs.RuleSet, xsd: Path, root: etree._Element) -> list[Finding]:
+    with rules.schema_lock(xsd):
+        return schema_findings(rules.schemas[xsd], root)
+
+
+def _schematron_findings(
+    rules: rs.RuleSet, scenario: rs.Scenario, node: PyXdmNode
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for sheet in rules.stylesheets_for(scenario):
+        try:
+            svrl = rs.run(sheet.executable, node)
+        except PySaxonApiError as exc:
+            logger.warning("Schematron %s failed: %s", sheet.name, exc)
+            findings.append(
+                Finding(
+                    rule="SCHEMATRON-ERROR",
+                    severity=Severity.FATAL,
+                    location="/",
+                    message=f"Die Prüfregeln {sheet.name} konnten nicht ausgeführt werden.",
+                    stage="schematron",
+                )
+            )
+            continue
+        findings.extend(
+            parse_svrl(svrl, only_rules=sheet.only_rules, levels=scenario.custom_levels)
+        )
+    return findings
+
+
 def validate(data: bytes) -> Report:
     """Examine one e-invoice (XML, or a ZUGFeRD/Factur-X PDF) and report the findings.
 
@@ -138,15 +168,20 @@ def validate(data: bytes) -> Report:
         )
     syntax, document_type = kind
     rules = rs.ruleset()
-    xml_text = etree.tostring(root, encoding="unicode")
-    try:
-        node = rs.parse_for_saxon(xml_text)
-        index = int(rs.run(rules.selector, node).strip() or "-1")
-    except PySaxonApiError as exc:  # pragma: no cover - lxml accepted it, Saxon should too
-        raise Unexaminable(
-            f"Das XML kann nicht gelesen werden: {exc}", code="malformed_xml"
-        ) from None
-    scenario = rules.scenarios[index] if index >= 0 else None
+    saxon_node: list[PyXdmNode] = []
+
+    def node() -> PyXdmNode:
+        """The document parsed by Saxon (once, and only when a stylesheet needs it)."""
+        if not saxon_node:
+            try:
+                saxon_node.append(rs.parse_for_saxon(text_of(examined.xml, root)))
+            except PySaxonApiError as exc:  # pragma: no cover - lxml accepted it already
+                raise Unexaminable(
+                    f"Das XML kann nicht gelesen werden: {exc}", code="malformed_xml"
+                ) from None
+        return saxon_node[0]
+
+    scenario = rules.select(root, node)
     bt24 = customization_id(root)
     findings: list[Finding] = []
     if scenario is None:
@@ -163,27 +198,10 @@ def validate(data: bytes) -> Report:
             )
         )
     else:
-        findings.extend(schema_findings(rules.schemas[scenario.xsd], root))
-        # As the KoSIT validator: Schematron only runs on a schema-valid document.
+        findings.extend(schema_findings_locked(rules, scenario.xsd, root))
+        # As the KoSIT validator does, Schematron runs only on a schema-valid document.
         if not findings:
-            for sheet in rules.stylesheets_for(scenario):
-                try:
-                    svrl = rs.run(sheet.executable, node)
-                except PySaxonApiError as exc:
-                    logger.warning("Schematron %s failed: %s", sheet.name, exc)
-                    findings.append(
-                        Finding(
-                            rule="SCHEMATRON-ERROR",
-                            severity=Severity.FATAL,
-                            location="/",
-                            message=f"Die Prüfregeln {sheet.name} konnten nicht ausgeführt werden.",
-                            stage="schematron",
-                        )
-                    )
-                    continue
-                findings.extend(
-                    parse_svrl(svrl, only_rules=sheet.only_rules, levels=scenario.custom_levels)
-                )
+            findings.extend(_schematron_findings(rules, scenario, node()))
     return Report(
         valid=not any(f.severity is Severity.FATAL for f in findings),
         syntax=syntax,

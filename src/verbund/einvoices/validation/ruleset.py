@@ -21,6 +21,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ class Scenario:
     schematron: tuple[Path, ...]
     custom_levels: dict[str, Severity]
     syntax: str
+    xpath1: str | None = None  # the match in XPath 1.0 (for lxml), when it can be written so
 
 
 @dataclass
@@ -136,6 +138,29 @@ class RuleSet:
     stylesheets: dict[Path, Stylesheet]
     peppol: dict[str, Stylesheet] = field(default_factory=dict)
     compile_seconds: float = 0.0
+    schema_locks: dict[Path, threading.Lock] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # An lxml XMLSchema keeps its error log on the object: one validation at a time.
+        self.schema_locks = {path: threading.Lock() for path in self.schemas}
+
+    def select(self, root: etree._Element, node: Callable[[], PyXdmNode]) -> Scenario | None:
+        """The first scenario whose match expression holds for the document.
+
+        The matches of scenarios.xml are evaluated with lxml when they are valid XPath 1.0
+        once `exists()` is read as `boolean()` (fast); otherwise all of them with Saxon.
+        """
+        if all(s.xpath1 for s in self.scenarios):
+            for scenario in self.scenarios:
+                namespaces = {p: u for p, u in scenario.namespaces.items() if p}
+                if root.xpath(scenario.xpath1 or "", namespaces=namespaces):
+                    return scenario
+            return None
+        index = int(run(self.selector, node()).strip() or "-1")
+        return self.scenarios[index] if index >= 0 else None
+
+    def schema_lock(self, path: Path) -> threading.Lock:
+        return self.schema_locks[path]
 
     def stylesheets_for(self, scenario: Scenario) -> list[Stylesheet]:
         sheets = [self.stylesheets[p] for p in scenario.schematron]
@@ -213,6 +238,11 @@ def load_scenarios(directory: Path, tokens: dict[str, str]) -> list[Scenario]:
             for loc in sch_locations
         )
         syntax = "CII" if "CrossIndustryInvoice" in xsd.name else "UBL"
+        xpath1: str | None = re.sub(r"\bexists\(", "boolean(", match)
+        try:
+            etree.XPath(xpath1 or "", namespaces={p: u for p, u in namespaces.items() if p})
+        except etree.XPathError:
+            xpath1 = None
         scenarios.append(
             Scenario(
                 name=name,
@@ -222,6 +252,7 @@ def load_scenarios(directory: Path, tokens: dict[str, str]) -> list[Scenario]:
                 schematron=schematron,
                 custom_levels=levels,
                 syntax=syntax,
+                xpath1=xpath1,
             )
         )
     if not scenarios:
@@ -337,17 +368,25 @@ def load(directory: Path) -> RuleSet:
 
 
 _cache: dict[Path, RuleSet] = {}
+_default: dict[Path, RuleSet] = {}
 _cache_lock = threading.Lock()
 
 
 def ruleset(directory: Path | None = None) -> RuleSet:
     """The compiled rules of `directory` (default: the configured one), compiled once."""
-    directory = (directory or rules_dir()).resolve()
+    if directory is None:
+        configured = rules_dir()
+        found = _default.get(configured)
+        if found is not None:
+            return found
+        directory = configured
+    key = directory.resolve()
     with _cache_lock:
-        found = _cache.get(directory)
+        found = _cache.get(key)
         if found is None:
-            found = load(directory)
-            _cache[directory] = found
+            found = load(key)
+            _cache[key] = found
+        _default[directory] = found
         return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,6 +42,25 @@ class Examined:
     xml: bytes
     source_format: str  # "xml" | "pdf"
     root: etree._Element
+
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """A parser per thread (lxml parsers must not be shared between threads)."""
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_blank_text=False,
+        )
+        _local.parser = parser
+    return parser
 
 
 def max_bytes() -> int:
@@ -88,31 +108,10 @@ def parse(data: bytes) -> etree._Element:
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise _dtd_forbidden()
     limit = max_depth()
-    depth = 0
-    root: etree._Element | None = None
     try:
-        events = etree.iterparse(
-            io.BytesIO(data),
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-        )
-        for event, element in events:
-            if event == "start":
-                depth += 1
-                if root is None:
-                    root = element
-                if depth > limit:
-                    raise Unexaminable(
-                        f"Das XML ist tiefer als die erlaubten {limit} Ebenen verschachtelt.",
-                        code="too_deep",
-                    )
-            else:
-                depth -= 1
+        # libxml2 itself refuses nesting deeper than 256 levels without huge_tree, so the
+        # parser stops early; the configured (smaller) limit is checked right after.
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         message = str(exc)
         if "Excessive depth" in message or ("depth" in message.lower() and "exceed" in message):
@@ -122,11 +121,26 @@ def parse(data: bytes) -> etree._Element:
         ) from None
     if root is None:
         raise Unexaminable("Das XML enthält kein Element.", code="malformed_xml")
+    if root.xpath("boolean(/" + "*/" * limit + "*)"):
+        raise Unexaminable(
+            f"Das XML ist tiefer als die erlaubten {limit} Ebenen verschachtelt.", code="too_deep"
+        )
     docinfo = root.getroottree().docinfo
     doctype = getattr(docinfo, "doctype", "")
     if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise _dtd_forbidden()
     return root
+
+
+def text_of(data: bytes, root: etree._Element) -> str:
+    """The document as text, for Saxon (which parses strings); decoded as lxml did."""
+    encoding = root.getroottree().docinfo.encoding or "utf-8"
+    try:
+        if encoding.lower().replace("-", "") == "utf8":
+            return data.decode("utf-8-sig")
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return etree.tostring(root, encoding="unicode")
 
 
 def _dtd_forbidden() -> Unexaminable:
