@@ -14,9 +14,11 @@ from verbund.authorities.models import (
     AuthorityKind,
     EncryptionKey,
     KeyProtection,
+    LeitwegIdentifier,
     StaffMembership,
     StaffRole,
 )
+from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.errors import DomainError, NotFound
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
@@ -172,3 +174,23 @@ def private_key_for_staff(
         raise DomainError(
             "Die Passphrase passt nicht zum Schlüssel.", code="passphrase_wrong", status=403
         ) from None
+
+
+# Leitweg-ID registry: where an e-invoice goes (XRechnung BT-10).
+
+
+def authority_for_leitweg_id(value: str) -> Authority:
+    """The authority that receives invoices under the Leitweg-ID. Raises InvalidLeitwegId
+    (format, check digits) or NotFound (no active registration) with the reason."""
+    canonical = str(parse_leitweg_id(value))
+    registration = (
+        LeitwegIdentifier.objects.select_related("authority")
+        .filter(value=canonical, active=True)
+        .first()
+    )
+    if registration is None:
+        raise NotFound(
+            f"Die Leitweg-ID {canonical} ist keiner Behörde auf dieser Plattform zugeordnet.",
+            code="unknown_leitweg_id",
+        )
+    return registration.authority

@@ -313,6 +313,12 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Received e-invoices, stored unchanged: the attachment storage class and options, in a
+# directory of their own on the file system.
+STORAGES["einvoices"] = {
+    "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
+    "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS or {"location": str(STATE_DIR / "einvoices")},
+}
 MEDIA_ROOT = STATE_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG
 
@@ -561,3 +567,49 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
     "ID_TOKEN_EXPIRE_SECONDS": 600,
 }
+
+# --- E-Rechnung (e-invoices): validation engine -------------------------------------------
+
+VERBUND_EINVOICE_RULES = Path(
+    env_str(
+        "VERBUND_EINVOICE_RULES",
+        str(VERBUND_DATA_DIR / "xrechnung"),
+        "Directory with the e-invoice rules: scenarios.xml, xsd/ (UBL 2.1, CII D16B) and "
+        "schematron/ (EN 16931, XRechnung, optionally Peppol BIS 3). See "
+        "docs/einvoice-rules.md; `verbund check-einvoice-rules` checks it.",
+        group="E-Rechnung",
+        doc_default="<VERBUND_DATA_DIR>/xrechnung",
+    )
+)
+VERBUND_EINVOICE_CACHE_DIR = env_optional(
+    "VERBUND_EINVOICE_CACHE_DIR",
+    "Directory for the XSLT compiled from the Schematron rules (keyed by the SHA-256 of the "
+    "sources); saves the Schematron compilation at start-up. Unset: compile in memory only.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_MAX_BYTES = env_int(
+    "VERBUND_EINVOICE_MAX_BYTES",
+    20 * 1024 * 1024,
+    "Largest e-invoice (XML or PDF) in bytes that is examined; larger ones are refused.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_MAX_DEPTH = env_int(
+    "VERBUND_EINVOICE_MAX_DEPTH",
+    64,
+    "Deepest element nesting of an e-invoice XML that is examined; deeper ones are refused.",
+    group="E-Rechnung",
+)
+# E-Rechnung: receipt and inbox (the size limit is VERBUND_EINVOICE_MAX_BYTES above)
+VERBUND_EINVOICE_UPLOAD_LIMIT = env_int(
+    "VERBUND_EINVOICE_UPLOAD_LIMIT",
+    30,
+    "Uploads on the public e-invoice page per client address within the window; further "
+    "uploads are refused until the oldest leaves the window. Counted in the database.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_UPLOAD_WINDOW = env_int(
+    "VERBUND_EINVOICE_UPLOAD_WINDOW",
+    3600,
+    "Seconds of the e-invoice upload window (see VERBUND_EINVOICE_UPLOAD_LIMIT).",
+    group="E-Rechnung",
+)
