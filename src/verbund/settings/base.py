@@ -550,3 +550,31 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
     "ID_TOKEN_EXPIRE_SECONDS": 600,
 }
+
+# Back office (casework)
+VERBUND_CASEWORK_PROCESSING_DAYS = env_int(
+    "VERBUND_CASEWORK_PROCESSING_DAYS",
+    30,
+    "Processing-time target in days for services without their own target (the deadline "
+    "of a new case is its day of receipt plus this).",
+    group="Sachbearbeitung",
+)
+VERBUND_CASEWORK_RETENTION_DAYS = env_int(
+    "VERBUND_CASEWORK_RETENTION_DAYS",
+    730,
+    "Days a closed case is kept for services without their own retention period; then "
+    "`verbund purge-expired-cases` deletes it with its personal data.",
+    group="Sachbearbeitung",
+)
+VERBUND_CASEWORK_SEARCH_KEY = env_optional(
+    "VERBUND_CASEWORK_SEARCH_KEY",
+    "Secret for the keyed blind index of applicant names (HMAC). When unset it is derived "
+    "from SECRET_KEY; changing it makes existing names unfindable until re-indexed.",
+    group="Sachbearbeitung",
+)
+VERBUND_CASEWORK_WEBHOOK_TIMEOUT = env_int(
+    "VERBUND_CASEWORK_WEBHOOK_TIMEOUT",
+    5,
+    "Seconds to wait for a specialist system's webhook endpoint.",
+    group="Sachbearbeitung",
+)
