@@ -202,6 +202,20 @@ def inbox_page(
     if cursor:
         moment, pk = decode_cursor(cursor)
         qs = qs.filter(released_at__lte=moment).filter(Q(released_at__lt=moment) | Q(pk__lt=pk))
+    # Only what the inbox shows: the service's long texts stay in the database.
+    qs = qs.only(
+        "vorgangsnummer",
+        "status",
+        "released_at",
+        "authority_id",
+        "service__name",
+        "service__slug",
+        "service__leika_key",
+        "case__deadline",
+        "case__assignee__username",
+        "case__assignee__first_name",
+        "case__assignee__last_name",
+    )
     rows = list(qs.order_by("-released_at", "-pk")[: size + 1])
     next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else ""
     return InboxPage(rows=rows[:size], next_cursor=next_cursor, today=today)
