@@ -551,6 +551,41 @@ OAUTH2_PROVIDER = {
     "ID_TOKEN_EXPIRE_SECONDS": 600,
 }
 
+# Postfach (mailbox)
+VERBUND_PORTAL_URL = env_str(
+    "VERBUND_PORTAL_URL",
+    "http://localhost:8000/",
+    'Public address of the citizen portal; links in notification mails ("a message is '
+    'waiting in your Postfach") point here.',
+    group="Postfach",
+)
+VERBUND_POSTFACH_THROTTLE_FAILURES = env_int(
+    "VERBUND_POSTFACH_THROTTLE_FAILURES",
+    5,
+    "Wrong access codes for one Vorgangsnummer within the throttle window after which the "
+    "anonymous Postfach of that number refuses further attempts.",
+    group="Postfach",
+)
+VERBUND_POSTFACH_THROTTLE_IP_FAILURES = env_int(
+    "VERBUND_POSTFACH_THROTTLE_IP_FAILURES",
+    20,
+    "Wrong Vorgangsnummer/access code pairs from one client address within the throttle "
+    "window after which that address is refused.",
+    group="Postfach",
+)
+VERBUND_POSTFACH_THROTTLE_WINDOW = env_int(
+    "VERBUND_POSTFACH_THROTTLE_WINDOW",
+    15 * 60,
+    "Seconds of the anonymous Postfach's throttle window.",
+    group="Postfach",
+)
+VERBUND_POSTFACH_REPLY_MAX_CHARS = env_int(
+    "VERBUND_POSTFACH_REPLY_MAX_CHARS",
+    10000,
+    "Longest reply text an applicant may send through the Postfach.",
+    group="Postfach",
+)
+
 # Back office (casework)
 VERBUND_CASEWORK_PROCESSING_DAYS = env_int(
     "VERBUND_CASEWORK_PROCESSING_DAYS",
