@@ -196,14 +196,9 @@ def resume_after_reply(*, submission: Submission, actor: Actor = "postfach") -> 
     return case
 
 
-def on_reply(*args: Any, **kwargs: Any) -> None:
-    """Callback for `mailbox.extensions.on_reply`: finds the submission in its arguments."""
-    candidates = [*args, *kwargs.values()]
-    for value in candidates:
-        submission = value if isinstance(value, Submission) else getattr(value, "submission", None)
-        if isinstance(submission, Submission):
-            resume_after_reply(submission=submission)
-            return
+def on_reply(reply: Any) -> None:
+    """Callback for `mailbox.extensions.on_reply`: a Rückfrage answered → in Bearbeitung."""
+    resume_after_reply(submission=reply.submission)
 
 
 def render_decision_pdf(*, case: Case, outcome: str, text: str) -> bytes:

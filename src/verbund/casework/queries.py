@@ -19,6 +19,7 @@ from xml.etree import ElementTree as ET
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ from verbund.authorities.models import Authority, StaffMembership, StaffRole
 from verbund.casework import rules
 from verbund.casework.models import Case, CaseNameToken, Decision, Handoff, ServiceTerms
 from verbund.catalogue.models import Service
-from verbund.core.errors import InvalidInput, NotFound
+from verbund.core.errors import DomainError, InvalidInput, NotFound
 from verbund.core.models import AuditEntry
 
 User = AbstractBaseUser | AnonymousUser
@@ -262,11 +263,84 @@ def read_decision(user: User, case: Case, decision: Decision) -> bytes:
         return sealing.open_sealed(fh.read(), private)
 
 
-def thread(case: Case) -> list[Any]:
-    """The Postfach conversation of the case (the caller has checked access)."""
-    from verbund.mailbox import queries as mailbox_queries
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One step of the Postfach conversation, as the authority reads it."""
 
-    return list(mailbox_queries.thread_for_case(case.submission))
+    inbound: bool  # a reply of the applicant
+    pk: str
+    at: datetime.datetime
+    kind: str
+    subject: str
+    body: str
+    read_at: datetime.datetime | None
+    attachments: list[tuple[str, str]]  # (id, filename)
+    error: str = ""
+
+
+def thread(user: User, case: Case) -> list[ThreadEntry]:
+    """The Postfach conversation of the case; the applicant's replies decrypted with the
+    authority's key (access checked again here)."""
+    from verbund.mailbox import queries as mailbox_queries
+    from verbund.mailbox.models import Message
+
+    get_case_for_staff_or_404(user, str(case.submission.vorgangsnummer))
+    entries: list[ThreadEntry] = []
+    for item in mailbox_queries.thread_for_case(case.submission):
+        if isinstance(item, Message):
+            entries.append(
+                ThreadEntry(
+                    inbound=False,
+                    pk=str(item.pk),
+                    at=item.sent_at,
+                    kind=item.get_kind_display(),
+                    subject=str(item.subject),
+                    body=str(item.body),
+                    read_at=item.read_at,
+                    attachments=[],
+                )
+            )
+            continue
+        try:
+            private = authority_queries.private_key_for_staff(user, item.key)
+            opened = mailbox_queries.open_reply(item, private)
+        except DomainError as exc:
+            entries.append(
+                ThreadEntry(True, str(item.pk), item.sent_at, "", "", "", None, [], exc.message)
+            )
+            continue
+        entries.append(
+            ThreadEntry(
+                inbound=True,
+                pk=str(item.pk),
+                at=item.sent_at,
+                kind="",
+                subject="",
+                body=opened.body,
+                read_at=None,
+                attachments=[(a.id, a.filename) for a in opened.attachments],
+            )
+        )
+    return entries
+
+
+def reply_attachment(user: User, case: Case, reply_id: str, attachment_id: str) -> Any:
+    """A file the applicant sent with a reply, decrypted; NotFound when not of this case."""
+    from verbund.mailbox import queries as mailbox_queries
+    from verbund.mailbox.models import Reply
+
+    get_case_for_staff_or_404(user, str(case.submission.vorgangsnummer))
+    try:
+        reply = Reply.objects.filter(pk=reply_id, submission_id=case.pk).first()
+    except (ValueError, DjangoValidationError):
+        reply = None
+    if reply is None:
+        raise _not_found()
+    private = authority_queries.private_key_for_staff(user, reply.key)
+    for attachment in mailbox_queries.open_reply(reply, private).attachments:
+        if attachment.id == attachment_id:
+            return attachment
+    raise _not_found()
 
 
 def terms_for(service: Service) -> tuple[int, int]:

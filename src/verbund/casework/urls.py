@@ -19,6 +19,11 @@ urlpatterns = [
         name="attachment",
     ),
     path(
+        "sachbearbeitung/vorgang/<str:number>/antwort/<str:reply_id>/anhang/<str:attachment_id>/",
+        views.reply_attachment,
+        name="reply_attachment",
+    ),
+    path(
         "sachbearbeitung/vorgang/<str:number>/bescheid/<int:decision_id>/",
         views.decision_pdf,
         name="decision",

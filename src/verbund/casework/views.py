@@ -101,11 +101,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         error = exc.message
     if opened is not None and not case.name_indexed:
         actions.index_applicant_name(case=case, data=opened.data, actor=request.user)
-    thread: list[Any] = []
-    try:
-        thread = queries.thread(case)
-    except ImportError:  # pragma: no cover (the Postfach is part of every installation)
-        thread = []
+    thread = queries.thread(request.user, case)
     submission = case.submission
     return render(
         request,
@@ -161,6 +157,20 @@ def attachment(request: HttpRequest, number: str, attachment_id: str) -> HttpRes
             response["Content-Disposition"] = f'attachment; filename="{item.filename}"'
             return response
     raise Http404(_("Diesen Anhang gibt es nicht."))
+
+
+@staff_required
+def reply_attachment(
+    request: HttpRequest, number: str, reply_id: str, attachment_id: str
+) -> HttpResponse:
+    case = _case(request, number)
+    try:
+        item = queries.reply_attachment(request.user, case, reply_id, attachment_id)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(item.content, content_type=item.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{item.filename}"'
+    return response
 
 
 @staff_required
