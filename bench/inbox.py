@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,20 +64,18 @@ def code(n: int) -> str:
 
 
 def _without_secondary(table: str, cursor) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
-    """Drop FKs, unique constraints and indexes other than the primary key; return their DDL."""
+    """Drop every constraint and index (primary key included: a random-UUID key inserted row
+    by row thrashes the buffer cache) and return their DDL, to build them after the COPY."""
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
+        "WHERE conrelid = %s::regclass AND contype IN ('f', 'u', 'p') "
+        "ORDER BY contype = 'f', contype = 'u' DESC",
         [table],
     )
     constraints = cursor.fetchall()
     for name, _ in constraints:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-        "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype = 'p')",
-        [table],
-    )
+    cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
     indexes = cursor.fetchall()
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
@@ -93,7 +91,6 @@ def generate(total: int, authority_count: int) -> float:
     from verbund.accounts.models import User
     from verbund.applications.models import FormVersion
     from verbund.authorities.models import Authority, EncryptionKey, StaffMembership, StaffRole
-    from verbund.catalogue.models import Service
     from verbund.gebiete.models import Gebiet
 
     started = time.perf_counter()
@@ -143,8 +140,20 @@ def generate(total: int, authority_count: int) -> float:
     rng = random.Random(5)
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
-        fk_sub, idx_sub = _without_secondary("applications_submission", cursor)
+        # Tables that point at these first (their FKs need the primary keys).
+        dependants = []
+        for table in ("applications_submission", "casework_case"):
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass "
+                "AND conrelid::regclass::text NOT IN ('applications_submission', 'casework_case')",
+                [table],
+            )
+            for rel, name, ddl in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE {rel} DROP CONSTRAINT "{name}"')
+                dependants.append(f'ALTER TABLE {rel} ADD CONSTRAINT "{name}" {ddl}')
         fk_case, idx_case = _without_secondary("casework_case", cursor)
+        fk_sub, idx_sub = _without_secondary("applications_submission", cursor)
         raw = cursor.connection  # psycopg connection
         n = 0
         with raw.cursor() as cur:
@@ -169,11 +178,11 @@ def generate(total: int, authority_count: int) -> float:
                     status = (
                         "closed"
                         if old and rng.random() < 0.95
-                        else rng.choice(OPEN + ["decided", "closed"])
+                        else rng.choice([*OPEN, "decided", "closed"])
                     )
                     service_id, version_id = services[n % len(services)]
                     ts = at.isoformat()
-                    sid = uuid.UUID(int=rng.getrandbits(128), version=4)
+                    sid = f"{rng.getrandbits(128):032x}"
                     sub_buf.write(
                         f"{sid}\t{code(n)}\t{status}\tweb\t{service_id}\t{version_id}\t{key.pk}\t"
                         f"{a.pk}\tstructural\t\t\t\t\t\t\t\t\t[]\t0\t[]\t\t\t\t{ts}\t{ts}\t{ts}\t{ts}\n"
@@ -201,7 +210,7 @@ def generate(total: int, authority_count: int) -> float:
                     )
         print(f"  copied {n:,} cases; building indexes and constraints", flush=True)
         cursor.execute("SET maintenance_work_mem = '1GB'")
-        for ddl in idx_sub + idx_case + fk_sub + fk_case:
+        for ddl in fk_sub + idx_sub + fk_case + idx_case + dependants:
             cursor.execute(ddl)
         cursor.execute("ANALYZE")
     return time.perf_counter() - started
@@ -234,9 +243,8 @@ def measure(runs: int) -> None:
         count = deep.count()
         target = deep[min(count - 1, max(0, count * 3 // 4))]
         cursors[m.pk] = (queries.encode_cursor(target), count)
-        print(
-            f"  {m.authority.slug}: {Submission.objects.filter(authority=m.authority).count():,} cases, {count:,} open"
-        )
+        size = Submission.objects.filter(authority=m.authority).count()
+        print(f"  {m.authority.slug}: {size:,} cases, {count:,} open")
 
     def timed(call) -> float:  # type: ignore[no-untyped-def]
         t = time.perf_counter()
@@ -249,13 +257,11 @@ def measure(runs: int) -> None:
     pk, first, deep = [], [], []
     for i in range(runs):
         m = memberships[i % len(memberships)]
-        pk.append(
-            timed(lambda: Case.objects.select_related("submission").get(pk=ids[i % len(ids)]))
-        )
-        first.append(timed(lambda: queries.inbox_page(m, queries.InboxFilter())))
-        deep.append(
-            timed(lambda: queries.inbox_page(m, queries.InboxFilter(), cursor=cursors[m.pk][0]))
-        )
+        key = ids[i % len(ids)]
+        cursor = cursors[m.pk][0]
+        pk.append(timed(partial(Case.objects.select_related("submission").get, pk=key)))
+        first.append(timed(partial(queries.inbox_page, m, queries.InboxFilter())))
+        deep.append(timed(partial(queries.inbox_page, m, queries.InboxFilter(), cursor=cursor)))
     base = p95(pk)
     print(f"primary-key lookup   p50 {statistics.median(pk):6.2f} ms  p95 {base:6.2f} ms")
     for label, samples in (("inbox first page", first), ("inbox deep page", deep)):
