@@ -57,7 +57,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "website": "https://www.stw-thueringen.de",
     },
     "familienkasse": {
-        "leitweg": ("991", "FAMKA"),
+        "leitweg": ("16", "FAMKA"),
         "name": "Familienkasse der Bundesagentur für Arbeit",
         "kind": AuthorityKind.BUNDESBEHOERDE,
         "city": "Erfurt",
@@ -66,7 +66,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "bund": True,
     },
     "hauptzollamt-erfurt": {
-        "leitweg": ("991", "HZAEF"),
+        "leitweg": ("16", "HZAEF"),
         "name": "Hauptzollamt Erfurt",
         "kind": AuthorityKind.BUNDESBEHOERDE,
         "city": "Erfurt",
@@ -75,7 +75,7 @@ EXTRA_AUTHORITIES: dict[str, dict[str, Any]] = {
         "bund": True,
     },
     "agentur-fuer-arbeit": {
-        "leitweg": ("991", "BARDSAT"),
+        "leitweg": ("16", "BARDSAT"),
         "name": "Bundesagentur für Arbeit – Regionaldirektion Sachsen-Anhalt-Thüringen",
         "kind": AuthorityKind.BUNDESBEHOERDE,
         "city": "Halle (Saale)",
@@ -125,6 +125,7 @@ DESIGNATIONS: dict[str, tuple[str, str]] = {
 }
 
 
+# Leitweg-IDs of the demo carry the area's key (here the Land's), like all demo authorities.
 def _upsert_extra(slug: str, spec: dict[str, Any], land: Gebiet) -> Authority:
     authority, _ = upsert_authority(
         slug=slug,
