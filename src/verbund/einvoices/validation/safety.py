@@ -51,6 +51,7 @@ class Examined:
 
 
 _XML_START = re.compile(rb"[ \t\r\n]*<")
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _local = threading.local()
 
 
@@ -188,7 +189,8 @@ def text_of(data: bytes, root: etree._Element) -> str:
     try:
         if encoding.lower().replace("-", "") == "utf8":
             return data.decode("utf-8-sig")
-        return data.decode(encoding)
+        # Saxon reads the text as UTF-8: drop a declaration that names another encoding.
+        return _DECLARATION.sub("", data.decode(encoding).lstrip("\ufeff"), count=1)
     except (LookupError, UnicodeDecodeError):
         return etree.tostring(root, encoding="unicode")
 
