@@ -51,6 +51,7 @@ from verbund.mailbox.models import (
 __all__ = [
     "MessageKind",
     "OutgoingAttachment",
+    "delete_postfach_of_case",
     "mark_read",
     "post_message",
     "record_access_failure",
@@ -390,6 +391,40 @@ def set_notification_email(*, submission: Submission, email: str, actor: Actor) 
         obj=postfach,
         given=bool(email),
     )
+
+
+@transaction.atomic
+def delete_postfach_of_case(*, submission: Submission, actor: Actor) -> int:
+    """Delete a case's messages and replies with their files (retention: casework calls this
+    before it deletes a closed case). Files go after the commit. Returns the number of
+    messages deleted."""
+    names = list(
+        MessageAttachment.objects.filter(message__submission=submission).values_list(
+            "storage_name", flat=True
+        )
+    ) + list(
+        ReplyAttachment.objects.filter(reply__submission=submission).values_list(
+            "storage_name", flat=True
+        )
+    )
+    _total, per_model = Message.objects.filter(submission=submission).delete()
+    messages = per_model.get(Message._meta.label, 0)
+    AnonymousPostfach.objects.filter(submission=submission).delete()
+    record_audit(
+        action="mailbox.case_postfach_deleted",
+        actor=actor,
+        object_type=Submission._meta.label_lower,
+        object_id=str(submission.pk),
+        files=len(names),
+    )
+
+    def delete_files() -> None:
+        storage = queries.attachment_storage()
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return messages
 
 
 def record_access_failure(*, vorgangsnummer: str, ip_address: str | None) -> None:

@@ -218,3 +218,24 @@ def test_on_reply_callbacks_run_in_the_transaction(holder, holder_case):
         extensions.remove_reply_callback(refuse)
     # the refused reply rolled back with everything it wrote
     assert Reply.objects.count() == 1
+
+
+def test_deleting_a_case_postfach_removes_rows_and_files(
+    holder, holder_case, django_capture_on_commit_callbacks
+):
+    message = post(
+        holder_case, attachments=[OutgoingAttachment("b.pdf", "application/pdf", BESCHEID)]
+    )
+    reply = actions.reply_to_message(
+        message=message,
+        body="Anbei.",
+        attachments=[SimpleUploadedFile("n.pdf", PDF)],
+        actor_or_none=holder,
+    )
+    names = [message.attachments.get().storage_name, reply.attachments.get().storage_name]
+    storage = queries.attachment_storage()
+    assert all(storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.delete_postfach_of_case(submission=holder_case.submission, actor="test") == 1
+    assert not Message.objects.exists() and not Reply.objects.exists()
+    assert not any(storage.exists(name) for name in names)

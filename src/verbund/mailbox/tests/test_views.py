@@ -194,3 +194,16 @@ def test_address_rate_limit_covers_every_number(anonymous_case, settings):
         {"vorgangsnummer": anonymous_case.number, "zugangscode": anonymous_case.secret},
     )
     assert other_address.status_code == 302
+
+
+def test_pages_speak_english(holder_client, holder_case):
+    message = post(holder_case)
+    holder_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    listing = holder_client.get("/postfach/").content.decode()
+    assert "Mailbox" in listing and "unread" in listing and "Request for information" in listing
+    page = holder_client.get(f"/postfach/{message.pk}/").content.decode()
+    assert "Reply to the authority (requested)" in page and "Send reply" in page
+    assert "My applications and mailbox" in holder_client.get("/konto/").content.decode()
+    anonymous = Client()
+    anonymous.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Open mailbox" in anonymous.get("/postfach/vorgang/").content.decode()
