@@ -35,7 +35,7 @@ from verbund.applications.models import Submission
 from verbund.authorities import actions as authority_actions
 from verbund.authorities.models import Authority
 from verbund.core.audit import Actor, record_audit
-from verbund.core.errors import Conflict, DomainError, InvalidInput
+from verbund.core.errors import Conflict, InvalidInput
 from verbund.mailbox import queries
 from verbund.mailbox.extensions import run_reply_callbacks
 from verbund.mailbox.models import (
@@ -253,9 +253,12 @@ class _CheckedUpload:
 def _check_uploads(uploads: Sequence[UploadedFile[bytes]]) -> list[_CheckedUpload]:
     checked: list[_CheckedUpload] = []
     problems: list[str] = []
+    limit = settings.VERBUND_ATTACHMENT_MAX_BYTES
     for upload in uploads:
         name = str(upload.name or _("Datei"))
-        content = upload.read()
+        # An oversized file is refused by its declared size before it is read into memory;
+        # one byte more than the limit is enough for check_upload to say so.
+        content = upload.read(limit + 1) if (upload.size or 0) > limit else upload.read()
         try:
             result = attachment_checks.check_upload(
                 filename=name, content=content, existing_count=len(checked) + len(problems)
@@ -295,8 +298,6 @@ def reply_to_message(
     except InvalidInput as exc:
         errors.update(exc.extra.get("errors", {}))
         checked = []
-    except DomainError:
-        raise
     if errors:
         raise InvalidInput(
             _("Die Antwort konnte nicht gesendet werden."), code="reply_invalid", errors=errors

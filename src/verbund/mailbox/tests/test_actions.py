@@ -239,3 +239,38 @@ def test_deleting_a_case_postfach_removes_rows_and_files(
         assert actions.delete_postfach_of_case(submission=holder_case.submission, actor="test") == 1
     assert not Message.objects.exists() and not Reply.objects.exists()
     assert not any(storage.exists(name) for name in names)
+
+
+def test_reply_files_pass_the_virus_scanner(holder, holder_case, settings, clamd_address):
+    from verbund.applications.tests.conftest import TEST_SIGNATURE
+
+    message = post(holder_case)
+    settings.VERBUND_CLAMD = clamd_address
+    with pytest.raises(InvalidInput) as refused:
+        actions.reply_to_message(
+            message=message,
+            body="Anbei.",
+            attachments=[SimpleUploadedFile("befall.pdf", PDF + TEST_SIGNATURE)],
+            actor_or_none=holder,
+        )
+    assert "Schadsoftware" in refused.value.extra["errors"]["attachments"][0]
+    assert not Reply.objects.exists()
+    reply = actions.reply_to_message(
+        message=message,
+        body="Anbei.",
+        attachments=[SimpleUploadedFile("sauber.pdf", PDF)],
+        actor_or_none=holder,
+    )
+    assert reply.attachments.get().scan_status == "clean"
+
+
+def test_oversized_upload_is_refused_without_reading_it_whole(holder, holder_case, settings):
+    message = post(holder_case)
+    settings.VERBUND_ATTACHMENT_MAX_BYTES = 100
+    upload = SimpleUploadedFile("riesig.pdf", PDF + b"0" * 10_000)
+    with pytest.raises(InvalidInput) as refused:
+        actions.reply_to_message(
+            message=message, body="x", attachments=[upload], actor_or_none=holder
+        )
+    assert "größer als" in refused.value.extra["errors"]["attachments"][0]
+    assert upload.tell() == 101
