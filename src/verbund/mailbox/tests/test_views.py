@@ -108,8 +108,10 @@ def test_bad_upload_shows_a_german_field_error_and_stores_nothing(holder_client,
     html = response.content.decode()
     assert "Bitte prüfen Sie Ihre Angaben" in html
     assert "„virus.pdf“ ist keine erlaubte Datei" in html
-    assert 'href="#id_attachments"' in html and "aria-invalid" not in html.split("id_body")[0]
-    assert 'id="id_attachments-error"' in html
+    assert 'href="#id_attachments"' in html and 'id="id_attachments-error"' in html
+    file_input = html.split('type="file"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in file_input
+    assert 'aria-describedby="id_attachments-error"' in file_input
     assert not Reply.objects.exists() and not ReplyAttachment.objects.exists()
     empty = holder_client.post(f"/postfach/{message.pk}/", {"body": ""})
     assert empty.status_code == 422
