@@ -274,3 +274,14 @@ def test_oversized_upload_is_refused_without_reading_it_whole(holder, holder_cas
         )
     assert "größer als" in refused.value.extra["errors"]["attachments"][0]
     assert upload.tell() == 101
+
+
+def test_after_account_deletion_the_messages_wait_in_the_case_postfach(holder, holder_case):
+    from verbund.accounts import actions as account_actions
+
+    message = post(holder_case)
+    account_actions.delete_account(user=holder, actor=holder)
+    # the authority's thread stays whole; the applicant still holds number and code
+    assert queries.thread_for_case(holder_case.submission) == [Message.objects.get()]
+    listed = queries.messages_for_anonymous(holder_case.number, holder_case.secret)
+    assert [m.pk for m in listed] == [message.pk]
