@@ -166,6 +166,7 @@ def start_draft(
     owner: Any = None,
     applicant_authority: Authority | None = None,
     prefill: dict[str, Any] | None = None,
+    prefilled: dict[str, Any] | None = None,
     actor: Actor,
 ) -> tuple[Draft, str]:
     """Open a draft for a service once the responsible authority is known; returns the
@@ -188,6 +189,7 @@ def start_draft(
         place_name=place_name or responsible.gemeinde_name,
         resume_token_hash=queries.token_hash(token),
         data=prefill or {},
+        prefilled=prefilled or {},
         expires_at=_expiry(),
     )
     record_audit(
@@ -197,6 +199,7 @@ def start_draft(
         service=service.slug,
         authority=responsible.authority.pk,
         basis=responsible.basis,
+        prefilled_from_account=sorted(prefilled or {}),
     )
     return draft, token
 

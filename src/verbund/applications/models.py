@@ -128,6 +128,11 @@ class Draft(Place, TimeStampedModel):
     )
     resume_token_hash = models.CharField(_("Prüfwert des Fortsetzungsschlüssels"), max_length=64)
     data = EncryptedJSONField(_("Angaben (verschlüsselt gespeichert)"), default=dict)
+    # values taken from the Servicekonto with the holder's consent, by path, so that form
+    # and summary can mark them while they are unchanged
+    prefilled = EncryptedJSONField(
+        _("aus dem Servicekonto übernommen (verschlüsselt gespeichert)"), default=dict
+    )
     step = models.PositiveSmallIntegerField(_("erreichter Schritt"), default=0)
     expires_at = models.DateTimeField(_("verfällt am"), db_index=True)
 
