@@ -20,6 +20,10 @@ from verbund.accounts import encryption
 class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
     """A JSON value (dict, list, …) stored as encrypted text; read back decoded."""
 
+    # for django-stubs: what the attribute accepts and returns
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
             return self.get_default()

@@ -97,7 +97,7 @@ def api_service_and_version(identifier: str) -> tuple[Service, FormVersion | Non
         .order_by()
         .first()
     )
-    if version is not None:
+    if version is not None and version.definition.service is not None:
         return version.definition.service, version
     service = get_service_by_identifier(identifier)
     return service, published_version(service)

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from verbund.accounts import actions as account_actions
+from verbund.accounts.models import User
 from verbund.applications import actions, queries, receipts, rendering, rules
 from verbund.applications import attachments as attachment_checks
 from verbund.applications.models import Draft, Payment, Submission
@@ -139,6 +140,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             data = rendering.prefill(form, prefill_context)
             prefilled: dict[str, Any] = {}
             if consent_token:
+                assert isinstance(request.user, User)
                 released = account_actions.prefill_for(
                     user=request.user, fields=offer, consent_token=consent_token
                 )
