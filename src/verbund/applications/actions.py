@@ -580,7 +580,11 @@ def apply_payment_callback(*, raw_body: bytes, signature: str, actor: Actor) -> 
         raise InvalidInput("Unbekannte Zahlung.", code="unknown_payment")
     if payment.status == Payment.Status.PAYED or payment.status == body["status"]:
         return payment
-    if Decimal(str(body.get("grossAmount", payment.amount))) != payment.amount:
+    try:
+        paid = Decimal(str(body.get("grossAmount", payment.amount)))
+    except ArithmeticError:
+        paid = None
+    if paid != payment.amount:
         raise InvalidInput("Der gezahlte Betrag passt nicht.", code="payment_amount")
     before = payment.status
     payment.status = body["status"]
