@@ -4,7 +4,9 @@ against the minimal write view /_bench/write, both served by the same gunicorn i
 Usage: python bench/submissions.py [--database-url URL] [--seconds 10] [--clients 4]
 
 A submission is announce + upload of the JWE attachment + submit (three requests); the
-client encrypts beforehand, as a sender would. Goal (issue 4): ratio >= 0.5.
+client encrypts beforehand, as a sender would. Goal (issue 4): ratio >= 0.5. Because a
+submission legitimately costs three requests against the baseline's one, the per-request
+ratio (3 x submissions/s against writes/s) is printed as well.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def serve(workers: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(200):
+    deadline = time.monotonic() + 180  # a loaded machine needs long to import and fork
+    while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
             conn.request("GET", "/healthz")
@@ -189,6 +192,10 @@ def main() -> None:
     )
     print(f"baseline /_bench/write       {baseline:8.1f} writes/s")
     print(f"API submission (100 KB)      {submissions:8.1f} submissions/s   ratio {ratio:5.2f}x")
+    print(
+        f"API requests (3 per submission) {3 * submissions:5.1f} requests/s      "
+        f"per-request ratio {3 * ratio:5.2f}x"
+    )
     print(f"goal: ratio >= 0.5 -> {'meets' if ratio >= 0.5 else 'MISSES'}")
 
 

@@ -36,7 +36,8 @@ from verbund.applications.models import (
     SubmissionAttachment,
 )
 from verbund.authorities import actions as authority_actions
-from verbund.authorities.models import Authority
+from verbund.authorities import queries as authority_queries
+from verbund.authorities.models import Authority, EncryptionKey
 from verbund.catalogue.models import Service
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import Conflict, InvalidInput
@@ -165,6 +166,7 @@ def start_draft(
     owner: Any = None,
     applicant_authority: Authority | None = None,
     prefill: dict[str, Any] | None = None,
+    prefilled: dict[str, Any] | None = None,
     actor: Actor,
 ) -> tuple[Draft, str]:
     """Open a draft for a service once the responsible authority is known; returns the
@@ -187,6 +189,7 @@ def start_draft(
         place_name=place_name or responsible.gemeinde_name,
         resume_token_hash=queries.token_hash(token),
         data=prefill or {},
+        prefilled=prefilled or {},
         expires_at=_expiry(),
     )
     record_audit(
@@ -196,6 +199,7 @@ def start_draft(
         service=service.slug,
         authority=responsible.authority.pk,
         basis=responsible.basis,
+        prefilled_from_account=sorted(prefilled or {}),
     )
     return draft, token
 
@@ -577,7 +581,11 @@ def apply_payment_callback(*, raw_body: bytes, signature: str, actor: Actor) -> 
         raise InvalidInput("Unbekannte Zahlung.", code="unknown_payment")
     if payment.status == Payment.Status.PAYED or payment.status == body["status"]:
         return payment
-    if Decimal(str(body.get("grossAmount", payment.amount))) != payment.amount:
+    try:
+        paid = Decimal(str(body.get("grossAmount", payment.amount)))
+    except ArithmeticError:
+        paid = None
+    if paid != payment.amount:
         raise InvalidInput("Der gezahlte Betrag passt nicht.", code="payment_amount")
     before = payment.status
     payment.status = body["status"]
@@ -707,6 +715,7 @@ def announce_submission(
     body_hash: str,
     place_ags: str = "",
     place_plz: str = "",
+    key: EncryptionKey | None = None,
     actor: Actor,
 ) -> tuple[Submission, bool]:
     """Announce a submission with its attachment ids; the same Idempotency-Key returns the
@@ -731,7 +740,10 @@ def announce_submission(
             % {"n": settings.VERBUND_ATTACHMENT_MAX_COUNT},
             code="too_many_attachments",
         )
-    key = authority_actions.ensure_encryption_key(authority=destination, actor=actor)
+    if key is None or key.authority_id != destination.pk or not key.active:
+        key = authority_queries.active_encryption_key(
+            destination
+        ) or authority_actions.ensure_encryption_key(authority=destination, actor=actor)
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
@@ -768,7 +780,22 @@ def announce_submission(
 
 
 def _by_idempotency_key(key: str, body_hash: str) -> Submission | None:
-    existing = Submission.objects.select_related("key").filter(idempotency_key=key).first()
+    existing = (
+        Submission.objects.select_related("key", "authority")
+        .only(
+            "id",
+            "status",
+            "announced_attachments",
+            "request_sha256",
+            "key__id",
+            "key__kid",
+            "authority__id",
+            "authority__slug",
+        )
+        .filter(idempotency_key=key)
+        .order_by()
+        .first()
+    )
     if existing is not None and existing.request_sha256 != body_hash:
         raise Conflict(
             _("Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet."),
@@ -778,7 +805,7 @@ def _by_idempotency_key(key: str, body_hash: str) -> Submission | None:
 
 
 def store_sender_attachment(
-    *, submission: Submission, attachment_id: str, token: str, actor: Actor
+    *, submission: queries.AnnouncedRef, attachment_id: str, token: str, actor: Actor
 ) -> SubmissionAttachment:
     """Take an attachment the sender encrypted (JWE for the destination's key). Uploading
     the same content again is harmless; after submitting, a changed file is refused."""
@@ -788,13 +815,14 @@ def store_sender_attachment(
         )
     token = token.strip()
     try:
-        sealing.check_sealed(token, kid=submission.key.kid)
+        sealing.check_sealed(token, kid=submission.kid)
     except sealing.SealError as exc:
         raise InvalidInput(str(exc), code="invalid_jwe") from None
     limit = settings.VERBUND_ATTACHMENT_MAX_BYTES * 4 // 3 + 4096
     if len(token) > limit:
         raise InvalidInput(_("Der Anhang ist zu groß."), code="attachment_too_large")
-    digest = sealing.sha256_hex(token.encode())
+    content = token.encode("ascii")
+    digest = sealing.sha256_hex(content)
     existing = SubmissionAttachment.objects.filter(pk=attachment_id).first()
     if existing is not None and existing.submission_id != submission.pk:
         raise Conflict(_("Diese Anhang-ID ist bereits vergeben."), code="attachment_id_taken")
@@ -807,24 +835,32 @@ def store_sender_attachment(
         )
     storage = queries.attachment_storage()
     name = f"submissions/{submission.pk}/{attachment_id}.jwe"
-    if storage.exists(name):
-        storage.delete(name)
-    stored = storage.save(name, ContentFile(token.encode()))
+    if existing is not None and storage.exists(existing.storage_name):
+        storage.delete(existing.storage_name)
+    # The file is written before the row that names it is committed: a crash in between
+    # leaves at most an unreferenced file, never a row without its file.
+    stored = storage.save(name, ContentFile(content))
     with transaction.atomic():
-        attachment, _created = SubmissionAttachment.objects.update_or_create(
-            id=attachment_id,
-            defaults={
-                "submission": submission,
-                "size": len(token),
-                "ciphertext_sha256": digest,
-                "storage_name": stored,
-                "scan_status": ScanStatus.SENDER_ENCRYPTED,
-            },
-        )
+        if existing is None:
+            attachment = SubmissionAttachment.objects.create(
+                id=attachment_id,
+                submission_id=submission.pk,
+                size=len(content),
+                ciphertext_sha256=digest,
+                storage_name=stored,
+                scan_status=ScanStatus.SENDER_ENCRYPTED,
+            )
+        else:
+            attachment = existing
+            attachment.size = len(content)
+            attachment.ciphertext_sha256 = digest
+            attachment.storage_name = stored
+            attachment.save(update_fields=["size", "ciphertext_sha256", "storage_name"])
         record_audit(
             action="application.attachment_uploaded",
             actor=actor,
-            obj=submission,
+            object_type=Submission._meta.label_lower,
+            object_id=str(submission.pk),
             attachment=attachment_id,
             ciphertext_sha256=digest,
         )
@@ -834,7 +870,7 @@ def store_sender_attachment(
 @transaction.atomic
 def submit_announced(
     *,
-    submission: Submission,
+    submission_id: Any,
     encrypted_data: str,
     encrypted_metadata: str,
     data_sha256: str,
@@ -842,7 +878,7 @@ def submit_announced(
 ) -> Receipt:
     """Complete an announced submission: all attachments present, data and metadata JWE for
     the destination's key. Sending the same again returns the same receipt."""
-    submission = Submission.objects.select_for_update().select_related("key").get(pk=submission.pk)
+    submission = queries.get_announced_submission(submission_id, for_update=True)
     for label, token in (
         ("encryptedData", encrypted_data),
         ("encryptedMetadata", encrypted_metadata),

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from verbund.applications import actions, queries
+from verbund.applications.models import FormVersion
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
 from verbund.core.errors import InvalidInput, NotFound
@@ -152,19 +153,19 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOu
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
         raise InvalidInput("Der Idempotency-Key ist zu lang (höchstens 200 Zeichen).")
-    service = queries.get_service_by_identifier(payload.serviceIdentifier)
-    version = queries.published_version(service)
+    service, version = queries.api_service_and_version(payload.serviceIdentifier)
     if version is None:
         raise NotFound("Für diese Leistung gibt es kein Online-Formular.", code="no_form")
     if payload.formVersion is not None and payload.formVersion != version.number:
         version = (
-            version.definition.versions.filter(number=payload.formVersion)
+            FormVersion.objects.defer("schema")
+            .filter(definition_id=version.definition_id, number=payload.formVersion)
             .exclude(status="draft")
             .first()
         )
         if version is None:
             raise NotFound("Diese Formularversion gibt es nicht.", code="unknown_form_version")
-    destination = queries.destination(payload.destinationId)
+    destination, encryption_key = queries.destination_with_key(payload.destinationId)
     place = None
     if payload.place is not None and (payload.place.ags or payload.place.plz):
         place = Place(ags=payload.place.ags, plz=payload.place.plz, ort=payload.place.ort)
@@ -175,7 +176,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOu
             "geprüft werden kann.",
             code="place_missing",
         )
-    responsible = queries.responsibility(service=service, form=form, place=place)
+    responsible = queries.responsibility_cached(service=service, form=form, place=place)
     submission, created = actions.announce_submission(
         service=service,
         destination=destination,
@@ -186,6 +187,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOu
         body_hash=actions.request_hash(payload.model_dump(mode="json")),
         place_ags=(payload.place.ags or "") if payload.place else "",
         place_plz=(payload.place.plz or "") if payload.place else "",
+        key=encryption_key,
         actor=ACTOR,
     )
     return (201 if created else 200), AnnounceOut(
@@ -205,7 +207,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOu
 def upload_attachment(
     request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> tuple[int, None]:
-    submission = queries.get_announced_submission(submission_id)
+    submission = queries.announced_ref(submission_id)
     try:
         token = request.body.decode("ascii")
     except UnicodeDecodeError:
@@ -225,14 +227,13 @@ def upload_attachment(
     "Eingangsnachweis mit Vorgangsnummer",
 )
 def submit(request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn) -> ReceiptOut:
-    submission = queries.get_announced_submission(submission_id)
     if payload.dataHash and (
         len(payload.dataHash) != 64
         or any(c not in "0123456789abcdefABCDEF" for c in payload.dataHash)
     ):
         raise InvalidInput("dataHash muss ein SHA-256 in Hex sein.", code="invalid_hash")
     receipt = actions.submit_announced(
-        submission=submission,
+        submission_id=submission_id,
         encrypted_data=payload.encryptedData,
         encrypted_metadata=payload.encryptedMetadata,
         data_sha256=payload.dataHash,

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from verbund.accounts.encryption import EncryptedTextField
+from verbund.applications.fields import EncryptedJSONField
 from verbund.authorities.models import Authority, EncryptionKey
 from verbund.catalogue.models import Service
 from verbund.core.models import TimeStampedModel
@@ -125,7 +127,12 @@ class Draft(Place, TimeStampedModel):
         related_name="+",
     )
     resume_token_hash = models.CharField(_("Prüfwert des Fortsetzungsschlüssels"), max_length=64)
-    data = models.JSONField(_("Angaben"), default=dict)
+    data = EncryptedJSONField(_("Angaben (verschlüsselt gespeichert)"), default=dict)
+    # values taken from the Servicekonto with the holder's consent, by path, so that form
+    # and summary can mark them while they are unchanged
+    prefilled = EncryptedJSONField(
+        _("aus dem Servicekonto übernommen (verschlüsselt gespeichert)"), default=dict
+    )
     step = models.PositiveSmallIntegerField(_("erreichter Schritt"), default=0)
     expires_at = models.DateTimeField(_("verfällt am"), db_index=True)
 
@@ -151,7 +158,7 @@ class DraftAttachment(models.Model):
         Draft, verbose_name=_("Entwurf"), on_delete=models.CASCADE, related_name="attachments"
     )
     path = models.CharField(_("Feld"), max_length=200)
-    filename = models.CharField(_("Dateiname"), max_length=255)
+    filename = EncryptedTextField(_("Dateiname (verschlüsselt gespeichert)"))
     media_type = models.CharField(_("Dateityp"), max_length=100)
     size = models.PositiveBigIntegerField(_("Größe in Byte"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)

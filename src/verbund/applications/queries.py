@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -19,7 +19,7 @@ from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from verbund.applications import sealing
@@ -32,7 +32,7 @@ from verbund.applications.models import (
     SubmissionAttachment,
 )
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority
+from verbund.authorities.models import Authority, EncryptionKey
 from verbund.catalogue.extensions import ServiceAction
 from verbund.catalogue.models import Service
 from verbund.core.audit import record_audit
@@ -53,19 +53,60 @@ def attachment_storage() -> Storage:
 # --- forms ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _parse_cached(content_hash: str, schema_json: str) -> Form:
-    return parse_form(json.loads(schema_json))
+# Parsed forms by (version id, content hash): a version's schema never changes under the same
+# hash, so each process parses it once and later requests need not even load the JSON column.
+_FORMS: dict[tuple[int, str], Form] = {}
+_FORMS_MAX = 256
 
 
 def form_of(version: FormVersion) -> Form:
     """The typed form of a version (parsed once per process; versions are immutable)."""
-    return _parse_cached(version.content_hash, json.dumps(version.schema))
+    if version.pk is None:
+        return parse_form(version.schema)
+    key = (version.pk, version.content_hash)
+    form = _FORMS.get(key)
+    if form is None:
+        if "schema" in version.get_deferred_fields():
+            schema = FormVersion.objects.values_list("schema", flat=True).get(pk=version.pk)
+        else:
+            schema = version.schema
+        form = parse_form(schema)
+        if len(_FORMS) >= _FORMS_MAX:
+            _FORMS.clear()
+        _FORMS[key] = form
+    return form
+
+
+def api_service_and_version(identifier: str) -> tuple[Service, FormVersion | None]:
+    """The service named in an API announcement and its published form version, in one
+    query for the usual case (identifier = slug), with only the columns the API needs."""
+    version = (
+        FormVersion.objects.select_related("definition__service")
+        .only(
+            "id",
+            "number",
+            "status",
+            "content_hash",
+            "definition__id",
+            "definition__service__id",
+            "definition__service__slug",
+            "definition__service__level",
+            "definition__service__wirkungskreis",
+        )
+        .filter(definition__service__slug=identifier, status=FormVersion.Status.PUBLISHED)
+        .order_by()
+        .first()
+    )
+    if version is not None and version.definition.service is not None:
+        return version.definition.service, version
+    service = get_service_by_identifier(identifier)
+    return service, published_version(service)
 
 
 def published_version(service: Service) -> FormVersion | None:
     return (
         FormVersion.objects.select_related("definition")
+        .defer("schema")
         .filter(definition__service=service, status=FormVersion.Status.PUBLISHED)
         .first()
     )
@@ -123,6 +164,40 @@ class Responsibility:
         return self.authority is None and bool(self.candidates)
 
 
+# Responsibility answers by service and place, kept briefly per process: the finder's answer
+# needs a dozen queries, and the API asks the same question for every submission from a place.
+# The answer may lag a change of the directories by at most this many seconds.
+RESPONSIBILITY_TTL = 60.0
+_RESPONSIBILITY: dict[tuple[Any, ...], tuple[float, Responsibility]] = {}
+_RESPONSIBILITY_MAX = 4096
+
+
+def responsibility_cached(*, service: Service, form: Form, place: Place | None) -> Responsibility:
+    """`responsibility` for the submission API, memoised for `RESPONSIBILITY_TTL` seconds."""
+    key = (
+        service.pk,
+        service.level,
+        service.wirkungskreis,
+        form.designated_authority,
+        place,
+        translation.get_language(),
+    )
+    now = time.monotonic()
+    hit = _RESPONSIBILITY.get(key)
+    if hit is not None and now - hit[0] < RESPONSIBILITY_TTL:
+        return hit[1]
+    answer = responsibility(service=service, form=form, place=place)
+    if len(_RESPONSIBILITY) >= _RESPONSIBILITY_MAX:
+        _RESPONSIBILITY.clear()
+    _RESPONSIBILITY[key] = (now, answer)
+    return answer
+
+
+def clear_caches() -> None:
+    _FORMS.clear()
+    _RESPONSIBILITY.clear()
+
+
 def responsibility(*, service: Service, form: Form, place: Place | None) -> Responsibility:
     answer = None
     if place is not None:
@@ -157,12 +232,42 @@ def responsibility(*, service: Service, form: Form, place: Place | None) -> Resp
 
 def destination(slug: str) -> Authority:
     """A receiving authority (FIT-Connect: destination); only tenants receive submissions."""
-    authority = authority_queries.get_authority(slug)
+    authority = Authority.objects.filter(slug=slug).first()
+    if authority is None:
+        raise NotFound(f"Es gibt keine Behörde „{slug}“.", code="unknown_authority")
     if not authority.is_tenant:
         raise NotFound(
             _("Diese Behörde nimmt keine Online-Anträge an."), code="unknown_destination"
         )
     return authority
+
+
+def destination_with_key(slug: str) -> tuple[Authority, EncryptionKey | None]:
+    """The destination with its active encryption key in one query (None before the first
+    key has been generated; `authorities.actions.ensure_encryption_key` makes it then).
+    Only the columns the API needs are read: this runs for every announced submission."""
+    key = (
+        EncryptionKey.objects.select_related("authority")
+        .only(
+            "id",
+            "kid",
+            "active",
+            "authority__id",
+            "authority__slug",
+            "authority__name",
+            "authority__tenant_status",
+        )
+        .filter(authority__slug=slug, active=True)
+        .order_by()
+        .first()
+    )
+    if key is None:
+        return destination(slug), None
+    if not key.authority.is_tenant:
+        raise NotFound(
+            _("Diese Behörde nimmt keine Online-Anträge an."), code="unknown_destination"
+        )
+    return key.authority, key
 
 
 # --- drafts ---------------------------------------------------------------------------------
@@ -243,12 +348,55 @@ def get_submission_for_applicant(
     )
 
 
-def get_announced_submission(submission_id: Any) -> Submission:
-    submission = (
-        Submission.objects.select_related("key", "authority", "service")
-        .filter(pk=submission_id)
+@dataclass(frozen=True)
+class AnnouncedRef:
+    """What an attachment upload needs to know of its submission (one narrow query)."""
+
+    pk: Any
+    status: str
+    announced_attachments: list[str]
+    kid: str
+
+
+def announced_ref(submission_id: Any) -> AnnouncedRef:
+    row = (
+        Submission.objects.filter(pk=submission_id)
+        .order_by()
+        .values_list("pk", "status", "announced_attachments", "key__kid")
         .first()
     )
+    if row is None:
+        raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
+    return AnnouncedRef(*row)
+
+
+# The columns of related rows the API steps use; read in the same query as the submission.
+_API_RELATED = (
+    "key__id",
+    "key__kid",
+    "authority__id",
+    "authority__slug",
+    "authority__name",
+    "service__id",
+    "service__slug",
+    "form_version__id",
+    "form_version__number",
+    "form_version__content_hash",
+)
+
+
+def get_announced_submission(submission_id: Any, *, for_update: bool = False) -> Submission:
+    """A submission of the API by id, with what the API steps need in the same query
+    (`for_update` locks the row: call it inside the transaction that changes it)."""
+    fields = [f.name for f in Submission._meta.concrete_fields]
+    submissions = (
+        Submission.objects.select_related("key", "authority", "service", "form_version")
+        .only(*fields, *_API_RELATED)
+        .order_by()
+    )
+    if for_update:
+        submissions = submissions.select_for_update(of=("self",))
+    submission = submissions.filter(pk=submission_id).first()
     if submission is None:
         raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
     return submission
@@ -373,16 +521,17 @@ def decrypt_submission_for_staff(
     )
 
 
-def require_attachments_uploaded(submission: Submission) -> list[SubmissionAttachment]:
-    uploaded = list(submission.attachments.all())
-    missing = set(submission.announced_attachments) - {str(a.id) for a in uploaded}
+def require_attachments_uploaded(submission: Submission) -> None:
+    uploaded = SubmissionAttachment.objects.filter(submission=submission).values_list(
+        "id", flat=True
+    )
+    missing = set(submission.announced_attachments) - {str(a) for a in uploaded}
     if missing:
         raise InvalidInput(
             _("Es fehlen angekündigte Anhänge: %(ids)s") % {"ids": ", ".join(sorted(missing))},
             code="attachments_missing",
             missing=sorted(missing),
         )
-    return uploaded
 
 
 def online_application_action(service: Service) -> ServiceAction | None:

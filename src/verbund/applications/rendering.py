@@ -4,6 +4,7 @@ summarise the data. Works without JavaScript: repeating groups grow and shrink b
 from __future__ import annotations
 
 import copy
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,10 +110,17 @@ def _condition_hint(form: Form, scope_key: str, element_id: str) -> str:
 
 
 def describe_step(
-    form: Form, step: Step, data: Data, errors: dict[str, str], raw: dict[str, str]
+    form: Form,
+    step: Step,
+    data: Data,
+    errors: dict[str, str],
+    raw: dict[str, str],
+    prefilled: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Template nodes for a step: fields with their values, errors and choices; groups with
-    their rows."""
+    their rows. `prefilled` (values taken from the Servicekonto, by path) marks fields whose
+    value still is the one taken over."""
+    prefilled = prefilled or {}
 
     def field_node(item: Field, scope: Scope, path: str, scope_key: str) -> dict[str, Any]:
         value = scope.data.get(item.id)
@@ -146,6 +154,7 @@ def describe_step(
             if item.datatype in {"num", "num_currency"}
             else ("numeric" if item.datatype == "num_int" else ""),
             "radios": item.kind == "select" and len(item.options) <= 5,
+            "from_profile": path not in raw and still_prefilled(prefilled, path, value),
         }
 
     def walk(
@@ -203,27 +212,41 @@ def describe_step(
     return walk(step.items, top, "", "")
 
 
-def summarise(form: Form, data: Data) -> list[dict[str, Any]]:
-    """Sections of the summary page (and the receipt): step title, then label and value."""
+def summarise(
+    form: Form, data: Data, prefilled: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Sections of the summary page (and the receipt): step title, then label, value and
+    whether the value is still the one taken from the Servicekonto."""
+    prefilled = prefilled or {}
 
     def walk(
-        items: tuple[Field | Group, ...], scope_data: Data, out: list[tuple[str, str]]
+        items: tuple[Field | Group, ...],
+        scope_data: Data,
+        out: list[tuple[str, str, bool]],
+        prefix: str,
     ) -> None:
         for item in items:
             if isinstance(item, Field):
                 if item.carries_value and item.kind != "hidden" and item.id in scope_data:
-                    out.append((item.label, display_value(item, scope_data.get(item.id))))
+                    value = scope_data.get(item.id)
+                    out.append(
+                        (
+                            item.label,
+                            display_value(item, value),
+                            still_prefilled(prefilled, prefix + item.id, value),
+                        )
+                    )
             elif item.repeats:
                 for index, row in enumerate(scope_data.get(item.id) or []):
-                    out.append((f"{item.item_label or item.label} {index + 1}", ""))
-                    walk(item.items, row, out)
+                    out.append((f"{item.item_label or item.label} {index + 1}", "", False))
+                    walk(item.items, row, out, f"{prefix}{item.id}.{index}.")
             else:
-                walk(item.items, scope_data, out)
+                walk(item.items, scope_data, out, prefix)
 
     sections = []
     for index, step in enumerate(form.steps):
-        rows: list[tuple[str, str]] = []
-        walk(step.items, data, rows)
+        rows: list[tuple[str, str, bool]] = []
+        walk(step.items, data, rows, "")
         sections.append({"index": index, "title": step.title, "rows": rows})
     return sections
 
@@ -239,3 +262,60 @@ def prefill(form: Form, context: dict[str, str]) -> Data:
             elif item.value is not None:
                 values[item.id] = item.value
     return values
+
+
+PROFILE_PREFIX = "profile."
+
+
+def profile_fields(form: Form) -> list[str]:
+    """The Servicekonto fields a form may be prefilled from (`"prefill": "profile.<name>"`);
+    fields in a repeating group fill its first row (usually the applicant)."""
+    names: list[str] = []
+    for item in form.elements():
+        members = item.items if isinstance(item, Group) else (item,)
+        for member in members:
+            if isinstance(member, Field) and member.prefill.startswith(PROFILE_PREFIX):
+                name = member.prefill.removeprefix(PROFILE_PREFIX)
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def profile_prefill(form: Form, values: dict[str, Any]) -> tuple[Data, dict[str, Any]]:
+    """Draft data from released profile values, and the same values by path (`familienname`,
+    `personen.0.vornamen`), so that the form and summary can mark what came from the
+    Servicekonto."""
+    data: Data = {}
+    paths: dict[str, Any] = {}
+
+    def value_for(field: Field) -> Any:
+        value = values.get(field.prefill.removeprefix(PROFILE_PREFIX))
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    for item in form.elements():
+        if isinstance(item, Field) and item.prefill.startswith(PROFILE_PREFIX):
+            value = value_for(item)
+            if value:
+                data[item.id] = value
+                paths[item.id] = value
+        elif isinstance(item, Group):
+            row: Data = {}
+            for member in item.items:
+                if isinstance(member, Field) and member.prefill.startswith(PROFILE_PREFIX):
+                    value = value_for(member)
+                    if value:
+                        row[member.id] = value
+                        key = f"{item.id}.0.{member.id}" if item.repeats else member.id
+                        paths[key] = value
+            if row and item.repeats:
+                data[item.id] = [row]
+            elif row:
+                data.update(row)
+    return data, paths
+
+
+def still_prefilled(prefilled: dict[str, Any], path: str, value: Any) -> bool:
+    """Whether the value at `path` is still the one taken from the Servicekonto."""
+    return path in prefilled and prefilled[path] == value and value not in (None, "")

@@ -5,8 +5,10 @@ actions, queries, rules and rendering."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from verbund.accounts import actions as account_actions
+from verbund.accounts.models import User
 from verbund.applications import actions, queries, receipts, rendering, rules
 from verbund.applications import attachments as attachment_checks
 from verbund.applications.models import Draft, Payment, Submission
@@ -127,22 +131,73 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     if responsible.authority is None:
         status = 200 if responsible.is_ambiguous else 422
         return render(request, "applications/start.html", context, status=status)
+    offer = _profile_offer(request, service, form, context)
     if request.method != "POST" or "begin" not in request.POST:
         return render(request, "applications/start.html", context)
-    draft, token = actions.start_draft(
-        service=service,
-        version=version,
-        responsible=responsible,
-        place_ags=ags,
-        place_plz=plz,
-        place_name=responsible.gemeinde_name or ort,
-        owner=request.user,
-        applicant_authority=applicant,
-        prefill=rendering.prefill(form, prefill_context),
-        actor=_actor(request),
-    )
+    consent_token = request.POST.get("prefill_consent", "") if offer else ""
+    try:
+        with transaction.atomic():
+            data = rendering.prefill(form, prefill_context)
+            prefilled: dict[str, Any] = {}
+            if consent_token:
+                assert isinstance(request.user, User)
+                released = account_actions.prefill_for(
+                    user=request.user, fields=offer, consent_token=consent_token
+                )
+                from_profile, prefilled = rendering.profile_prefill(form, released.values)
+                data = {**from_profile, **data}
+            draft, token = actions.start_draft(
+                service=service,
+                version=version,
+                responsible=responsible,
+                place_ags=ags,
+                place_plz=plz,
+                place_name=responsible.gemeinde_name or ort,
+                owner=request.user,
+                applicant_authority=applicant,
+                prefill=data,
+                prefilled=prefilled,
+                actor=_actor(request),
+            )
+    except InvalidInput as exc:
+        if exc.code != "prefill_consent_required":
+            raise
+        context["prefill_consent"] = ""
+        context["errors"]["prefill"] = _(
+            "Ihre Einwilligung zum Vorausfüllen ist abgelaufen oder wurde schon verwendet. "
+            "Bitte erteilen Sie sie erneut oder beginnen Sie ohne Vorausfüllen."
+        )
+        return render(request, "applications/start.html", context, status=422)
     _remember_draft(request, draft, token)
     return redirect("applications:step", draft_id=draft.pk, step=1)
+
+
+def _profile_offer(
+    request: HttpRequest, service: Any, form: Any, context: dict[str, Any]
+) -> list[str]:
+    """Offer to prefill from the Servicekonto: only for a logged-in holder, only for forms
+    that name profile fields, and only with a consent given for this one use (the consent
+    page in `accounts` returns here with `prefill_consent`)."""
+    fields = rendering.profile_fields(form)
+    if not fields or form.applicant == "authority" or not request.user.is_authenticated:
+        return []
+    source = request.POST if request.method == "POST" else request.GET
+    token = source.get("prefill_consent", "")
+    back = {k: context[k] for k in ("plz", "ags", "ort") if context.get(k)}
+    here = f"{request.path}?{urlencode(back)}" if back else request.path
+    context["prefill_consent"] = token
+    context["prefill_offer_url"] = (
+        reverse("accounts:prefill_consent")
+        + "?"
+        + urlencode(
+            {
+                "fields": ",".join(fields),
+                "purpose": _("Online-Antrag: %(service)s") % {"service": service.name},
+                "next": here,
+            }
+        )
+    )
+    return fields
 
 
 def _progress(form: Any, current: int) -> list[dict[str, Any]]:
@@ -213,7 +268,7 @@ def step(request: HttpRequest, draft_id: Any, step: int) -> HttpResponse:
             status = 422
         else:
             errors = {k: v for k, v in errors.items() if k in posted.errors or k in raw}
-    nodes = rendering.describe_step(form, current, data, errors, raw)
+    nodes = rendering.describe_step(form, current, data, errors, raw, draft.prefilled)
     return render(
         request,
         "applications/step.html",
@@ -292,7 +347,7 @@ def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
         {
             "draft": draft,
             "form": form,
-            "sections": rendering.summarise(form, draft.data),
+            "sections": rendering.summarise(form, draft.data, draft.prefilled),
             "fee": fee,
             "fee_lines": [(line.label, rules.format_money(line.amount)) for line in fee.lines],
             "fee_total": rules.format_money(fee.total),

@@ -39,6 +39,16 @@ _real_generate = keys.generate_key_pair
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test builds its own directory data; process caches must not carry answers over."""
+    from verbund.applications import queries
+
+    queries.clear_caches()
+    yield
+    queries.clear_caches()
+
+
+@pytest.fixture(autouse=True)
 def _attachment_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,

@@ -35,7 +35,8 @@ def test_wohnsitz_in_a_real_browser(live_server, tmp_path):
     upload.write_bytes(PDF)
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
+        # the labels below are German: ask for German, as a browser set to German would
+        page = browser.new_page(locale="de-DE")
         page.goto(f"{live_server.url}/antraege/?q=Wohnung")
         page.get_by_role("link", name="Anmeldung einer Wohnung").click()
         page.get_by_label("Postleitzahl Ihres Wohnorts").fill("99084")
