@@ -15,6 +15,7 @@ from pypdf import PdfWriter
 
 from verbund.einvoices.validation import Severity, Unexaminable, validate
 from verbund.einvoices.validation import ruleset as rs
+from verbund.einvoices.validation.safety import parse, text_of
 from verbund.einvoices.validation.schematron import SchematronError, compile_schematron
 
 RULES = Path(settings.VERBUND_EINVOICE_RULES)
@@ -57,6 +58,19 @@ def test_cii_invoice_is_recognised() -> None:
     assert report.valid
     assert (report.syntax, report.document_type) == ("CII", "CrossIndustryInvoice")
     assert report.scenario == "EN16931 XRechnung (CII)"
+
+
+@pytest.mark.parametrize("encoding", ["ISO-8859-1", "UTF-16", "windows-1252"])
+def test_other_encodings_are_read_correctly(ubl: bytes, encoding: str) -> None:
+    text = ubl.decode("utf-8").replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
+    assert f'encoding="{encoding}"' in text
+    name = "Müller € GmbH" if encoding != "ISO-8859-1" else "Müller GmbH"
+    data = text.replace("[Seller name]", name).encode(encoding, "xmlcharrefreplace")
+    report = validate(data)
+    assert report.valid, report.findings
+    # What Saxon examines is the same text, not mojibake.
+    node = rs.parse_for_saxon(text_of(data, parse(data)))
+    assert name in node.string_value
 
 
 def test_broken_rules_are_fatal_with_location_and_message(ubl: bytes) -> None:

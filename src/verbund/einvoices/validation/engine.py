@@ -157,7 +157,11 @@ def validate(data: bytes) -> Report:
 
     Raises `Unexaminable` when the document cannot be examined. Thread-safe; no network.
     """
-    examined = examine(data)
+    try:
+        rules: rs.RuleSet | None = rs.ruleset()
+    except rs.RulesUnavailable:
+        rules = None  # examine the document first: refusing bad input needs no rules
+    examined = examine(data, rules.schemas_by_root if rules else None)
     root = examined.root
     kind = DOCUMENT_TYPES.get(root.tag)
     if kind is None:
@@ -167,7 +171,8 @@ def validate(data: bytes) -> Report:
             code="unknown_document_type",
         )
     syntax, document_type = kind
-    rules = rs.ruleset()
+    if rules is None:
+        rules = rs.ruleset()  # raises RulesUnavailable again: an operator error
     saxon_node: list[PyXdmNode] = []
 
     def node() -> PyXdmNode:
@@ -198,7 +203,8 @@ def validate(data: bytes) -> Report:
             )
         )
     else:
-        findings.extend(schema_findings_locked(rules, scenario.xsd, root))
+        if examined.valid_against is not rules.schemas[scenario.xsd]:
+            findings.extend(schema_findings_locked(rules, scenario.xsd, root))
         # As the KoSIT validator does, Schematron runs only on a schema-valid document.
         if not findings:
             findings.extend(_schematron_findings(rules, scenario, node()))

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from lxml import etree
@@ -42,14 +45,26 @@ class Examined:
     xml: bytes
     source_format: str  # "xml" | "pdf"
     root: etree._Element
+    # The XML Schema the document was found valid against while parsing (one pass). When
+    # it is invalid, this stays None: the tree is validated again for exact error locations.
+    valid_against: etree.XMLSchema | None = None
 
 
+_XML_START = re.compile(rb"[ \t\r\n]*<")
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _local = threading.local()
 
 
-def _parser() -> etree.XMLParser:
-    """A parser per thread (lxml parsers must not be shared between threads)."""
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+def _parser(schema: etree.XMLSchema | None = None) -> etree.XMLParser:
+    """A parser per thread and schema (lxml parsers must not be shared between threads).
+
+    With a schema, libxml2 checks it while parsing (one pass instead of two).
+    """
+    parsers: dict[int, etree.XMLParser] | None = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    key = id(schema)
+    parser = parsers.get(key)
     if parser is None:
         parser = etree.XMLParser(
             resolve_entities=False,
@@ -58,8 +73,9 @@ def _parser() -> etree.XMLParser:
             dtd_validation=False,
             huge_tree=False,
             remove_blank_text=False,
+            schema=schema,
         )
-        _local.parser = parser
+        parsers[key] = parser
     return parser
 
 
@@ -71,9 +87,13 @@ def max_depth() -> int:
     return int(getattr(settings, "VERBUND_EINVOICE_MAX_DEPTH", DEFAULT_MAX_DEPTH))
 
 
-def examine(data: bytes) -> Examined:
-    """Check the size, unpack a PDF, parse safely. Raises `Unexaminable`."""
-    if not data or not data.strip():
+def examine(data: bytes, schemas: Mapping[str, etree.XMLSchema] | None = None) -> Examined:
+    """Check the size, unpack a PDF, parse safely. Raises `Unexaminable`.
+
+    `schemas` maps root element names (`{namespace}local`) to the XML Schema to check while
+    parsing; the result then carries the schema errors.
+    """
+    if not data or data.isspace():
         raise Unexaminable("Das Dokument ist leer.", code="empty")
     limit = max_bytes()
     if len(data) > limit:
@@ -81,22 +101,46 @@ def examine(data: bytes) -> Examined:
             f"Das Dokument ist größer als die erlaubten {limit} Bytes.", code="too_large"
         )
     source_format = "xml"
-    head = data.lstrip()[:1024]
-    if head.startswith(b"%PDF-") or data[:1024].find(b"%PDF-") != -1:
+    if data[:1024].find(b"%PDF-") != -1:
         data = extract_xml_from_pdf(data)
         source_format = "pdf"
+    schema = schemas.get(_root_name(data) or "") if schemas else None
+    if schema is not None:
+        try:
+            root = parse(data, schema)
+            return Examined(xml=data, source_format=source_format, root=root, valid_against=schema)
+        except (_SchemaInvalid, Unexaminable):
+            pass  # parse again without the schema: the tree, or the precise reason
     return Examined(xml=data, source_format=source_format, root=parse(data))
+
+
+def _root_name(data: bytes) -> str | None:
+    """The name of the root element, read from the first bytes only (None if unsure)."""
+    pull = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        for offset in range(0, min(len(data), 65536), 4096):
+            pull.feed(data[offset : offset + 4096])
+            for _event, element in pull.read_events():
+                return str(getattr(element, "tag", "")) or None
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+class _SchemaInvalid(Exception):
+    pass
 
 
 def _looks_like_xml(data: bytes) -> bool:
     for bom in _BOMS:
         if data.startswith(bom):
             return True
-    stripped = data.lstrip(b" \t\r\n")
-    return stripped.startswith(b"<")
+    return _XML_START.match(data) is not None
 
 
-def parse(data: bytes) -> etree._Element:
+def parse(data: bytes, schema: etree.XMLSchema | None = None) -> etree._Element:
     """Parse XML bytes with DTDs, entities and network access refused."""
     if not _looks_like_xml(data):
         raise Unexaminable(
@@ -111,8 +155,15 @@ def parse(data: bytes) -> etree._Element:
     try:
         # libxml2 itself refuses nesting deeper than 256 levels without huge_tree, so the
         # parser stops early; the configured (smaller) limit is checked right after.
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, _parser(schema))
     except etree.XMLSyntaxError as exc:
+        errors: list[Any] = list(exc.error_log)  # type: ignore[call-overload]
+        if (
+            schema is not None
+            and errors
+            and all(e.domain == etree.ErrorDomains.SCHEMASV for e in errors)
+        ):
+            raise _SchemaInvalid() from None
         message = str(exc)
         if "Excessive depth" in message or ("depth" in message.lower() and "exceed" in message):
             raise Unexaminable("Das XML ist zu tief verschachtelt.", code="too_deep") from None
@@ -138,7 +189,8 @@ def text_of(data: bytes, root: etree._Element) -> str:
     try:
         if encoding.lower().replace("-", "") == "utf8":
             return data.decode("utf-8-sig")
-        return data.decode(encoding)
+        # Saxon reads the text as UTF-8: drop a declaration that names another encoding.
+        return _DECLARATION.sub("", data.decode(encoding).lstrip("\ufeff"), count=1)
     except (LookupError, UnicodeDecodeError):
         return etree.tostring(root, encoding="unicode")
 
