@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from verbund.applications import attachments as attachment_checks
-from verbund.applications import queries, rules, sealing
+from verbund.applications import extensions, queries, rules, sealing
 from verbund.applications.formschema import Form, parse_form, unresolved_codelists
 from verbund.applications.models import (
     Draft,
@@ -490,6 +490,7 @@ def submit_draft(
     draft.attachments.all().delete()
     draft.delete()
     transaction.on_commit(lambda: _delete_files(unused))
+    extensions.notify_released(submission, document)
     return Receipt(submission=submission, secret=secret)
 
 
@@ -594,6 +595,7 @@ def apply_payment_callback(*, raw_body: bytes, signature: str, actor: Actor) -> 
         submission.released_at = timezone.now()
         submission.save(update_fields=["status", "released_at", "updated_at"])
         record_audit(action="application.released", actor=actor, obj=submission, after_payment=True)
+        extensions.notify_released(submission)
     return payment
 
 
@@ -611,34 +613,14 @@ def signed_test_callback(*, payment: Payment, status: str) -> tuple[bytes, str]:
 
 # --- status (back office) -------------------------------------------------------------------
 
-_TRANSITIONS = {
-    Submission.Status.RECEIVED: {Submission.Status.IN_PROGRESS, Submission.Status.DECIDED},
-    Submission.Status.IN_PROGRESS: {
-        Submission.Status.INFORMATION_NEEDED,
-        Submission.Status.DECIDED,
-    },
-    Submission.Status.INFORMATION_NEEDED: {
-        Submission.Status.IN_PROGRESS,
-        Submission.Status.DECIDED,
-    },
-    Submission.Status.DECIDED: set(),
-}
-
 
 @transaction.atomic
 def set_submission_status(
     *, submission: Submission, status: str, actor: Actor, note: str = ""
 ) -> Submission:
-    """Move a released submission along received → in progress ⇄ information needed →
-    decided. The caller has checked access (`queries.get_submission_for_staff_or_404`)."""
+    """Record the case's state, which the applicant's status page shows. Only the back
+    office calls this; which transitions are allowed is decided in `casework.rules`."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    allowed = _TRANSITIONS.get(Submission.Status(submission.status), set())
-    if status not in allowed:
-        raise Conflict(
-            _("Der Status kann nicht von „%(a)s“ zu „%(b)s“ wechseln.")
-            % {"a": submission.get_status_display(), "b": status},
-            code="invalid_transition",
-        )
     before = submission.status
     submission.status = status
     submission.status_note = note
@@ -650,6 +632,60 @@ def set_submission_status(
         before={"status": before},
         after={"status": status},
     )
+    return submission
+
+
+@transaction.atomic
+def reseal_submission(
+    *,
+    submission: Submission,
+    authority: Authority,
+    basis: str,
+    basis_explanation: str,
+    plain_data: bytes,
+    plain_metadata: bytes,
+    attachments: dict[str, bytes],
+    actor: Actor,
+) -> Submission:
+    """Hand a submission to another authority: data, metadata and every attachment sealed
+    anew to that authority's key (the caller decrypted them with the old one), the old
+    ciphertexts deleted after commit."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    key = authority_actions.ensure_encryption_key(authority=authority, actor=actor)
+    storage = queries.attachment_storage()
+    old_names = []
+    for attachment in submission.attachments.all():
+        token = sealing.seal(
+            attachments[str(attachment.id)],
+            key.public_jwk,
+            cty=attachment.media_type or "application/octet-stream",
+        ).encode()
+        old_names.append(attachment.storage_name)
+        attachment.storage_name = storage.save(
+            f"submissions/{submission.pk}/{attachment.id}.jwe", ContentFile(token)
+        )
+        attachment.ciphertext_sha256 = sealing.sha256_hex(token)
+        attachment.size = len(token)
+        attachment.save(update_fields=["storage_name", "ciphertext_sha256", "size"])
+    before = {"authority": submission.authority_id, "kid": submission.key.kid}
+    submission.authority = authority
+    submission.basis = basis
+    submission.basis_explanation = basis_explanation
+    submission.key = key
+    submission.encrypted_data = sealing.seal(plain_data, key.public_jwk, cty="application/json")
+    submission.encrypted_metadata = sealing.seal(
+        plain_metadata, key.public_jwk, cty="application/json"
+    )
+    submission.ciphertext_sha256 = sealing.sha256_hex(submission.encrypted_data.encode())
+    submission.save()
+    record_audit(
+        action="application.resealed",
+        actor=actor,
+        obj=submission,
+        before=before,
+        after={"authority": authority.pk, "kid": key.kid},
+    )
+    transaction.on_commit(lambda: _delete_files(old_names))
     return submission
 
 
@@ -851,4 +887,5 @@ def submit_announced(
         channel="api",
         ciphertext_sha256=ciphertext_hash,
     )
+    extensions.notify_released(submission)
     return Receipt(submission=submission, secret=secret)

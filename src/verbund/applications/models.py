@@ -181,6 +181,9 @@ class Submission(Place, TimeStampedModel):
         IN_PROGRESS = "in_progress", _("in Bearbeitung")
         INFORMATION_NEEDED = "information_needed", _("Rückfrage: weitere Angaben nötig")
         DECIDED = "decided", _("entschieden")
+        FORWARDED = "forwarded", _("weitergeleitet")
+        REJECTED = "rejected", _("abgelehnt")
+        CLOSED = "closed", _("abgeschlossen")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Online-Formular")

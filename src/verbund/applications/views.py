@@ -386,11 +386,20 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
 def _status_steps(submission: Submission) -> list[dict[str, Any]]:
     order = [
         Submission.Status.RECEIVED,
+        Submission.Status.FORWARDED,
         Submission.Status.IN_PROGRESS,
         Submission.Status.INFORMATION_NEEDED,
         Submission.Status.DECIDED,
+        Submission.Status.REJECTED,
+        Submission.Status.CLOSED,
     ]
-    return [{"label": status.label, "current": submission.status == status} for status in order]
+    # Forwarding and rejection are detours: shown only when the case took them.
+    detours = {Submission.Status.FORWARDED, Submission.Status.REJECTED}
+    return [
+        {"label": status.label, "current": submission.status == status}
+        for status in order
+        if status not in detours or submission.status == status
+    ]
 
 
 def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:

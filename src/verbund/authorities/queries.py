@@ -41,6 +41,14 @@ def get_authority_by_id(pk: int) -> Authority:
     return authority
 
 
+ADMINISTRATION_KINDS = [
+    AuthorityKind.GEMEINDEVERWALTUNG,
+    AuthorityKind.STADTVERWALTUNG,
+    AuthorityKind.VG_VERWALTUNG,
+    AuthorityKind.LANDRATSAMT,
+]
+
+
 def administration_of(gebiet: Gebiet) -> Authority | None:
     """The general administration of an area: Gemeinde-, VG- or Stadtverwaltung, Landratsamt.
 
@@ -58,13 +66,7 @@ def administration_of(gebiet: Gebiet) -> Authority | None:
         if gebiet.erfuellende_gemeinde is None:
             return None
         gebiet = gebiet.erfuellende_gemeinde
-    kinds = [
-        AuthorityKind.GEMEINDEVERWALTUNG,
-        AuthorityKind.STADTVERWALTUNG,
-        AuthorityKind.VG_VERWALTUNG,
-        AuthorityKind.LANDRATSAMT,
-    ]
-    return authorities().filter(gebiet=gebiet, kind__in=kinds).order_by("pk").first()
+    return authorities().filter(gebiet=gebiet, kind__in=ADMINISTRATION_KINDS).order_by("pk").first()
 
 
 def authorities_serving(gemeinde: Gebiet) -> list[Authority]:

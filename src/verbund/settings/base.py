@@ -99,6 +99,17 @@ VERBUND_BENCH_ENDPOINTS = env_bool(
     group="Verbund",
 )
 
+# --- Zuständigkeitsfinder (finder) ---------------------------------------------------------
+
+VERBUND_FINDER_CACHE_SECONDS = env_int(
+    "VERBUND_FINDER_CACHE_SECONDS",
+    5,
+    "Seconds a process trusts its cached snapshot of Gebiete, authorities and "
+    "Zuständigkeiten before it checks (one small query) whether another process changed "
+    "them; 0 checks on every resolution. Changes in the same process apply at once.",
+    group="Zuständigkeitsfinder",
+)
+
 # --- Anträge (applications) and the authorities' encryption keys -------------------------
 
 VERBUND_KEY_ENCRYPTION_KEY = env_optional(
@@ -601,4 +612,67 @@ VERBUND_EINVOICE_UPLOAD_WINDOW = env_int(
     3600,
     "Seconds of the e-invoice upload window (see VERBUND_EINVOICE_UPLOAD_LIMIT).",
     group="E-Rechnung",
+)
+
+# Postfach (mailbox)
+VERBUND_PORTAL_URL = env_str(
+    "VERBUND_PORTAL_URL",
+    "http://localhost:8000/",
+    'Public address of the citizen portal; links in notification mails ("a message is '
+    'waiting in your Postfach") point here.',
+    group="Postfach",
+)
+VERBUND_POSTFACH_THROTTLE_FAILURES = env_int(
+    "VERBUND_POSTFACH_THROTTLE_FAILURES",
+    5,
+    "Wrong access codes for one Vorgangsnummer within the throttle window after which the "
+    "anonymous Postfach of that number refuses further attempts.",
+    group="Postfach",
+)
+VERBUND_POSTFACH_THROTTLE_IP_FAILURES = env_int(
+    "VERBUND_POSTFACH_THROTTLE_IP_FAILURES",
+    20,
+    "Wrong Vorgangsnummer/access code pairs from one client address within the throttle "
+    "window after which that address is refused.",
+    group="Postfach",
+)
+VERBUND_POSTFACH_THROTTLE_WINDOW = env_int(
+    "VERBUND_POSTFACH_THROTTLE_WINDOW",
+    15 * 60,
+    "Seconds of the anonymous Postfach's throttle window.",
+    group="Postfach",
+)
+VERBUND_POSTFACH_REPLY_MAX_CHARS = env_int(
+    "VERBUND_POSTFACH_REPLY_MAX_CHARS",
+    10000,
+    "Longest reply text an applicant may send through the Postfach.",
+    group="Postfach",
+)
+
+# Back office (casework)
+VERBUND_CASEWORK_PROCESSING_DAYS = env_int(
+    "VERBUND_CASEWORK_PROCESSING_DAYS",
+    30,
+    "Processing-time target in days for services without their own target (the deadline "
+    "of a new case is its day of receipt plus this).",
+    group="Sachbearbeitung",
+)
+VERBUND_CASEWORK_RETENTION_DAYS = env_int(
+    "VERBUND_CASEWORK_RETENTION_DAYS",
+    730,
+    "Days a closed case is kept for services without their own retention period; then "
+    "`verbund purge-expired-cases` deletes it with its personal data.",
+    group="Sachbearbeitung",
+)
+VERBUND_CASEWORK_SEARCH_KEY = env_optional(
+    "VERBUND_CASEWORK_SEARCH_KEY",
+    "Secret for the keyed blind index of applicant names (HMAC). When unset it is derived "
+    "from SECRET_KEY; changing it makes existing names unfindable until re-indexed.",
+    group="Sachbearbeitung",
+)
+VERBUND_CASEWORK_WEBHOOK_TIMEOUT = env_int(
+    "VERBUND_CASEWORK_WEBHOOK_TIMEOUT",
+    5,
+    "Seconds to wait for a specialist system's webhook endpoint.",
+    group="Sachbearbeitung",
 )

@@ -1,0 +1,283 @@
+"""The back office pages: inbox, case view, workflow actions, hand-off settings.
+
+Thin views: access through `queries` (404 for anything not the staff member's), changes
+through `actions`. Every page requires a staff session with verified second factor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from verbund.accounts.access import staff_required
+from verbund.accounts.models import User
+from verbund.applications.models import Submission
+from verbund.authorities import queries as authority_queries
+from verbund.authorities.models import Authority
+from verbund.casework import actions, queries, rules
+from verbund.casework.models import Case, Decision
+from verbund.core.errors import DomainError, NotFound
+
+
+def _or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return call(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def _case(request: HttpRequest, number: str) -> Case:
+    case: Case = _or_404(queries.get_case_for_staff_or_404, request.user, number)
+    return case
+
+
+@staff_required
+def index(request: HttpRequest) -> HttpResponse:
+    memberships = list(
+        authority_queries.memberships_of(request.user).filter(role__in=queries.CASE_ROLES)
+    )
+    if len(memberships) == 1:
+        return redirect("casework:inbox", slug=memberships[0].authority.slug)
+    return render(request, "casework/index.html", {"memberships": memberships})
+
+
+@staff_required
+def inbox(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _or_404(queries.membership_or_404, request.user, slug)
+    filters = queries.InboxFilter(
+        status=request.GET.get("status", ""),
+        service=request.GET.get("service", ""),
+        deadline=request.GET.get("deadline", ""),
+        assignee=request.GET.get("assignee", ""),
+        q=request.GET.get("q", "")[:100],
+    )
+    try:
+        page = queries.inbox_page(membership, filters, cursor=request.GET.get("after", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        page = queries.inbox_page(membership, filters)
+    params = request.GET.copy()
+    params.pop("after", None)
+    if page.next_cursor:
+        params["after"] = page.next_cursor
+    rows = [
+        {
+            "submission": s,
+            "case": s.case,
+            "overdue": rules.is_overdue(s.case.deadline, s.status, page.today),
+        }
+        for s in page.rows
+    ]
+    return render(
+        request,
+        "casework/inbox.html",
+        {
+            "authority": membership.authority,
+            "membership": membership,
+            "rows": rows,
+            "filters": filters,
+            "next_url": f"?{params.urlencode()}" if page.next_cursor else "",
+            "statuses": [(s, Submission.Status(s).label) for s in rules.BACK_OFFICE],
+            "services": queries.services_of(membership),
+            "colleagues": queries.colleagues(membership.authority),
+        },
+    )
+
+
+@staff_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = _case(request, number)
+    opened = None
+    error = ""
+    try:
+        opened = queries.open_case(request.user, case)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except DomainError as exc:
+        error = exc.message
+    if opened is not None and not case.name_indexed:
+        actions.index_applicant_name(case=case, data=opened.data, actor=request.user)
+    thread = queries.thread(request.user, case)
+    submission = case.submission
+    return render(
+        request,
+        "casework/case.html",
+        {
+            "case": case,
+            "submission": submission,
+            "opened": opened,
+            "decrypt_error": error,
+            "data_rows": _flatten(opened.data) if opened else [],
+            "history": queries.history(case),
+            "notes": case.notes.select_related("author"),
+            "decisions": queries.decisions(case),
+            "thread": thread,
+            "next_states": rules.next_states(submission.status),
+            "overdue": rules.is_overdue(case.deadline, submission.status, _today()),
+            "outcomes": Decision.Outcome.choices,
+            "colleagues": queries.colleagues(submission.authority),
+            "forward_targets": queries.forward_targets(case),
+        },
+    )
+
+
+def _today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            rows.extend(_flatten(value, f"{prefix}{key}" if not prefix else f"{prefix} › {key}"))
+    elif isinstance(data, list):
+        for i, value in enumerate(data, start=1):
+            rows.extend(_flatten(value, f"{prefix} {i}"))
+    else:
+        rows.append((prefix, "" if data is None else str(data)))
+    return rows
+
+
+@staff_required
+def attachment(request: HttpRequest, number: str, attachment_id: str) -> HttpResponse:
+    case = _case(request, number)
+    try:
+        opened = queries.open_case(request.user, case)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    for item in opened.attachments:
+        if item.id == attachment_id:
+            response = HttpResponse(item.content, content_type=item.media_type)
+            response["Content-Disposition"] = f'attachment; filename="{item.filename}"'
+            return response
+    raise Http404(_("Diesen Anhang gibt es nicht."))
+
+
+@staff_required
+def reply_attachment(
+    request: HttpRequest, number: str, reply_id: str, attachment_id: str
+) -> HttpResponse:
+    case = _case(request, number)
+    try:
+        item = queries.reply_attachment(request.user, case, reply_id, attachment_id)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(item.content, content_type=item.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{item.filename}"'
+    return response
+
+
+@staff_required
+def decision_pdf(request: HttpRequest, number: str, decision_id: int) -> HttpResponse:
+    case = _case(request, number)
+    decision = queries.decisions(case).filter(pk=decision_id).first()
+    if decision is None:
+        raise Http404(_("Diesen Bescheid gibt es nicht."))
+    try:
+        pdf = queries.read_decision(request.user, case, decision)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{decision.filename}"'
+    return response
+
+
+@staff_required
+def export_json(request: HttpRequest, number: str) -> HttpResponse:
+    return JsonResponse(queries.export_case(_case(request, number)))
+
+
+@staff_required
+def export_xml(request: HttpRequest, number: str) -> HttpResponse:
+    return HttpResponse(
+        queries.export_case_xml(_case(request, number)), content_type="application/xml"
+    )
+
+
+@staff_required
+@require_POST
+def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
+    """One form per workflow step; each calls its action (which checks the workflow)."""
+    case = _case(request, number)
+    user = request.user
+    post = request.POST
+    try:
+        if verb == "uebernehmen":
+            actions.take_case(case=case, actor=user)
+        elif verb == "zuweisen":
+            assignee = None
+            if post.get("assignee"):
+                assignee = User.objects.filter(pk=str(post.get("assignee"))).first()
+            actions.assign_case(case=case, assignee=assignee, actor=user)
+        elif verb == "rueckfrage":
+            actions.request_information(
+                case=case, subject=post.get("subject", ""), body=post.get("body", ""), actor=user
+            )
+        elif verb == "entscheiden":
+            upload = request.FILES.get("pdf")
+            actions.decide_case(
+                case=case,
+                outcome=post.get("outcome", ""),
+                pdf=upload.read() if upload else None,
+                filename=(upload.name or "") if upload else "",
+                text=post.get("text", ""),
+                actor=user,
+            )
+        elif verb == "ablehnen":
+            actions.reject_case(case=case, reason=post.get("reason", ""), actor=user)
+        elif verb == "abschliessen":
+            actions.close_case(case=case, actor=user)
+        elif verb == "weiterleiten":
+            target = Authority.objects.filter(slug=post.get("to", "")).first()
+            if target is None:
+                raise DomainError(_("Bitte wählen Sie die Behörde."), code="target_missing")
+            actions.forward_case(case=case, to=target, reason=post.get("reason", ""), actor=user)
+            messages.success(request, _("Der Vorgang wurde weitergeleitet."))
+            return redirect("casework:index")
+        elif verb == "notiz":
+            actions.add_note(case=case, text=post.get("text", ""), actor=user)
+        else:
+            raise Http404(_("Unbekannte Aktion."))
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Gespeichert."))
+    return redirect("casework:case", number=number)
+
+
+@staff_required
+def handoff_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """Leitung and Administration configure the specialist system (webhook, API key)."""
+    membership = _or_404(queries.membership_or_404, request.user, slug, roles=queries.ADMIN_ROLES)
+    authority = membership.authority
+    shown: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if "webhook" in request.POST:
+                _handoff, secret = actions.configure_webhook(
+                    authority=authority, url=request.POST.get("url", "").strip(), actor=request.user
+                )
+                if secret:
+                    shown["secret"] = secret
+            elif "api_key" in request.POST:
+                shown["api_key"] = actions.issue_api_key(authority=authority, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "casework/settings.html",
+        {
+            "authority": authority,
+            "handoff": queries.handoff_of(authority),
+            "shown": shown,
+            "api_base": request.build_absolute_uri("/api/v1/casework/fachverfahren/"),
+        },
+    )

@@ -1,0 +1,83 @@
+"""Forms of the Postfach pages. They only collect input; the actions check and refuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from verbund.applications.attachments import allowed_types_label
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the action checks each (type, size, virus scan)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Ihre Antwort"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "kern-form-input__input"}),
+    )
+    attachments = MultipleFileField(label=_("Dateien beifügen"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs["maxlength"] = settings.VERBUND_POSTFACH_REPLY_MAX_CHARS
+        self.fields["attachments"].help_text = _(
+            "Erlaubt: %(types)s, je Datei höchstens %(mb)s MB."
+        ) % {
+            "types": allowed_types_label(),
+            "mb": f"{settings.VERBUND_ATTACHMENT_MAX_BYTES / 1024 / 1024:g}".replace(".", ","),
+        }
+        self.fields["attachments"].widget.attrs.update(
+            {
+                "class": "kern-form-input__input",
+                "accept": ",".join(settings.VERBUND_ATTACHMENT_TYPES),
+            }
+        )
+
+
+class AnonymousAccessForm(forms.Form):
+    vorgangsnummer = forms.CharField(
+        label=_("Vorgangsnummer"),
+        max_length=40,
+        help_text=_("Sie steht auf Ihrer Eingangsbestätigung, z. B. VB-2026-AB12-CD34."),
+        widget=forms.TextInput(attrs={"class": "kern-form-input__input", "autocomplete": "off"}),
+    )
+    zugangscode = forms.CharField(
+        label=_("Zugangscode"),
+        max_length=100,
+        help_text=_("Der Zugangscode wurde Ihnen nach dem Absenden einmal angezeigt."),
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "off"}
+        ),
+    )
+
+
+class NotificationEmailForm(forms.Form):
+    email = forms.CharField(
+        label=_("E-Mail-Adresse für Benachrichtigungen"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "Wir schreiben Ihnen nur, dass eine Nachricht wartet – ohne Inhalt. "
+            "Leer lassen, um keine E-Mails zu erhalten."
+        ),
+        widget=forms.EmailInput(attrs={"class": "kern-form-input__input", "autocomplete": "email"}),
+    )
