@@ -31,8 +31,8 @@ def test_supplier_uploads_an_invoice_in_a_real_browser(live_server, tmp_path, sh
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="de-DE")
         page.goto(f"{live_server.url}/e-rechnung/")
-        page.get_by_label("Rechnung (XRechnung als XML", exact=False).set_input_files(str(upload))
-        page.get_by_label("E-Mail-Adresse für Rückmeldungen", exact=False).fill(
+        page.locator("#id_document").set_input_files(str(upload))
+        page.get_by_label("E-Mail-Adresse für Rückmeldungen (freiwillig)").fill(
             "buchhaltung@lieferant.example"
         )
         page.get_by_role("button", name="Rechnung prüfen und einreichen").click()
