@@ -14,9 +14,11 @@ from verbund.authorities.models import (
     AuthorityKind,
     EncryptionKey,
     KeyProtection,
+    LeitwegIdentifier,
     StaffMembership,
     StaffRole,
 )
+from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.errors import DomainError, NotFound
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
@@ -39,6 +41,14 @@ def get_authority_by_id(pk: int) -> Authority:
     return authority
 
 
+ADMINISTRATION_KINDS = [
+    AuthorityKind.GEMEINDEVERWALTUNG,
+    AuthorityKind.STADTVERWALTUNG,
+    AuthorityKind.VG_VERWALTUNG,
+    AuthorityKind.LANDRATSAMT,
+]
+
+
 def administration_of(gebiet: Gebiet) -> Authority | None:
     """The general administration of an area: Gemeinde-, VG- or Stadtverwaltung, Landratsamt.
 
@@ -56,13 +66,7 @@ def administration_of(gebiet: Gebiet) -> Authority | None:
         if gebiet.erfuellende_gemeinde is None:
             return None
         gebiet = gebiet.erfuellende_gemeinde
-    kinds = [
-        AuthorityKind.GEMEINDEVERWALTUNG,
-        AuthorityKind.STADTVERWALTUNG,
-        AuthorityKind.VG_VERWALTUNG,
-        AuthorityKind.LANDRATSAMT,
-    ]
-    return authorities().filter(gebiet=gebiet, kind__in=kinds).order_by("pk").first()
+    return authorities().filter(gebiet=gebiet, kind__in=ADMINISTRATION_KINDS).order_by("pk").first()
 
 
 def authorities_serving(gemeinde: Gebiet) -> list[Authority]:
@@ -170,3 +174,23 @@ def private_key_for_staff(
         raise DomainError(
             "Die Passphrase passt nicht zum Schlüssel.", code="passphrase_wrong", status=403
         ) from None
+
+
+# Leitweg-ID registry: where an e-invoice goes (XRechnung BT-10).
+
+
+def authority_for_leitweg_id(value: str) -> Authority:
+    """The authority that receives invoices under the Leitweg-ID. Raises InvalidLeitwegId
+    (format, check digits) or NotFound (no active registration) with the reason."""
+    canonical = str(parse_leitweg_id(value))
+    registration = (
+        LeitwegIdentifier.objects.select_related("authority")
+        .filter(value=canonical, active=True)
+        .first()
+    )
+    if registration is None:
+        raise NotFound(
+            f"Die Leitweg-ID {canonical} ist keiner Behörde auf dieser Plattform zugeordnet.",
+            code="unknown_leitweg_id",
+        )
+    return registration.authority

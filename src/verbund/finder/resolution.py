@@ -1,28 +1,42 @@
 """Responsibility resolution: for a service at a place, which authority, and why.
 
-Order (see docs/architecture.md): an explicit Zuständigkeit record first (to come), else
-the structural rule of Thüringen's municipal law, and a place that is ambiguous (a PLZ
-covering several Gemeinden with different answers) yields candidates, never a guess.
+Order (see docs/architecture.md, section "Finder"):
+1. an explicit Zuständigkeit, most specific area first (Gemeinde > Verband > Kreis > Land);
+2. else the structural rule of Thüringen's municipal law (ThürKO): level `gemeinde` → the
+   Gemeinde, the Verwaltungsgemeinschaft it belongs to, or for the übertragener
+   Wirkungskreis the erfüllende Gemeinde; level `kreis` → the Landkreis or the kreisfreie
+   Stadt; `land`/`bund` need a designated authority (a Zuständigkeit for the Land);
+3. a place that means several Gemeinden with different answers yields candidates, never a
+   guess.
+
+Reads go through the per-process snapshot of `verbund.finder.cache`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority
 from verbund.catalogue.models import Level, Service, Wirkungskreis
 from verbund.core.errors import InvalidInput, NotFound
-from verbund.gebiete import queries as gebiete_queries
+from verbund.finder import cache
 from verbund.gebiete.models import Gebiet, GebietType
+from verbund.gebiete.models import Level as GebietLevel
+
+AGS_PATTERN = re.compile(r"^\d{8}$")
+ARS_PATTERN = re.compile(r"^\d{12}$")
+PLZ_PATTERN = re.compile(r"^\d{5}$")
 
 
 class Basis(models.TextChoices):
     """Machine-readable reason of an answer."""
 
+    ZUSTAENDIGKEIT = "zustaendigkeit", "Zuständigkeit erfasst"
     GEMEINDE_ITSELF = "gemeinde_itself", "Die Gemeinde selbst"
     VG_PERFORMS_MEMBER_TASKS = "vg_performs_member_tasks", "Verwaltungsgemeinschaft"
     ERFUELLENDE_GEMEINDE = "erfuellende_gemeinde", "Erfüllende Gemeinde"
@@ -36,7 +50,8 @@ class Basis(models.TextChoices):
 
 @dataclass(frozen=True)
 class Place:
-    """Where the citizen lives or the matter is located: AGS, ARS or PLZ (+ place name)."""
+    """Where the citizen lives or the matter is located: AGS, ARS, PLZ (+ place name) or
+    only a place name."""
 
     ags: str | None = None
     ars: str | None = None
@@ -44,10 +59,31 @@ class Place:
     ort: str | None = None
 
     def __post_init__(self) -> None:
-        if not (self.ags or self.ars or self.plz):
+        if not (self.ags or self.ars or self.plz or (self.ort and self.ort.strip())):
             raise InvalidInput(
-                _("Bitte einen Ort angeben (Gemeindeschlüssel oder PLZ)."), code="place_missing"
+                _("Bitte einen Ort angeben (Gemeindeschlüssel, Postleitzahl oder Ortsname)."),
+                code="place_missing",
             )
+
+    def validate(self) -> None:
+        """Refuse malformed keys (422) before looking anything up."""
+        if self.ags and not AGS_PATTERN.match(self.ags):
+            raise InvalidInput(
+                _("„%(v)s“ ist kein Amtlicher Gemeindeschlüssel (8 Ziffern).") % {"v": self.ags},
+                code="invalid_ags",
+            )
+        if self.ars and not ARS_PATTERN.match(self.ars):
+            raise InvalidInput(
+                _("„%(v)s“ ist kein Amtlicher Regionalschlüssel (12 Ziffern).") % {"v": self.ars},
+                code="invalid_ars",
+            )
+        if self.plz and not PLZ_PATTERN.match(self.plz):
+            raise InvalidInput(
+                _("„%(v)s“ ist keine Postleitzahl (5 Ziffern).") % {"v": self.plz},
+                code="invalid_plz",
+            )
+        if self.ort and len(self.ort) > 100:
+            raise InvalidInput(_("Der Ortsname ist zu lang."), code="invalid_ort")
 
 
 @dataclass
@@ -58,80 +94,174 @@ class Answer:
     explanation: str
     gemeinde: Gebiet | None = None
     candidates: list[Gebiet] = field(default_factory=list)
+    note: str = ""
 
     @property
     def is_ambiguous(self) -> bool:
         return self.authority is None and bool(self.candidates)
 
 
+def _first_current(units: list[Gebiet] | None) -> Gebiet | None:
+    return units[0] if units else None
+
+
 def gemeinden_at(place: Place) -> list[Gebiet]:
-    """The current Gemeinden a place may mean (one for AGS and ARS; one or more for a PLZ)."""
+    """The current Gemeinden a place may mean (one for AGS and ARS; one or more for a PLZ
+    or a place name)."""
+    place.validate()
+    snap = cache.snapshot()
     if place.ags:
-        return [gebiete_queries.get_gemeinde(place.ags).current_successor()]
+        unit = _first_current(snap.by_key.get(place.ags))
+        if unit is None:
+            raise NotFound(
+                _("Es gibt keine Gemeinde mit dem Schlüssel %(ags)s.") % {"ags": place.ags},
+                code="unknown_ags",
+            )
+        return [snap.current(unit)]
     if place.ars:
-        return [gebiete_queries.get_gemeinde_by_ars(place.ars).current_successor()]
-    assert place.plz is not None
-    units = gebiete_queries.gemeinden_for_plz(place.plz, ort=place.ort)
+        unit = _first_current(snap.by_ars.get(place.ars))
+        if unit is None:
+            raise NotFound(
+                _("Es gibt keine Gemeinde mit dem Regionalschlüssel %(ars)s.") % {"ars": place.ars},
+                code="unknown_ars",
+            )
+        return [snap.current(unit)]
+    wanted = (place.ort or "").strip().casefold()
+    if not place.plz:
+        units = snap.by_name.get(wanted, [])
+        if not units:
+            raise NotFound(
+                _("Einen Ort „%(ort)s“ kennen wir in Thüringen nicht.") % {"ort": place.ort},
+                code="unknown_place",
+            )
+        return sorted(units, key=lambda g: g.name)
+    pairs = snap.plz.get(place.plz, [])
+    units = []
+    for gemeinde_id, _ort in pairs:
+        unit = snap.gemeinden.get(gemeinde_id)
+        if unit is not None and unit.valid_until is None and unit not in units:
+            units.append(unit)
     if not units:
         raise NotFound(
             _("Zur Postleitzahl %(plz)s ist keine Gemeinde bekannt.") % {"plz": place.plz},
             code="unknown_plz",
         )
+    units.sort(key=lambda g: g.name)
+    if wanted:
+        narrowed = [
+            u
+            for u in units
+            if wanted in {u.display_name.casefold(), u.name.casefold()}
+            or any(snap.gemeinden.get(g) is u and o.casefold() == wanted for g, o in pairs)
+        ]
+        if narrowed:
+            return narrowed
     return units
 
 
+def areas_of(gemeinde: Gebiet) -> list[Gebiet]:
+    """The areas containing the Gemeinde, most specific first."""
+    areas = [gemeinde]
+    for parent in (gemeinde.verband, gemeinde.kreis, gemeinde.land):
+        if parent is not None:
+            areas.append(parent)
+    return areas
+
+
+def explicit(service: Service, gemeinde: Gebiet) -> Answer | None:
+    """Rule 1: a Zuständigkeit recorded for the Gemeinde or an area containing it."""
+    by_area = cache.snapshot().zustaendigkeiten.get(service.pk)
+    if not by_area:
+        return None
+    today = timezone.localdate()
+    for area in areas_of(gemeinde):
+        for entry in by_area.get(area.pk, ()):
+            if not entry.is_valid_on(today):
+                continue
+            authority = entry.authority
+            if area.level == GebietLevel.LAND:
+                basis = Basis.DESIGNATED_AUTHORITY
+                text = _("%(authority)s ist für diese Leistung in ganz %(land)s zuständig.") % {
+                    "authority": authority.name,
+                    "land": area.display_name,
+                }
+            else:
+                basis = Basis.ZUSTAENDIGKEIT
+                text = _("Für %(area)s ist %(authority)s als zuständige Stelle erfasst.") % {
+                    "area": area.display_name,
+                    "authority": authority.name,
+                }
+            if entry.note:
+                text = f"{text} {entry.note}"
+            return Answer(
+                service=service,
+                authority=authority,
+                basis=basis,
+                explanation=text,
+                gemeinde=gemeinde,
+                note=entry.note,
+            )
+    return None
+
+
 def resolve_for_gemeinde(service: Service, gemeinde: Gebiet) -> Answer:
-    """The structural rule for one Gemeinde."""
+    """Rules 1 and 2 for one Gemeinde."""
+    found = explicit(service, gemeinde)
+    if found is not None:
+        return found
+    return structural(service, gemeinde)
+
+
+def structural(service: Service, gemeinde: Gebiet) -> Answer:
+    """Rule 2: the structure of municipal law."""
+    snap = cache.snapshot()
     level = service.level
     name = gemeinde.display_name
     if level == Level.GEMEINDE:
         verband = gemeinde.verband
         if verband is not None and verband.type == GebietType.ERFUELLENDE_GEMEINDE:
             erfuellende = verband.erfuellende_gemeinde
-            if (
-                service.wirkungskreis == Wirkungskreis.UEBERTRAGEN
-                and erfuellende is not None
-                and erfuellende.pk != gemeinde.pk
-            ):
-                return _answer(
-                    service,
-                    gemeinde,
-                    authority_queries.administration_of(verband),
-                    Basis.ERFUELLENDE_GEMEINDE,
-                    _(
-                        "%(erf)s ist erfüllende Gemeinde für %(name)s und nimmt die "
-                        "übertragenen Aufgaben wahr."
-                    )
-                    % {"erf": erfuellende.display_name, "name": name},
-                )
             if erfuellende is not None and erfuellende.pk != gemeinde.pk:
+                if service.wirkungskreis == Wirkungskreis.UEBERTRAGEN:
+                    return _answer(
+                        service,
+                        gemeinde,
+                        snap.administration_of(verband),
+                        Basis.ERFUELLENDE_GEMEINDE,
+                        _(
+                            "%(erf)s ist erfüllende Gemeinde für %(name)s und nimmt die "
+                            "übertragenen Aufgaben wahr (§ 51 ThürKO)."
+                        )
+                        % {"erf": erfuellende.display_name, "name": name},
+                    )
                 return _answer(
                     service,
                     gemeinde,
-                    authority_queries.administration_of(gemeinde),
+                    snap.administration_of(gemeinde),
                     Basis.OWN_AFFAIRS_STAY_WITH_GEMEINDE,
                     _(
                         "Die Leistung gehört zum eigenen Wirkungskreis; dafür bleibt "
-                        "%(name)s selbst zuständig."
+                        "%(name)s selbst zuständig, auch wenn %(erf)s als erfüllende "
+                        "Gemeinde die übertragenen Aufgaben wahrnimmt."
                     )
-                    % {"name": name},
+                    % {"name": name, "erf": erfuellende.display_name},
                 )
         elif verband is not None:
             return _answer(
                 service,
                 gemeinde,
-                authority_queries.administration_of(verband),
+                snap.administration_of(verband),
                 Basis.VG_PERFORMS_MEMBER_TASKS,
                 _(
                     "%(name)s gehört zur Verwaltungsgemeinschaft %(vg)s, die die "
-                    "Verwaltungsgeschäfte ihrer Mitgliedsgemeinden führt."
+                    "Verwaltungsgeschäfte ihrer Mitgliedsgemeinden führt (§ 47 ThürKO)."
                 )
                 % {"name": name, "vg": verband.name},
             )
         return _answer(
             service,
             gemeinde,
-            authority_queries.administration_of(gemeinde),
+            snap.administration_of(gemeinde),
             Basis.GEMEINDE_ITSELF,
             _("%(name)s erledigt diese Aufgabe mit der eigenen Verwaltung.") % {"name": name},
         )
@@ -141,7 +271,7 @@ def resolve_for_gemeinde(service: Service, gemeinde: Gebiet) -> Answer:
             return _answer(
                 service,
                 gemeinde,
-                authority_queries.administration_of(kreis),
+                snap.administration_of(kreis),
                 Basis.KREISFREIE_STADT,
                 _(
                     "%(name)s ist kreisfreie Stadt und nimmt die Aufgaben des "
@@ -152,17 +282,12 @@ def resolve_for_gemeinde(service: Service, gemeinde: Gebiet) -> Answer:
         return _answer(
             service,
             gemeinde,
-            authority_queries.administration_of(kreis),
+            snap.administration_of(kreis),
             Basis.LANDKREIS,
-            _("Zuständig ist der Landkreis %(kreis)s.") % {"kreis": kreis.display_name},
+            _("%(gemeinde)s liegt im Landkreis %(kreis)s; zuständig ist das Landratsamt.")
+            % {"gemeinde": name, "kreis": kreis.display_name},
         )
-    return _answer(
-        service,
-        gemeinde,
-        None,
-        Basis.NO_AUTHORITY,
-        _("Für diese Leistung ist noch keine zuständige Behörde erfasst."),
-    )
+    return _answer(service, gemeinde, None, Basis.NO_AUTHORITY, "")
 
 
 def _answer(
@@ -192,13 +317,20 @@ def resolve(*, service: Service, place: Place) -> Answer:
     distinct = {a.authority.pk if a.authority else None for a in answers}
     if len(distinct) == 1:
         return answers[0]
+    if place.plz:
+        text = _(
+            "Die Postleitzahl %(plz)s gehört zu mehreren Gemeinden mit unterschiedlicher "
+            "Zuständigkeit. Bitte wählen Sie Ihren Ort."
+        ) % {"plz": place.plz}
+    else:
+        text = _(
+            "Es gibt mehrere Orte dieses Namens mit unterschiedlicher Zuständigkeit. "
+            "Bitte wählen Sie Ihren Ort."
+        )
     return Answer(
         service=service,
         authority=None,
         basis=Basis.AMBIGUOUS_PLACE,
-        explanation=_(
-            "Die Postleitzahl gehört zu mehreren Gemeinden mit "
-            "unterschiedlicher Zuständigkeit. Bitte wählen Sie Ihren Ort."
-        ),
+        explanation=text,
         candidates=gemeinden,
     )

@@ -35,7 +35,7 @@ from verbund.applications.models import Submission
 from verbund.authorities import actions as authority_actions
 from verbund.authorities.models import Authority
 from verbund.core.audit import Actor, record_audit
-from verbund.core.errors import Conflict, DomainError, InvalidInput
+from verbund.core.errors import Conflict, InvalidInput
 from verbund.mailbox import queries
 from verbund.mailbox.extensions import run_reply_callbacks
 from verbund.mailbox.models import (
@@ -51,6 +51,7 @@ from verbund.mailbox.models import (
 __all__ = [
     "MessageKind",
     "OutgoingAttachment",
+    "delete_postfach_of_case",
     "mark_read",
     "post_message",
     "record_access_failure",
@@ -252,9 +253,12 @@ class _CheckedUpload:
 def _check_uploads(uploads: Sequence[UploadedFile[bytes]]) -> list[_CheckedUpload]:
     checked: list[_CheckedUpload] = []
     problems: list[str] = []
+    limit = settings.VERBUND_ATTACHMENT_MAX_BYTES
     for upload in uploads:
         name = str(upload.name or _("Datei"))
-        content = upload.read()
+        # An oversized file is refused by its declared size before it is read into memory;
+        # one byte more than the limit is enough for check_upload to say so.
+        content = upload.read(limit + 1) if (upload.size or 0) > limit else upload.read()
         try:
             result = attachment_checks.check_upload(
                 filename=name, content=content, existing_count=len(checked) + len(problems)
@@ -294,8 +298,6 @@ def reply_to_message(
     except InvalidInput as exc:
         errors.update(exc.extra.get("errors", {}))
         checked = []
-    except DomainError:
-        raise
     if errors:
         raise InvalidInput(
             _("Die Antwort konnte nicht gesendet werden."), code="reply_invalid", errors=errors
@@ -390,6 +392,40 @@ def set_notification_email(*, submission: Submission, email: str, actor: Actor) 
         obj=postfach,
         given=bool(email),
     )
+
+
+@transaction.atomic
+def delete_postfach_of_case(*, submission: Submission, actor: Actor) -> int:
+    """Delete a case's messages and replies with their files (retention: casework calls this
+    before it deletes a closed case). Files go after the commit. Returns the number of
+    messages deleted."""
+    names = list(
+        MessageAttachment.objects.filter(message__submission=submission).values_list(
+            "storage_name", flat=True
+        )
+    ) + list(
+        ReplyAttachment.objects.filter(reply__submission=submission).values_list(
+            "storage_name", flat=True
+        )
+    )
+    _total, per_model = Message.objects.filter(submission=submission).delete()
+    messages = per_model.get(Message._meta.label, 0)
+    AnonymousPostfach.objects.filter(submission=submission).delete()
+    record_audit(
+        action="mailbox.case_postfach_deleted",
+        actor=actor,
+        object_type=Submission._meta.label_lower,
+        object_id=str(submission.pk),
+        files=len(names),
+    )
+
+    def delete_files() -> None:
+        storage = queries.attachment_storage()
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return messages
 
 
 def record_access_failure(*, vorgangsnummer: str, ip_address: str | None) -> None:

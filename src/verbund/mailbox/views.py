@@ -37,6 +37,16 @@ def _form_errors(form: Any, exc: DomainError) -> None:
         form.add_error(None, exc.message)
 
 
+def _mark_invalid(form: Any) -> None:
+    """Tie each field's error to its input for screen readers (aria-invalid, -describedby)."""
+    for name in form.errors:
+        if name in form.fields:
+            field = form[name]
+            field.field.widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": f"{field.id_for_label}-error"}
+            )
+
+
 def _download(content: bytes, *, filename: str, media_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=media_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -75,6 +85,7 @@ def _message_page(
                 )
                 return redirect(after_reply)
         status = 422
+    _mark_invalid(form)
     return render(
         request,
         "mailbox/message.html",
@@ -179,6 +190,7 @@ def anonymous_access(request: HttpRequest) -> HttpResponse:
                     grants[number] = secret
                     request.session[ANONYMOUS_GRANTS] = dict(list(grants.items())[-5:])
                     return redirect("mailbox:anonymous_index", number=number)
+    _mark_invalid(form)
     return render(request, "mailbox/anonymous_access.html", {"form": form}, status=status)
 
 
@@ -217,6 +229,7 @@ def anonymous_index(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 flash.success(request, _("Ihre Angabe zur Benachrichtigung ist gespeichert."))
                 return redirect("mailbox:anonymous_index", number=number)
+    _mark_invalid(email_form)
     return render(
         request,
         "mailbox/index.html",

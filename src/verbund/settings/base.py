@@ -99,6 +99,17 @@ VERBUND_BENCH_ENDPOINTS = env_bool(
     group="Verbund",
 )
 
+# --- Zuständigkeitsfinder (finder) ---------------------------------------------------------
+
+VERBUND_FINDER_CACHE_SECONDS = env_int(
+    "VERBUND_FINDER_CACHE_SECONDS",
+    5,
+    "Seconds a process trusts its cached snapshot of Gebiete, authorities and "
+    "Zuständigkeiten before it checks (one small query) whether another process changed "
+    "them; 0 checks on every resolution. Changes in the same process apply at once.",
+    group="Zuständigkeitsfinder",
+)
+
 # --- Anträge (applications) and the authorities' encryption keys -------------------------
 
 VERBUND_KEY_ENCRYPTION_KEY = env_optional(
@@ -301,6 +312,12 @@ STORAGES = {
         or {"location": str(STATE_DIR / "attachments")},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Received e-invoices, stored unchanged: the attachment storage class and options, in a
+# directory of their own on the file system.
+STORAGES["einvoices"] = {
+    "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
+    "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS or {"location": str(STATE_DIR / "einvoices")},
 }
 MEDIA_ROOT = STATE_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG
@@ -550,6 +567,52 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
     "ID_TOKEN_EXPIRE_SECONDS": 600,
 }
+
+# --- E-Rechnung (e-invoices): validation engine -------------------------------------------
+
+VERBUND_EINVOICE_RULES = Path(
+    env_str(
+        "VERBUND_EINVOICE_RULES",
+        str(VERBUND_DATA_DIR / "xrechnung"),
+        "Directory with the e-invoice rules: scenarios.xml, xsd/ (UBL 2.1, CII D16B) and "
+        "schematron/ (EN 16931, XRechnung, optionally Peppol BIS 3). See "
+        "docs/einvoice-rules.md; `verbund check-einvoice-rules` checks it.",
+        group="E-Rechnung",
+        doc_default="<VERBUND_DATA_DIR>/xrechnung",
+    )
+)
+VERBUND_EINVOICE_CACHE_DIR = env_optional(
+    "VERBUND_EINVOICE_CACHE_DIR",
+    "Directory for the XSLT compiled from the Schematron rules (keyed by the SHA-256 of the "
+    "sources); saves the Schematron compilation at start-up. Unset: compile in memory only.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_MAX_BYTES = env_int(
+    "VERBUND_EINVOICE_MAX_BYTES",
+    20 * 1024 * 1024,
+    "Largest e-invoice (XML or PDF) in bytes that is examined; larger ones are refused.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_MAX_DEPTH = env_int(
+    "VERBUND_EINVOICE_MAX_DEPTH",
+    64,
+    "Deepest element nesting of an e-invoice XML that is examined; deeper ones are refused.",
+    group="E-Rechnung",
+)
+# E-Rechnung: receipt and inbox (the size limit is VERBUND_EINVOICE_MAX_BYTES above)
+VERBUND_EINVOICE_UPLOAD_LIMIT = env_int(
+    "VERBUND_EINVOICE_UPLOAD_LIMIT",
+    30,
+    "Uploads on the public e-invoice page per client address within the window; further "
+    "uploads are refused until the oldest leaves the window. Counted in the database.",
+    group="E-Rechnung",
+)
+VERBUND_EINVOICE_UPLOAD_WINDOW = env_int(
+    "VERBUND_EINVOICE_UPLOAD_WINDOW",
+    3600,
+    "Seconds of the e-invoice upload window (see VERBUND_EINVOICE_UPLOAD_LIMIT).",
+    group="E-Rechnung",
+)
 
 # Postfach (mailbox)
 VERBUND_PORTAL_URL = env_str(

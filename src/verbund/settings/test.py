@@ -11,3 +11,5 @@ STORAGES = {
 # Serve static files from the finders; the suite does not run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Check the finder's cache token on every resolution: tests roll back what they wrote.
+VERBUND_FINDER_CACHE_SECONDS = 0

@@ -70,7 +70,8 @@ def test_service_page_offers_the_finder_form_when_the_finder_is_installed(client
     assert 'name="ort"' in html
 
 
-def test_service_page_without_finder_renders_no_form(client):
+def test_service_page_without_finder_renders_no_form(client, settings):
+    settings.ROOT_URLCONF = "verbund.catalogue.tests.urls_without_finder"
     html = client.get("/leistungen/wohnsitz-anmelden/").content.decode()
     assert 'name="plz"' not in html
     assert "Wer ist zuständig?" in html

@@ -22,6 +22,7 @@ from verbund.applications.tests.conftest import (  # noqa: F401  (fixtures)
     PNG,
     _attachment_storage,
     _key_pool,
+    clamd_address,
 )
 from verbund.applications.tests.factories import fill_wohnsitz, start
 from verbund.authorities.models import StaffMembership

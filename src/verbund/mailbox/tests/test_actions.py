@@ -218,3 +218,70 @@ def test_on_reply_callbacks_run_in_the_transaction(holder, holder_case):
         extensions.remove_reply_callback(refuse)
     # the refused reply rolled back with everything it wrote
     assert Reply.objects.count() == 1
+
+
+def test_deleting_a_case_postfach_removes_rows_and_files(
+    holder, holder_case, django_capture_on_commit_callbacks
+):
+    message = post(
+        holder_case, attachments=[OutgoingAttachment("b.pdf", "application/pdf", BESCHEID)]
+    )
+    reply = actions.reply_to_message(
+        message=message,
+        body="Anbei.",
+        attachments=[SimpleUploadedFile("n.pdf", PDF)],
+        actor_or_none=holder,
+    )
+    names = [message.attachments.get().storage_name, reply.attachments.get().storage_name]
+    storage = queries.attachment_storage()
+    assert all(storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.delete_postfach_of_case(submission=holder_case.submission, actor="test") == 1
+    assert not Message.objects.exists() and not Reply.objects.exists()
+    assert not any(storage.exists(name) for name in names)
+
+
+def test_reply_files_pass_the_virus_scanner(holder, holder_case, settings, clamd_address):
+    from verbund.applications.tests.conftest import TEST_SIGNATURE
+
+    message = post(holder_case)
+    settings.VERBUND_CLAMD = clamd_address
+    with pytest.raises(InvalidInput) as refused:
+        actions.reply_to_message(
+            message=message,
+            body="Anbei.",
+            attachments=[SimpleUploadedFile("befall.pdf", PDF + TEST_SIGNATURE)],
+            actor_or_none=holder,
+        )
+    assert "Schadsoftware" in refused.value.extra["errors"]["attachments"][0]
+    assert not Reply.objects.exists()
+    reply = actions.reply_to_message(
+        message=message,
+        body="Anbei.",
+        attachments=[SimpleUploadedFile("sauber.pdf", PDF)],
+        actor_or_none=holder,
+    )
+    assert reply.attachments.get().scan_status == "clean"
+
+
+def test_oversized_upload_is_refused_without_reading_it_whole(holder, holder_case, settings):
+    message = post(holder_case)
+    settings.VERBUND_ATTACHMENT_MAX_BYTES = 100
+    upload = SimpleUploadedFile("riesig.pdf", PDF + b"0" * 10_000)
+    with pytest.raises(InvalidInput) as refused:
+        actions.reply_to_message(
+            message=message, body="x", attachments=[upload], actor_or_none=holder
+        )
+    assert "größer als" in refused.value.extra["errors"]["attachments"][0]
+    assert upload.tell() == 101
+
+
+def test_after_account_deletion_the_messages_wait_in_the_case_postfach(holder, holder_case):
+    from verbund.accounts import actions as account_actions
+
+    message = post(holder_case)
+    account_actions.delete_account(user=holder, actor=holder)
+    # the authority's thread stays whole; the applicant still holds number and code
+    assert queries.thread_for_case(holder_case.submission) == [Message.objects.get()]
+    listed = queries.messages_for_anonymous(holder_case.number, holder_case.secret)
+    assert [m.pk for m in listed] == [message.pk]

@@ -108,8 +108,10 @@ def test_bad_upload_shows_a_german_field_error_and_stores_nothing(holder_client,
     html = response.content.decode()
     assert "Bitte prüfen Sie Ihre Angaben" in html
     assert "„virus.pdf“ ist keine erlaubte Datei" in html
-    assert 'href="#id_attachments"' in html and "aria-invalid" not in html.split("id_body")[0]
-    assert 'id="id_attachments-error"' in html
+    assert 'href="#id_attachments"' in html and 'id="id_attachments-error"' in html
+    file_input = html.split('type="file"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in file_input
+    assert 'aria-describedby="id_attachments-error"' in file_input
     assert not Reply.objects.exists() and not ReplyAttachment.objects.exists()
     empty = holder_client.post(f"/postfach/{message.pk}/", {"body": ""})
     assert empty.status_code == 422
@@ -194,3 +196,16 @@ def test_address_rate_limit_covers_every_number(anonymous_case, settings):
         {"vorgangsnummer": anonymous_case.number, "zugangscode": anonymous_case.secret},
     )
     assert other_address.status_code == 302
+
+
+def test_pages_speak_english(holder_client, holder_case):
+    message = post(holder_case)
+    holder_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    listing = holder_client.get("/postfach/").content.decode()
+    assert "Mailbox" in listing and "unread" in listing and "Request for information" in listing
+    page = holder_client.get(f"/postfach/{message.pk}/").content.decode()
+    assert "Reply to the authority (requested)" in page and "Send reply" in page
+    assert "My applications and mailbox" in holder_client.get("/konto/").content.decode()
+    anonymous = Client()
+    anonymous.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Open mailbox" in anonymous.get("/postfach/vorgang/").content.decode()

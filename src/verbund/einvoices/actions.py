@@ -1,0 +1,293 @@
+"""Writes of the e-invoice inbox: receipt (validate, route, store), status changes,
+rejection with a notice to the supplier, and the suppliers' API keys."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from verbund.authorities import queries as authority_queries
+from verbund.authorities.models import Authority
+from verbund.core.audit import Actor, record_audit, snapshot
+from verbund.core.errors import DomainError, InvalidInput
+from verbund.einvoices import queries, reading, rules, validation
+from verbund.einvoices.models import Invoice, InvoiceStatus, SupplierApiKey, UploadAttempt
+from verbund.einvoices.validation import Report
+
+logger = logging.getLogger("verbund.einvoices")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    invoice: Invoice
+    created: bool  # False: the same bytes had been received before
+    report: Report | None = None
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _route(leitweg_id: str) -> tuple[Authority | None, str]:
+    """The authority for BT-10 and, when there is none, the reason in German."""
+    if not leitweg_id:
+        return None, _(
+            "Die Rechnung enthält keine Leitweg-ID (Käuferreferenz, BT-10); sie kann keiner "
+            "Behörde zugestellt werden."
+        )
+    try:
+        authority = authority_queries.authority_for_leitweg_id(leitweg_id)
+    except DomainError as exc:
+        return None, exc.message
+    if not authority.is_tenant:
+        return None, _("Die Behörde „%(name)s“ empfängt über diese Plattform keine Rechnungen.") % {
+            "name": authority.name
+        }
+    return authority, ""
+
+
+def _amount(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def receive_invoice(
+    *,
+    data: bytes,
+    channel: str,
+    actor: Actor,
+    filename: str = "",
+    supplier_email: str = "",
+    api_key: SupplierApiKey | None = None,
+) -> Receipt:
+    """Validate, route by Leitweg-ID and store an e-invoice; unchanged bytes received before
+    return the first receipt. Raises Unexaminable for a document that cannot be examined.
+
+    A valid invoice for a participating authority is `eingegangen`; any other is kept as
+    `abgelehnt` with the reasons, and the supplier gets a notice after the commit."""
+    if len(data) > settings.VERBUND_EINVOICE_MAX_BYTES:
+        raise InvalidInput(
+            _("Die Rechnung ist größer als %(mb)s MB.")
+            % {"mb": f"{settings.VERBUND_EINVOICE_MAX_BYTES / 1024 / 1024:g}".replace(".", ",")},
+            code="too_large",
+            status=413,
+        )
+    sha256 = _hash(data)
+    existing = queries.invoice_by_sha256(sha256)
+    if existing is not None:
+        return Receipt(invoice=existing, created=False)
+    # Validation is the slow part and touches no database: outside the transaction.
+    report = validation.validate(data)
+    try:
+        readable: reading.ReadableInvoice | None = reading.read_invoice(report.xml or data)
+    except reading.UnreadableInvoice:
+        readable = None
+    leitweg_id = readable.buyer_reference if readable else ""
+    authority, routing_problem = _route(leitweg_id)
+    reasons: list[str] = []
+    if not report.valid:
+        fatal = [f for f in report.findings if str(f.severity) == "fatal"]
+        reasons.append(
+            _(
+                "Die Rechnung ist keine gültige XRechnung: %(n)d Regel(n) verletzt "
+                "(siehe Prüfbericht)."
+            )
+            % {"n": len(fatal)}
+        )
+    if routing_problem:
+        reasons.append(routing_problem)
+    media_type = "application/pdf" if report.source_format == "pdf" else "application/xml"
+    storage = queries.invoice_storage()
+    name = storage.save(
+        f"{timezone.now():%Y/%m}/{sha256}.{'pdf' if media_type == 'application/pdf' else 'xml'}",
+        ContentFile(data),
+    )
+    names = [name]
+    if report.source_format == "pdf":
+        names.append(storage.save(f"{timezone.now():%Y/%m}/{sha256}.xml", ContentFile(report.xml)))
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                authority=authority,
+                leitweg_id=leitweg_id[:100],
+                status=InvoiceStatus.REJECTED if reasons else InvoiceStatus.RECEIVED,
+                channel=channel,
+                api_key=api_key,
+                received_at=timezone.now(),
+                storage_name=name,
+                xml_storage_name=names[1] if len(names) > 1 else "",
+                filename=filename[:200],
+                media_type=media_type,
+                size=len(data),
+                sha256=sha256,
+                valid=report.valid,
+                report=report.to_dict(),
+                syntax=report.syntax,
+                document_type=report.document_type,
+                invoice_number=(readable.number if readable else "")[:200],
+                issue_date=readable.issue_date if readable else None,
+                seller_name=(readable.seller.display_name if readable else "")[:300],
+                supplier_email=(
+                    supplier_email
+                    or (api_key.contact_email if api_key else "")
+                    or (readable.supplier_email if readable else "")
+                )[:254],
+                currency=(readable.currency if readable else "")[:3],
+                net_total=_amount(readable.totals.tax_exclusive) if readable else None,
+                gross_total=_amount(readable.totals.tax_inclusive) if readable else None,
+                payable_amount=_amount(readable.totals.payable) if readable else None,
+                rejection_reasons=reasons,
+            )
+            record_audit(
+                action="einvoice.received",
+                actor=actor,
+                obj=invoice,
+                after=snapshot(invoice, exclude=("report",)),
+                channel=channel,
+                sha256=sha256,
+            )
+            if reasons:
+                record_audit(
+                    action="einvoice.rejected",
+                    actor=actor,
+                    obj=invoice,
+                    after={"status": invoice.status},
+                    reasons=reasons,
+                )
+                _send_rejection_notice_after_commit(invoice)
+    except IntegrityError:
+        # The same bytes arrived in parallel and won the race: theirs is the receipt.
+        for stored in names:
+            storage.delete(stored)
+        existing = queries.invoice_by_sha256(sha256)
+        if existing is None:
+            raise
+        return Receipt(invoice=existing, created=False)
+    except BaseException:
+        for stored in names:
+            storage.delete(stored)
+        raise
+    return Receipt(invoice=invoice, created=True, report=report)
+
+
+@transaction.atomic
+def change_invoice_status(*, invoice: Invoice, to: str, actor: Actor) -> Invoice:
+    """Move the invoice on (geprüft, angewiesen, bezahlt); rejection is `reject_invoice`."""
+    if to == InvoiceStatus.REJECTED:
+        raise InvalidInput(_("Bitte begründen Sie die Ablehnung."), code="reason_required")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    rules.ensure_transition(invoice.status, to)
+    before = {"status": invoice.status}
+    invoice.status = to
+    invoice.save(update_fields=["status", "updated_at"])
+    record_audit(
+        action="einvoice.status_changed",
+        actor=actor,
+        obj=invoice,
+        before=before,
+        after={"status": invoice.status},
+    )
+    return invoice
+
+
+@transaction.atomic
+def reject_invoice(*, invoice: Invoice, reasons: list[str], actor: Actor) -> Invoice:
+    """Reject the invoice with the reasons; the supplier is told after the commit."""
+    reasons = [r.strip() for r in reasons if r and r.strip()]
+    if not reasons:
+        raise InvalidInput(_("Bitte begründen Sie die Ablehnung."), code="reason_required")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    rules.ensure_transition(invoice.status, InvoiceStatus.REJECTED)
+    before = {"status": invoice.status}
+    invoice.status = InvoiceStatus.REJECTED
+    invoice.rejection_reasons = [*invoice.rejection_reasons, *reasons]
+    invoice.save(update_fields=["status", "rejection_reasons", "updated_at"])
+    record_audit(
+        action="einvoice.rejected",
+        actor=actor,
+        obj=invoice,
+        before=before,
+        after={"status": invoice.status},
+        reasons=reasons,
+    )
+    _send_rejection_notice_after_commit(invoice)
+    return invoice
+
+
+def _send_rejection_notice_after_commit(invoice: Invoice) -> None:
+    """The rejection notice (reasons and fatal findings) to the supplier, once committed."""
+    if not invoice.supplier_email:
+        return
+    fatal = [f for f in invoice.findings if f.get("severity") == "fatal"]
+    rendered = render_to_string(
+        "einvoices/mail/rejected.txt",
+        {"invoice": invoice, "reasons": invoice.rejection_reasons, "findings": fatal},
+    ).strip()
+    subject, _sep, body = rendered.partition("\n")
+    pk, to = invoice.pk, invoice.supplier_email
+
+    def send() -> None:
+        try:
+            send_mail(subject.strip(), body.strip() + "\n", None, [to])
+        except OSError:
+            logger.exception("Rejection notice for e-invoice %s could not be sent", pk)
+            return
+        Invoice.objects.filter(pk=pk).update(notice_sent_at=timezone.now())
+
+    transaction.on_commit(send)
+
+
+# Throttle of the public upload page
+
+
+@transaction.atomic
+def record_upload_attempt(*, ip_address: str | None) -> None:
+    """Count an upload; rows outside the window are dropped on the way."""
+    now = timezone.now()
+    UploadAttempt.objects.filter(
+        at__lt=now - datetime.timedelta(seconds=settings.VERBUND_EINVOICE_UPLOAD_WINDOW)
+    ).delete()
+    UploadAttempt.objects.create(ip_address=ip_address)
+
+
+# Suppliers' API keys
+
+
+@transaction.atomic
+def issue_api_key(
+    *, name: str, contact_email: str = "", actor: Actor
+) -> tuple[SupplierApiKey, str]:
+    """A new API key for a supplier's system; the key itself is returned once, never stored."""
+    prefix = secrets.token_hex(4)
+    key = f"vbe_{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = SupplierApiKey.objects.create(
+        name=name, contact_email=contact_email, prefix=prefix, key_hash=_hash(key.encode())
+    )
+    record_audit(action="einvoice.api_key_issued", actor=actor, obj=api_key, name=name)
+    return api_key, key
+
+
+@transaction.atomic
+def revoke_api_key(*, api_key: SupplierApiKey, actor: Actor) -> SupplierApiKey:
+    api_key.active = False
+    api_key.save(update_fields=["active", "updated_at"])
+    record_audit(action="einvoice.api_key_revoked", actor=actor, obj=api_key)
+    return api_key
+
+
+def touch_api_key(api_key: SupplierApiKey) -> None:
+    """Note when a key was last used (no audit row: this is not a change of state)."""
+    SupplierApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())

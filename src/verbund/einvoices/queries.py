@@ -1,0 +1,104 @@
+"""Reads of the e-invoice inbox. Staff see the invoices of their own authorities only;
+everyone else gets 404 (not even whether an invoice exists)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.storage import Storage, storages
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from verbund.authorities.models import Authority
+from verbund.authorities.queries import get_authority_for_staff_or_404, memberships_of
+from verbund.core.errors import NotFound
+from verbund.core.models import AuditEntry
+from verbund.einvoices.models import Invoice, InvoiceStatus, SupplierApiKey, UploadAttempt
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def invoice_storage() -> Storage:
+    return storages["einvoices"]
+
+
+def invoice_by_sha256(sha256: str) -> Invoice | None:
+    return Invoice.objects.select_related("authority").filter(sha256=sha256).first()
+
+
+def inbox_for_staff(
+    user: User, slug: str, *, status: str = ""
+) -> tuple[Authority, QuerySet[Invoice]]:
+    """The authority's invoices, newest first, optionally of one status."""
+    authority = get_authority_for_staff_or_404(user, slug)
+    invoices = Invoice.objects.filter(authority=authority).order_by("-received_at")
+    if status in InvoiceStatus.values:
+        invoices = invoices.filter(status=status)
+    return authority, invoices
+
+
+def invoices_for_staff(user: User) -> QuerySet[Invoice]:
+    """Invoices of every authority the user is an active member of."""
+    authority_ids = memberships_of(user).values("authority_id")
+    return Invoice.objects.filter(authority_id__in=authority_ids).select_related("authority")
+
+
+def get_invoice_for_staff_or_404(user: User, pk: Any) -> Invoice:
+    invoice = invoices_for_staff(user).filter(pk=pk).first() if _is_uuid(pk) else None
+    if invoice is None:
+        raise NotFound("Nicht gefunden.", code="not_found")
+    return invoice
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def original_bytes(invoice: Invoice) -> bytes:
+    with invoice_storage().open(invoice.storage_name, "rb") as fh:
+        data: bytes = fh.read()
+    return data
+
+
+def invoice_xml(invoice: Invoice) -> bytes:
+    """The XML invoice: the original, or the XML embedded in a ZUGFeRD/Factur-X PDF."""
+    if not invoice.xml_storage_name:
+        return original_bytes(invoice)
+    with invoice_storage().open(invoice.xml_storage_name, "rb") as fh:
+        data: bytes = fh.read()
+    return data
+
+
+def status_history(invoice: Invoice) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(
+        object_type=invoice._meta.label_lower, object_id=str(invoice.pk)
+    ).order_by("at", "id")
+
+
+def api_key_for(secret: str) -> SupplierApiKey | None:
+    """The active key whose SHA-256 matches; compared in constant time."""
+    parts = secret.split("_")
+    if len(parts) < 3 or parts[0] != "vbe":
+        return None
+    key = SupplierApiKey.objects.filter(prefix=parts[1], active=True).first()
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    if key is None or not hmac.compare_digest(key.key_hash, digest):
+        return None
+    return key
+
+
+def upload_throttled(ip_address: str | None) -> bool:
+    """Whether the address has used up its uploads within the window."""
+    since = timezone.now() - datetime.timedelta(seconds=settings.VERBUND_EINVOICE_UPLOAD_WINDOW)
+    count = UploadAttempt.objects.filter(ip_address=ip_address, at__gte=since).count()
+    return count >= settings.VERBUND_EINVOICE_UPLOAD_LIMIT

@@ -1,0 +1,226 @@
+"""`validate()`: the three stages (XML safety, XML Schema, Schematron) and scenario matching."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from lxml import etree
+from saxonche import PySaxonApiError, PyXdmNode
+
+from verbund.einvoices.validation import ruleset as rs
+from verbund.einvoices.validation.report import Finding, Report, Severity, Unexaminable
+from verbund.einvoices.validation.safety import examine, text_of
+
+logger = logging.getLogger(__name__)
+
+UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDITNOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+CII = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+SVRL = "http://purl.oclc.org/dsdl/svrl"
+
+DOCUMENT_TYPES = {
+    f"{{{UBL_INVOICE}}}Invoice": ("UBL", "Invoice"),
+    f"{{{UBL_CREDITNOTE}}}CreditNote": ("UBL", "CreditNote"),
+    f"{{{CII}}}CrossIndustryInvoice": ("CII", "CrossIndustryInvoice"),
+}
+
+# Prefixes for readable locations (`/ubl:Invoice[1]/cac:AccountingSupplierParty[1]`).
+PREFIXES = {
+    UBL_INVOICE: "ubl",
+    UBL_CREDITNOTE: "cn",
+    CBC: "cbc",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2": "ext",
+    CII: "rsm",
+    RAM: "ram",
+    "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100": "udt",
+    "urn:un:unece:uncefact:data:standard:QualifiedDataType:100": "qdt",
+}
+_QNAME = re.compile(r"Q\{([^}]*)\}")
+
+
+def readable_location(path: str) -> str:
+    return _QNAME.sub(lambda m: _prefix(m), path)
+
+
+def _prefix(match: re.Match[str]) -> str:
+    uri = match.group(1)
+    if uri in PREFIXES:
+        return f"{PREFIXES[uri]}:"
+    return match.group(0) if uri else ""
+
+
+def customization_id(root: etree._Element) -> str:
+    if root.tag == f"{{{CII}}}CrossIndustryInvoice":
+        found = root.findtext(
+            f"{{{CII}}}ExchangedDocumentContext/{{{RAM}}}GuidelineSpecifiedDocumentContextParameter"
+            f"/{{{RAM}}}ID"
+        )
+    else:
+        found = root.findtext(f"{{{CBC}}}CustomizationID")
+    return (found or "").strip()
+
+
+def severity_of(flag: str, role: str) -> Severity:
+    for value in (flag, role):
+        level = rs.LEVELS.get(value.strip().lower())
+        if level is not None:
+            return level
+    return Severity.FATAL
+
+
+def parse_svrl(
+    svrl: str, *, only_rules: Iterable[str] | None = None, levels: dict[str, Severity] | None = None
+) -> list[Finding]:
+    """Findings of one SVRL document (failed asserts and successful reports)."""
+    keep = frozenset(only_rules) if only_rules is not None else None
+    root = etree.fromstring(
+        svrl.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True)
+    )
+    findings = []
+    for element in root:
+        if element.tag not in (f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
+            continue
+        rule = element.get("id") or element.get("test") or ""
+        if keep is not None and rule not in keep:
+            continue
+        severity = severity_of(element.get("flag") or "", element.get("role") or "")
+        if levels and rule in levels:
+            severity = levels[rule]
+        text = element.findtext(f"{{{SVRL}}}text") or ""
+        findings.append(
+            Finding(
+                rule=rule,
+                severity=severity,
+                location=readable_location(element.get("location") or ""),
+                message=" ".join(text.split()),
+                stage="schematron",
+            )
+        )
+    return findings
+
+
+def schema_findings(schema: etree.XMLSchema, root: etree._Element) -> list[Finding]:
+    if schema.validate(root.getroottree()):
+        return []
+    findings = []
+    for error in schema.error_log:  # type: ignore[attr-defined]
+        findings.append(
+            Finding(
+                rule="XSD",
+                severity=Severity.FATAL,
+                location=error.path or f"Zeile {error.line}",
+                message=f"Zeile {error.line}, Spalte {error.column}: {error.message}",
+                stage="schema",
+            )
+        )
+    return findings
+
+
+def schema_findings_locked(rules: rs.RuleSet, xsd: Path, root: etree._Element) -> list[Finding]:
+    with rules.schema_lock(xsd):
+        return schema_findings(rules.schemas[xsd], root)
+
+
+def _schematron_findings(
+    rules: rs.RuleSet, scenario: rs.Scenario, node: PyXdmNode
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for sheet in rules.stylesheets_for(scenario):
+        try:
+            svrl = rs.run(sheet.executable, node)
+        except PySaxonApiError as exc:
+            logger.warning("Schematron %s failed: %s", sheet.name, exc)
+            findings.append(
+                Finding(
+                    rule="SCHEMATRON-ERROR",
+                    severity=Severity.FATAL,
+                    location="/",
+                    message=f"Die Prüfregeln {sheet.name} konnten nicht ausgeführt werden.",
+                    stage="schematron",
+                )
+            )
+            continue
+        findings.extend(
+            parse_svrl(svrl, only_rules=sheet.only_rules, levels=scenario.custom_levels)
+        )
+    return findings
+
+
+def validate(data: bytes) -> Report:
+    """Examine one e-invoice (XML, or a ZUGFeRD/Factur-X PDF) and report the findings.
+
+    Raises `Unexaminable` when the document cannot be examined. Thread-safe; no network.
+    """
+    examined = examine(data)
+    root = examined.root
+    kind = DOCUMENT_TYPES.get(root.tag)
+    if kind is None:
+        raise Unexaminable(
+            "Das XML ist weder eine UBL-Rechnung oder -Gutschrift noch eine CII-Rechnung "
+            f"(Wurzelelement {root.tag}).",
+            code="unknown_document_type",
+        )
+    syntax, document_type = kind
+    rules = rs.ruleset()
+    saxon_node: list[PyXdmNode] = []
+
+    def node() -> PyXdmNode:
+        """The document parsed by Saxon (once, and only when a stylesheet needs it)."""
+        if not saxon_node:
+            try:
+                saxon_node.append(rs.parse_for_saxon(text_of(examined.xml, root)))
+            except PySaxonApiError as exc:  # pragma: no cover - lxml accepted it already
+                raise Unexaminable(
+                    f"Das XML kann nicht gelesen werden: {exc}", code="malformed_xml"
+                ) from None
+        return saxon_node[0]
+
+    scenario = rules.select(root, node)
+    bt24 = customization_id(root)
+    findings: list[Finding] = []
+    if scenario is None:
+        findings.append(
+            Finding(
+                rule="KOSIT-SCENARIO",
+                severity=Severity.FATAL,
+                location="/",
+                message=(
+                    "Kein Prüfszenario passt zu diesem Dokument: die Spezifikationskennung "
+                    f"(BT-24) {bt24!r} ist keine XRechnung- oder EN-16931-Kennung."
+                ),
+                stage="xml",
+            )
+        )
+    else:
+        findings.extend(schema_findings_locked(rules, scenario.xsd, root))
+        # As the KoSIT validator does, Schematron runs only on a schema-valid document.
+        if not findings:
+            findings.extend(_schematron_findings(rules, scenario, node()))
+    return Report(
+        valid=not any(f.severity is Severity.FATAL for f in findings),
+        syntax=syntax,
+        document_type=document_type,
+        customization_id=bt24,
+        scenario=scenario.name if scenario else None,
+        findings=tuple(findings),
+        xml=examined.xml,
+        source_format=examined.source_format,
+    )
+
+
+def run_schematron(sheets: Iterable[rs.Stylesheet], root: etree._Element) -> list[Finding]:
+    """The raw findings of compiled Schematron rules on one XML tree (no XSD, no scenario).
+
+    The rule-level unit tests use this, as the KoSIT and CEN test harnesses do.
+    """
+    node = rs.parse_for_saxon(etree.tostring(root, encoding="unicode"))
+    findings: list[Finding] = []
+    for sheet in sheets:
+        findings.extend(parse_svrl(rs.run(sheet.executable, node), only_rules=sheet.only_rules))
+    return findings

@@ -1,0 +1,46 @@
+"""The "Wer ist zuständig?" page of a service: PLZ or place, candidates when ambiguous,
+then the authority with address, opening hours, contact and the reason. No JavaScript."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from verbund.catalogue import queries as catalogue_queries
+from verbund.core.errors import DomainError, InvalidInput, NotFound
+from verbund.finder.resolution import Answer, Place, resolve
+
+
+def responsibility(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        service = catalogue_queries.get_service(slug)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    plz = request.GET.get("plz", "").strip()
+    ort = request.GET.get("ort", "").strip()
+    ags = request.GET.get("ags", "").strip()
+    answer: Answer | None = None
+    error = ""
+    status = 200
+    if plz or ort or ags:
+        try:
+            place = Place(ags=ags or None, plz=None if ags else plz or None, ort=ort or None)
+            place.validate()
+            answer = resolve(service=service, place=place)
+        except InvalidInput as exc:
+            error, status = exc.message, 422
+        except NotFound as exc:
+            error, status = exc.message, 404
+    return render(
+        request,
+        "finder/responsibility.html",
+        {
+            "service": service,
+            "texts": catalogue_queries.texts_for(service, answer.authority if answer else None),
+            "answer": answer,
+            "error": error,
+            "plz": plz,
+            "ort": ort,
+        },
+        status=status,
+    )
