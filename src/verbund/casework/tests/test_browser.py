@@ -1,0 +1,115 @@
+"""The whole back-office path once, in Debian's chromium (headless), against a live server:
+a citizen applies, a clerk (password + TOTP) asks for a document, the citizen uploads it
+through the Postfach, the clerk decides, the citizen sees the Bescheid."""
+
+import datetime
+import io
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from verbund.accounts import totp
+from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from verbund.applications.models import Submission
+from verbund.applications.tests.conftest import PDF
+from verbund.applications.tests.test_browser import ARGS, CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _apply(page, base: str, upload: str) -> tuple[str, str]:
+    page.goto(f"{base}/antraege/?q=Wohnung")
+    page.get_by_role("link", name="Anmeldung einer Wohnung").click()
+    page.get_by_label("Postleitzahl Ihres Wohnorts").fill("99084")
+    page.get_by_role("button", name="Zuständige Stelle ermitteln").click()
+    page.get_by_role("button", name="Antrag beginnen").click()
+    page.get_by_label("Straße", exact=False).first.fill("Anger")
+    page.get_by_label("Hausnummer").fill("1")
+    page.get_by_label("Postleitzahl").fill("99084")
+    page.get_by_label("Einzugsdatum").fill(datetime.date.today().isoformat())
+    page.get_by_label("alleinige Wohnung").check()
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    page.get_by_label("Straße und Hausnummer").fill("Hauptstraße 5")
+    page.get_by_label("Postleitzahl").fill("07743")
+    page.locator("#id-f-bisher_ort").fill("Jena")
+    page.get_by_label("Nein").check()
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    page.get_by_label("Familienname").fill("Muster")
+    page.get_by_label("Vornamen").fill("Erika")
+    page.get_by_label("Geburtsdatum").fill("1985-03-01")
+    page.get_by_label("weiblich").check()
+    page.locator("#id-f-personen-0-verheiratet-nein").check()
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    page.locator("#id-f-wohnungsgeberbestaetigung").set_input_files(upload)
+    page.get_by_role("button", name="Weiter zur Zusammenfassung").click()
+    page.locator("#id-consent").check()
+    page.get_by_role("button", name="Antrag absenden").click()
+    assert "Ihr Antrag ist eingegangen" in page.content()
+    return page.locator("#vorgangsnummer").inner_text(), page.locator("#zugangscode").inner_text()
+
+
+def _open_postfach(page, base: str, number: str, code: str) -> None:
+    page.goto(f"{base}/postfach/vorgang/")
+    page.get_by_label("Vorgangsnummer").fill(number)
+    page.get_by_label("Zugangscode").fill(code)
+    page.get_by_role("button", name="Postfach öffnen").click()
+
+
+def test_rueckfrage_upload_and_bescheid_in_a_real_browser(live_server, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed")
+    call_command("load-demo", stdout=io.StringIO())  # live_server's tables start empty
+    base = live_server.url
+    upload = tmp_path / "wohnungsgeberbestaetigung.pdf"
+    upload.write_bytes(PDF)
+    nachweis = tmp_path / "nachweis.pdf"
+    nachweis.write_bytes(PDF)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        citizen = browser.new_context(locale="de-DE").new_page()
+        citizen.set_default_timeout(120_000)  # a loaded CI machine renders PDFs slowly
+        number, code = _apply(citizen, base, str(upload))
+
+        clerk = browser.new_context(locale="de-DE").new_page()
+        clerk.set_default_timeout(120_000)
+        clerk.goto(f"{base}/sachbearbeitung/vorgang/{number}/")
+        assert "/konto/anmelden/" in clerk.url, (clerk.url, clerk.content()[:3000])
+        clerk.locator("input[name=login]").fill("sb.erfurt")
+        clerk.locator("input[name=password]").fill(DEMO_PASSWORD)
+        clerk.get_by_role("button", name="Anmelden", exact=True).click()
+        assert "/konto/zweiter-faktor/" in clerk.url, (clerk.url, clerk.content()[:3000])
+        clerk.locator("input[name=code]").fill(totp.current_code(DEMO_TOTP_SECRET))
+        clerk.get_by_role("button", name="Bestätigen").click()
+        assert clerk.locator("#vorgangsnummer").inner_text() == number
+        assert "Muster" in clerk.locator("#angaben").inner_text()
+        clerk.get_by_role("button", name="Vorgang übernehmen").click()
+        clerk.get_by_label("Betreff").fill("Mietvertrag fehlt")
+        clerk.get_by_label("Was fehlt?").fill("Bitte laden Sie Ihren Mietvertrag hoch.")
+        clerk.get_by_role("button", name="Rückfrage senden").click()
+        assert "Rückfrage" in clerk.locator("#status").inner_text()
+
+        _open_postfach(citizen, base, number, code)
+        citizen.get_by_role("link", name="Mietvertrag fehlt").click()
+        citizen.get_by_label("Ihre Antwort").fill("Anbei der Mietvertrag.")
+        citizen.get_by_label("Dateien beifügen").set_input_files(str(nachweis))
+        citizen.get_by_role("button", name="Antwort senden").click()
+
+        clerk.reload()
+        assert clerk.locator("#status").inner_text().startswith("in Bearbeitung")
+        assert "Anbei der Mietvertrag." in clerk.locator("#thread").inner_text()
+        with clerk.expect_download() as download:
+            clerk.get_by_role("link", name="nachweis.pdf").click()
+        assert download.value.path().read_bytes() == PDF
+        clerk.get_by_label("oder Bescheidtext").fill("Die Anmeldung ist eingetragen.")
+        clerk.get_by_role("button", name="Bescheid erteilen").click()
+        assert clerk.locator("#status").inner_text().startswith("entschieden")
+
+        _open_postfach(citizen, base, number, code)
+        citizen.get_by_role("link", name=f"Bescheid zu Ihrem Antrag {number}").click()
+        with citizen.expect_download() as download:
+            citizen.get_by_role("link", name=f"Bescheid-{number}.pdf").click()
+        assert download.value.path().read_bytes().startswith(b"%PDF-")
+        browser.close()
+    assert Submission.objects.get(vorgangsnummer=number).status == "decided"
