@@ -499,6 +499,9 @@ def purge_case(*, case: Case, actor: Actor) -> None:
         authority=submission.authority_id,
         closed_at=case.closed_at.isoformat() if case.closed_at else None,
     )
+    from verbund.mailbox import actions as mailbox_actions
+
+    mailbox_actions.delete_postfach_of_case(submission=submission, actor=actor)
     submission.payments.all().delete()
     submission.delete()
     transaction.on_commit(partial(_delete_files, names))

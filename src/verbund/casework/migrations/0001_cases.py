@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('applications', '0002_submission_status_back_office'),
+        ('applications', '0004_submission_status_back_office'),
         ('authorities', '0003_staff_service_areas'),
         ('catalogue', '0003_search_backends'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

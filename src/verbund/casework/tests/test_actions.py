@@ -18,7 +18,8 @@ from verbund.casework.tests.factories import submit_hundesteuer
 from verbund.core.errors import Conflict, NotFound
 from verbund.core.models import AuditEntry
 from verbund.mailbox import actions as mailbox_actions
-from verbund.mailbox.models import Message
+from verbund.mailbox import queries as mailbox_queries
+from verbund.mailbox.models import Message, MessageAttachment
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,14 @@ def test_purge_deletes_closed_cases_past_retention_only(
     storage = application_queries.attachment_storage()
     decision_file = Decision.objects.get(case=case).storage_name
     assert storage.exists(decision_file)
+    postfach_files = list(
+        MessageAttachment.objects.filter(message__submission_id=case.pk).values_list(
+            "storage_name", flat=True
+        )
+    )
+    assert postfach_files and all(
+        mailbox_queries.attachment_storage().exists(n) for n in postfach_files
+    )
     # when
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
@@ -150,5 +159,6 @@ def test_purge_deletes_closed_cases_past_retention_only(
     assert not Case.objects.filter(pk=case.pk).exists()
     assert not Message.objects.filter(submission_id=case.pk).exists()
     assert not storage.exists(decision_file)
+    assert not any(mailbox_queries.attachment_storage().exists(n) for n in postfach_files)
     assert Case.objects.filter(pk=other.pk).exists()
     assert AuditEntry.objects.filter(action="casework.purged", object_id=str(case.pk)).exists()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0001_forms_drafts_submissions'),
+        ('applications', '0003_draft_prefilled'),
     ]
 
     operations = [
