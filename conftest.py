@@ -55,6 +55,17 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _german_by_default() -> Iterator[None]:
+    """Every test starts in the platform's default language: a request that asked for
+    English (LocaleMiddleware activates it for the thread) must not leak into the next test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def login_staff():
     """Log a staff account into a test client as after password + second factor, for tests
