@@ -7,6 +7,8 @@ domain, inside a transaction that is rolled back afterwards.
 
 from __future__ import annotations
 
+import email
+import email.message
 import io
 import socket
 from collections.abc import Iterator
@@ -88,3 +90,36 @@ def login_staff():
         return client
 
     return log_in
+
+
+class _SmtpInbox:
+    """What a local SMTP server received (aiosmtpd handler)."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd) on loopback; Django sends through it. Yields the inbox
+    whose `messages` are the mails that really arrived."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield inbox
+    finally:
+        controller.stop()

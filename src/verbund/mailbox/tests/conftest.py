@@ -4,12 +4,9 @@ temporary storage, and a real SMTP server (aiosmtpd) on loopback."""
 
 from __future__ import annotations
 
-import email
-import socket
 from dataclasses import dataclass
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import Client
 
 from verbund.accounts import actions as account_actions
@@ -100,33 +97,3 @@ def _status_monitor_on_account_page():
     use_account_template("mailbox/account.html")
     yield
     use_account_template(previous)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    try:
-        yield inbox
-    finally:
-        controller.stop()
