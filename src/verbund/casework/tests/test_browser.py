@@ -2,7 +2,6 @@
 a citizen applies, a clerk (password + TOTP) asks for a document, the citizen uploads it
 through the Postfach, the clerk decides, the citizen sees the Bescheid."""
 
-import datetime
 import io
 import shutil
 
@@ -13,36 +12,13 @@ from verbund.accounts import totp
 from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
-from verbund.applications.tests.test_browser import ARGS, CHROMIUM
+from verbund.applications.tests.test_browser import ARGS, CHROMIUM, fill_wohnsitz_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _apply(page, base: str, upload: str) -> tuple[str, str]:
-    page.goto(f"{base}/antraege/?q=Wohnung")
-    page.get_by_role("link", name="Anmeldung einer Wohnung").click()
-    page.get_by_label("Postleitzahl Ihres Wohnorts").fill("99084")
-    page.get_by_role("button", name="Zuständige Stelle ermitteln").click()
-    page.get_by_role("button", name="Antrag beginnen").click()
-    page.get_by_label("Straße", exact=False).first.fill("Anger")
-    page.get_by_label("Hausnummer").fill("1")
-    page.get_by_label("Postleitzahl").fill("99084")
-    page.get_by_label("Einzugsdatum").fill(datetime.date.today().isoformat())
-    page.get_by_label("alleinige Wohnung").check()
-    page.get_by_role("button", name="Weiter", exact=True).click()
-    page.get_by_label("Straße und Hausnummer").fill("Hauptstraße 5")
-    page.get_by_label("Postleitzahl").fill("07743")
-    page.locator("#id-f-bisher_ort").fill("Jena")
-    page.get_by_label("Nein").check()
-    page.get_by_role("button", name="Weiter", exact=True).click()
-    page.get_by_label("Familienname").fill("Muster")
-    page.get_by_label("Vornamen").fill("Erika")
-    page.get_by_label("Geburtsdatum").fill("1985-03-01")
-    page.get_by_label("weiblich").check()
-    page.locator("#id-f-personen-0-verheiratet-nein").check()
-    page.get_by_role("button", name="Weiter", exact=True).click()
-    page.locator("#id-f-wohnungsgeberbestaetigung").set_input_files(upload)
-    page.get_by_role("button", name="Weiter zur Zusammenfassung").click()
+    fill_wohnsitz_in_browser(page, base, upload)
     page.locator("#id-consent").check()
     page.get_by_role("button", name="Antrag absenden").click()
     assert "Ihr Antrag ist eingegangen" in page.content()
