@@ -20,7 +20,7 @@ from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority
 from verbund.casework import actions, queries, rules
 from verbund.casework.models import Case, Decision
-from verbund.core.errors import DomainError, NotFound
+from verbund.core.errors import DomainError, InvalidInput, NotFound
 
 
 def _or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -212,8 +212,14 @@ def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             actions.take_case(case=case, actor=user)
         elif verb == "zuweisen":
             assignee = None
-            if post.get("assignee"):
-                assignee = User.objects.filter(pk=str(post.get("assignee"))).first()
+            raw = str(post.get("assignee", "")).strip()
+            if raw:
+                # a tampered form must not reach the database as a non-number (500)
+                if not raw.isdigit():
+                    raise InvalidInput(
+                        _("Bitte wählen Sie eine Person aus der Liste."), code="assignee_invalid"
+                    )
+                assignee = User.objects.filter(pk=int(raw)).first()
             actions.assign_case(case=case, assignee=assignee, actor=user)
         elif verb == "rueckfrage":
             actions.request_information(

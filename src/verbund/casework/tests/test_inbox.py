@@ -74,3 +74,18 @@ def test_service_areas_limit_what_a_clerk_sees(own, staff):
     leika = case.submission.service.leika_key
     StaffMembership.objects.filter(user=clerk).update(service_areas=[leika[:8]])
     assert queries.get_case_for_staff_or_404(clerk, case.submission.vorgangsnummer) == case
+
+
+def test_a_tampered_assignee_gets_a_german_error_not_a_server_error(
+    client, own, staff, login_staff
+):
+    case = submit_hundesteuer(family="Falsch")
+    login_staff(client, staff["clerk"])
+    number = case.submission.vorgangsnummer
+    response = client.post(
+        f"/sachbearbeitung/vorgang/{number}/aktion/zuweisen/", {"assignee": "abc"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Bitte wählen Sie eine Person aus der Liste." in response.content.decode()
+    case.refresh_from_db()
+    assert case.assignee_id is None
