@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 SCENARIOS_NS = "http://www.xoev.de/de/validator/framework/1/scenarios"
 _SC = f"{{{SCENARIOS_NS}}}"
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
 
 # Peppol BIS 3 rules that XRechnung adopts (the XRechnung rule tests name them). Findings of
 # other rules in a Peppol file are Peppol-only and do not apply to an XRechnung.
@@ -140,17 +139,10 @@ class RuleSet:
     peppol: dict[str, Stylesheet] = field(default_factory=dict)
     compile_seconds: float = 0.0
     schema_locks: dict[Path, threading.Lock] = field(default_factory=dict)
-    schemas_by_root: dict[str, etree.XMLSchema] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # An lxml XMLSchema keeps its error log on the object: one validation at a time.
         self.schema_locks = {path: threading.Lock() for path in self.schemas}
-        # The root elements each schema declares, to check the schema while parsing.
-        for path, schema in self.schemas.items():
-            xsd = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-            namespace = xsd.getroot().get("targetNamespace", "")
-            for element in xsd.getroot().findall(f"{{{XSD_NS}}}element"):
-                self.schemas_by_root.setdefault(f"{{{namespace}}}{element.get('name')}", schema)
 
     def select(self, root: etree._Element, node: Callable[[], PyXdmNode]) -> Scenario | None:
         """The first scenario whose match expression holds for the document.
