@@ -57,6 +57,8 @@ def problem(
     body.update(extra)
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = PROBLEM_CONTENT_TYPE
+    if status == 429 and "retry_after" in extra:
+        response["Retry-After"] = str(extra["retry_after"])
     return response
 
 

@@ -44,6 +44,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooManyRequests(DomainError):
+    """A client used up its allowance; `retry_after` seconds until it may try again."""
+
+    status = 429
+    code = "rate_limited"
+
+
 class InvalidSourceFile(DomainError):
     """A malformed import file: names the line and the field that are wrong."""
 

@@ -254,13 +254,16 @@ def _send_rejection_notice_after_commit(invoice: Invoice) -> None:
 
 
 @transaction.atomic
-def record_upload_attempt(*, ip_address: str | None) -> None:
-    """Count an upload; rows outside the window are dropped on the way."""
+def record_upload_attempt(
+    *, ip_address: str | None, purpose: str = UploadAttempt.Purpose.UPLOAD
+) -> None:
+    """Count an upload (or a check through the public API); rows outside the window are
+    dropped on the way."""
     now = timezone.now()
     UploadAttempt.objects.filter(
         at__lt=now - datetime.timedelta(seconds=settings.VERBUND_EINVOICE_UPLOAD_WINDOW)
     ).delete()
-    UploadAttempt.objects.create(ip_address=ip_address)
+    UploadAttempt.objects.create(ip_address=ip_address, purpose=purpose)
 
 
 # Suppliers' API keys

@@ -19,9 +19,15 @@ from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 
 from verbund.accounts.access import staff_session_auth
-from verbund.core.errors import InvalidInput
+from verbund.core.errors import InvalidInput, TooManyRequests
 from verbund.einvoices import actions, queries, validation
-from verbund.einvoices.models import Channel, Invoice, InvoiceStatus, SupplierApiKey
+from verbund.einvoices.models import (
+    Channel,
+    Invoice,
+    InvoiceStatus,
+    SupplierApiKey,
+    UploadAttempt,
+)
 from verbund.gebiete.api import Problem
 
 router = Router(tags=["E-Rechnung"])
@@ -103,7 +109,7 @@ def invoice_out(invoice: Invoice) -> dict[str, Any]:
 
 @router.post(
     "/einvoices/validate",
-    response={200: ReportOut, 413: Problem, 422: Problem},
+    response={200: ReportOut, 413: Problem, 422: Problem, 429: Problem},
     summary="E-Rechnung prüfen (ohne Einreichen)",
     openapi_extra={
         "requestBody": {
@@ -114,7 +120,21 @@ def invoice_out(invoice: Invoice) -> dict[str, Any]:
 )
 def validate_invoice(request: HttpRequest) -> dict[str, Any]:
     """XRechnung (UBL or CII) or ZUGFeRD/Factur-X PDF as the body. 200 with the findings
-    for every document that could be examined, valid or not."""
+    for every document that could be examined, valid or not.
+
+    Without a supplier's API key (`X-API-Key`) the checks are limited per client address
+    (429 with `Retry-After` beyond the limit): each one costs real CPU time."""
+    key = request.headers.get("X-API-Key", "")
+    if not (key and queries.api_key_for(key)):
+        # As for the login throttle: behind a proxy, the proxy must set REMOTE_ADDR.
+        ip_address = request.META.get("REMOTE_ADDR") or None
+        if queries.upload_throttled(ip_address, UploadAttempt.Purpose.VALIDATE):
+            raise TooManyRequests(
+                "Von Ihrer Adresse kamen in kurzer Zeit zu viele Prüfungen. Bitte versuchen "
+                "Sie es später erneut oder prüfen Sie mit dem API-Schlüssel Ihres Systems.",
+                retry_after=settings.VERBUND_EINVOICE_UPLOAD_WINDOW,
+            )
+        actions.record_upload_attempt(ip_address=ip_address, purpose=UploadAttempt.Purpose.VALIDATE)
     return validation.validate(_body(request)).to_dict()
 
 

@@ -126,16 +126,27 @@ class Invoice(TimeStampedModel):
 
 
 class UploadAttempt(models.Model):
-    """One upload on the public page, counted per client address within a window (kept
-    in the database, like the login throttle, so that every app server sees the count)."""
+    """One anonymous use of the public page or the public check API, counted per client
+    address and purpose within a window (kept in the database, like the login throttle,
+    so that every app server sees the count)."""
+
+    class Purpose(models.TextChoices):
+        UPLOAD = "upload", _("Hochladen")
+        VALIDATE = "validate", _("Prüfen (API)")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    purpose = models.CharField(
+        _("Zweck"), max_length=16, choices=Purpose.choices, default=Purpose.UPLOAD
+    )
 
     class Meta:
         verbose_name = _("Hochladeversuch")
         verbose_name_plural = _("Hochladeversuche")
-        indexes = [models.Index(fields=["ip_address", "at"])]
+        indexes = [
+            models.Index(fields=["ip_address", "at"]),
+            models.Index(fields=["purpose", "ip_address", "at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.ip_address}"

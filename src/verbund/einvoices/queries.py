@@ -97,8 +97,15 @@ def api_key_for(secret: str) -> SupplierApiKey | None:
     return key
 
 
-def upload_throttled(ip_address: str | None) -> bool:
-    """Whether the address has used up its uploads within the window."""
+def upload_throttled(ip_address: str | None, purpose: str = UploadAttempt.Purpose.UPLOAD) -> bool:
+    """Whether the address has used up its uploads (or API checks) within the window."""
+    limit = (
+        settings.VERBUND_EINVOICE_VALIDATE_LIMIT
+        if purpose == UploadAttempt.Purpose.VALIDATE
+        else settings.VERBUND_EINVOICE_UPLOAD_LIMIT
+    )
     since = timezone.now() - datetime.timedelta(seconds=settings.VERBUND_EINVOICE_UPLOAD_WINDOW)
-    count = UploadAttempt.objects.filter(ip_address=ip_address, at__gte=since).count()
-    return count >= settings.VERBUND_EINVOICE_UPLOAD_LIMIT
+    count = UploadAttempt.objects.filter(
+        purpose=purpose, ip_address=ip_address, at__gte=since
+    ).count()
+    return count >= limit

@@ -607,6 +607,14 @@ VERBUND_EINVOICE_UPLOAD_LIMIT = env_int(
     "uploads are refused until the oldest leaves the window. Counted in the database.",
     group="E-Rechnung",
 )
+VERBUND_EINVOICE_VALIDATE_LIMIT = env_int(
+    "VERBUND_EINVOICE_VALIDATE_LIMIT",
+    120,
+    "Checks through the public API POST /api/v1/einvoices/validate per client address within "
+    "the window (VERBUND_EINVOICE_UPLOAD_WINDOW); calls with a supplier's API key are not "
+    "counted. Further calls get 429 until the oldest leaves the window.",
+    group="E-Rechnung",
+)
 VERBUND_EINVOICE_UPLOAD_WINDOW = env_int(
     "VERBUND_EINVOICE_UPLOAD_WINDOW",
     3600,

@@ -147,3 +147,48 @@ def test_staff_list_shows_own_invoices_only(
     assert own.json()["id"] in ids and other.json()["id"] not in ids
     assert client.get(f"{RECEIVE}/{own.json()['id']}").status_code == 200
     assert client.get(f"{RECEIVE}/{other.json()['id']}").status_code == 404
+
+
+def test_public_validate_is_limited_per_address_with_a_problem_and_retry_after(
+    client, suite, settings
+):
+    settings.VERBUND_EINVOICE_VALIDATE_LIMIT = 2
+    data = (suite / "business-cases/standard/01.01a-INVOICE_ubl.xml").read_bytes()
+    for _ in range(2):
+        assert client.post(VALIDATE, data, content_type="application/xml").status_code == 200
+    response = client.post(VALIDATE, data, content_type="application/xml")
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response["Retry-After"] == str(settings.VERBUND_EINVOICE_UPLOAD_WINDOW)
+    assert response.json()["code"] == "rate_limited"
+    # Another address still gets its checks.
+    other = client.post(VALIDATE, data, content_type="application/xml", REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200
+
+
+def test_validate_with_a_supplier_key_is_not_limited(client, suite, settings, api_key):
+    settings.VERBUND_EINVOICE_VALIDATE_LIMIT = 1
+    data = (suite / "business-cases/standard/01.01a-INVOICE_ubl.xml").read_bytes()
+    for _ in range(3):
+        response = client.post(
+            VALIDATE, data, content_type="application/xml", HTTP_X_API_KEY=api_key
+        )
+        assert response.status_code == 200
+    # A wrong key counts as anonymous.
+    assert (
+        client.post(VALIDATE, data, content_type="application/xml", HTTP_X_API_KEY="vbe_x_y")
+    ).status_code == 200
+    assert (
+        client.post(VALIDATE, data, content_type="application/xml", HTTP_X_API_KEY="vbe_x_y")
+    ).status_code == 429
+
+
+def test_api_checks_do_not_use_up_the_upload_allowance(client, suite, settings):
+    from verbund.einvoices import queries
+
+    settings.VERBUND_EINVOICE_VALIDATE_LIMIT = 1
+    settings.VERBUND_EINVOICE_UPLOAD_LIMIT = 1
+    data = (suite / "business-cases/standard/01.01a-INVOICE_ubl.xml").read_bytes()
+    client.post(VALIDATE, data, content_type="application/xml")
+    assert queries.upload_throttled("127.0.0.1", "validate")
+    assert not queries.upload_throttled("127.0.0.1")
