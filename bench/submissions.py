@@ -6,7 +6,13 @@ Usage: python bench/submissions.py [--database-url URL] [--seconds 10] [--client
 A submission is announce + upload of the JWE attachment + submit (three requests); the
 client encrypts beforehand, as a sender would. Goal (issue 4): ratio >= 0.5. Because a
 submission legitimately costs three requests against the baseline's one, the per-request
-ratio (3 x submissions/s against writes/s) is printed as well.
+ratio (3 x submissions/s against writes/s) is printed as well, and so is the rate of an
+empty view (/_bench/read, no database) in the same run: three requests can never be faster
+than a third of it. Each FIT-Connect step commits (the announcement, the attachment, the
+receipt), and a committing request costs at least the baseline write, so a three-step
+submission is bounded by 0.33x of the baseline whatever the server does. The CPU time the
+server processes spend per operation is printed too (clients run on the same machine and
+take their share of it).
 """
 
 from __future__ import annotations
@@ -133,10 +139,30 @@ def _worker(kind: str, seconds: float, material, queue) -> None:
         if kind == "baseline":
             status, _ = request("POST", "/_bench/write", b"x" * 64)
             assert status == 201
+        elif kind == "empty":
+            status, _ = request("GET", "/_bench/read")
+            assert status == 200
         else:
             one_submission(material, f"bench-{uuid.uuid4()}")
         done += 1
     queue.put(done)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the gunicorn master and its workers so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def measure(kind: str, seconds: float, clients: int, material) -> float:
@@ -180,21 +206,42 @@ def main() -> None:
     try:
         measure("baseline", 2, args.clients, material)  # warm up
         one_submission(material, "warm-up")
-        baseline = measure("baseline", args.seconds, args.clients, material)
-        submissions = measure("submission", args.seconds, args.clients, material)
+        cpu: dict[str, float] = {}
+        rates: dict[str, float] = {}
+        for kind in ("empty", "baseline", "submission"):
+            before = server_cpu(server.pid)
+            started = time.monotonic()
+            rates[kind] = measure(kind, args.seconds, args.clients, material)
+            elapsed = time.monotonic() - started
+            cpu[kind] = (server_cpu(server.pid) - before) / (rates[kind] * elapsed) * 1000
     finally:
         server.terminate()
         server.wait()
+    baseline, submissions, empty = rates["baseline"], rates["submission"], rates["empty"]
     ratio = submissions / baseline
     print(
         f"database {vendor}, {args.workers} gunicorn workers, {args.clients} clients, "
         f"{args.seconds:g} s each"
     )
-    print(f"baseline /_bench/write       {baseline:8.1f} writes/s")
-    print(f"API submission (100 KB)      {submissions:8.1f} submissions/s   ratio {ratio:5.2f}x")
+    print(
+        f"empty view /_bench/read      {empty:8.1f} requests/s   server CPU {cpu['empty']:.2f} ms"
+    )
+    print(
+        f"baseline /_bench/write       {baseline:8.1f} writes/s     "
+        f"server CPU {cpu['baseline']:.2f} ms"
+    )
+    print(
+        f"API submission (100 KB)      {submissions:8.1f} submissions/s   ratio {ratio:5.2f}x   "
+        f"server CPU {cpu['submission']:.2f} ms"
+    )
     print(
         f"API requests (3 per submission) {3 * submissions:5.1f} requests/s      "
         f"per-request ratio {3 * ratio:5.2f}x"
+    )
+    print(
+        f"bounds for three requests: empty requests alone {empty / 3 / baseline:.2f}x; "
+        "three requests that each commit (announce, upload, submit; each at least one "
+        "baseline write) 0.33x"
     )
     print(f"goal: ratio >= 0.5 -> {'meets' if ratio >= 0.5 else 'MISSES'}")
 

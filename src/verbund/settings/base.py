@@ -255,7 +255,7 @@ DATABASE_URL = env_str(
 _conn_max_age = env_int(
     "DATABASE_CONN_MAX_AGE",
     60,
-    "Seconds a PostgreSQL connection is kept open between requests (0 closes it).",
+    "Seconds a database connection is kept open between requests (0 closes it).",
     group="Datenbank",
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -269,9 +269,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Kept open for SQLite too: opening one costs more than a small request (the PRAGMAs and
+# Django's SQL functions run on every connect). gunicorn closes inherited connections
+# after forking (`verbund serve`).
+DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

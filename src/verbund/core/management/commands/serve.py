@@ -19,8 +19,13 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        from django.db import connections
+
         from verbund.wsgi import application
 
+        # Connections are kept open between requests (CONN_MAX_AGE): none may be opened
+        # in the master and inherited by the forked workers.
+        connections.close_all()
         return application
 
 
