@@ -345,12 +345,15 @@ def _document(
     }
 
 
-def _save_with_number(submission: Submission) -> None:
+def _save_with_number(submission: Submission, update_fields: list[str] | None = None) -> None:
     for _attempt in range(5):
         submission.vorgangsnummer = new_vorgangsnummer()
         try:
             with transaction.atomic():
-                submission.save()
+                if update_fields is None:
+                    submission.save()
+                else:
+                    submission.save(update_fields=[*update_fields, "vorgangsnummer", "updated_at"])
             return
         except IntegrityError:
             if Submission.objects.filter(vorgangsnummer=submission.vorgangsnummer).exists():
@@ -719,11 +722,10 @@ def announce_submission(
     actor: Actor,
 ) -> tuple[Submission, bool]:
     """Announce a submission with its attachment ids; the same Idempotency-Key returns the
-    first announcement instead of a second one (`created` is False then)."""
-    if idempotency_key:
-        existing = _by_idempotency_key(idempotency_key, body_hash)
-        if existing is not None:
-            return existing, False
+    first announcement instead of a second one (`created` is False then).
+
+    The key is unique in the database: a repeated announcement fails to insert and is then
+    answered with the first one (no lookup before every insert)."""
     if responsible.authority is None or responsible.authority.pk != destination.pk:
         raise InvalidInput(
             _("Der Zustellpunkt ist für diese Leistung an diesem Ort nicht zuständig."),
@@ -867,6 +869,22 @@ def store_sender_attachment(
     return attachment
 
 
+# The columns `submit_announced` sets (besides the Vorgangsnummer).
+_SUBMITTED_FIELDS = [
+    "encrypted_data",
+    "encrypted_metadata",
+    "ciphertext_sha256",
+    "data_sha256",
+    "status_secret_hash",
+    "fee_total",
+    "fee_lines",
+    "submitted_at",
+    "consent_at",
+    "status",
+    "released_at",
+]
+
+
 @transaction.atomic
 def submit_announced(
     *,
@@ -913,7 +931,7 @@ def submit_announced(
         Submission.Status.AWAITING_PAYMENT if fee.due else Submission.Status.RECEIVED
     )
     submission.released_at = None if fee.due else now
-    _save_with_number(submission)
+    _save_with_number(submission, update_fields=_SUBMITTED_FIELDS)
     record_audit(
         action="application.submitted",
         actor=actor,
