@@ -368,25 +368,30 @@ def load(directory: Path) -> RuleSet:
 
 
 _cache: dict[Path, RuleSet] = {}
-_default: dict[Path, RuleSet] = {}
+_default: dict[Any, RuleSet] = {}  # by the configured values (no Path built per call)
 _cache_lock = threading.Lock()
 
 
 def ruleset(directory: Path | None = None) -> RuleSet:
     """The compiled rules of `directory` (default: the configured one), compiled once."""
     if directory is None:
-        configured = rules_dir()
-        found = _default.get(configured)
+        setting = (
+            getattr(settings, "VERBUND_EINVOICE_RULES", None),
+            settings.VERBUND_DATA_DIR,
+        )
+        found = _default.get(setting)
         if found is not None:
             return found
-        directory = configured
+        directory = rules_dir()
+        found = ruleset(directory)
+        _default[setting] = found
+        return found
     key = directory.resolve()
     with _cache_lock:
         found = _cache.get(key)
         if found is None:
             found = load(key)
             _cache[key] = found
-        _default[directory] = found
         return found
 
 
