@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from verbund.applications import actions, queries
 from verbund.applications.models import FormVersion
@@ -149,7 +149,7 @@ def get_destination_key(request: HttpRequest, destination_id: str, kid: str) -> 
     description="Der Header `Idempotency-Key` macht Wiederholungen sicher: derselbe Schlüssel "
     "liefert dieselbe Einreichung (200), mit anderem Inhalt 409.",
 )
-def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOut]:
+def announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
         raise InvalidInput("Der Idempotency-Key ist zu lang (höchstens 200 Zeichen).")
@@ -190,12 +190,15 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOu
         key=encryption_key,
         actor=ACTOR,
     )
-    return (201 if created else 200), AnnounceOut(
-        submissionId=submission.pk,
-        destinationId=submission.authority.slug,
-        encryptionKid=submission.key.kid,
-        announcedAttachments=submission.announced_attachments,
-        status=submission.status,
+    return Status(
+        201 if created else 200,
+        AnnounceOut(
+            submissionId=submission.pk,
+            destinationId=submission.authority.slug,
+            encryptionKid=submission.key.kid,
+            announcedAttachments=submission.announced_attachments,
+            status=submission.status,
+        ),
     )
 
 
@@ -206,7 +209,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> tuple[int, AnnounceOu
 )
 def upload_attachment(
     request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID
-) -> tuple[int, None]:
+) -> Status[None]:
     submission = queries.announced_ref(submission_id)
     try:
         token = request.body.decode("ascii")
@@ -217,7 +220,7 @@ def upload_attachment(
     actions.store_sender_attachment(
         submission=submission, attachment_id=str(attachment_id), token=token, actor=ACTOR
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.put(

@@ -355,11 +355,20 @@ def terms_for(service: Service) -> tuple[int, int]:
 
 
 def forward_targets(case: Case) -> QuerySet[Authority]:
+    """The authorities a case may be forwarded to: those on the platform, but its own."""
     return (
         Authority.objects.filter(tenant_status="joined")
         .exclude(pk=case.submission.authority_id)
         .order_by("name")
     )
+
+
+def forward_target(case: Case, slug: str) -> Authority:
+    """The authority of `forward_targets` with this slug, or NotFound."""
+    target = forward_targets(case).filter(slug=slug).first()
+    if target is None:
+        raise _not_found()
+    return target
 
 
 # --- the specialist system (Fachverfahren) --------------------------------------------------

@@ -17,7 +17,6 @@ from verbund.accounts.access import staff_required
 from verbund.accounts.models import User
 from verbund.applications.models import Submission
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority
 from verbund.casework import actions, queries, rules
 from verbund.casework.models import Case, Decision
 from verbund.core.errors import DomainError, InvalidInput, NotFound
@@ -240,9 +239,13 @@ def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
         elif verb == "abschliessen":
             actions.close_case(case=case, actor=user)
         elif verb == "weiterleiten":
-            target = Authority.objects.filter(slug=post.get("to", "")).first()
-            if target is None:
-                raise DomainError(_("Bitte wählen Sie die Behörde."), code="target_missing")
+            try:
+                target = queries.forward_target(case, str(post.get("to", "")))
+            except NotFound:
+                # the form offers only the targets: this one is stale, tampered or missing
+                raise InvalidInput(
+                    _("Bitte wählen Sie die Behörde."), code="target_missing"
+                ) from None
             actions.forward_case(case=case, to=target, reason=post.get("reason", ""), actor=user)
             messages.success(request, _("Der Vorgang wurde weitergeleitet."))
             return redirect("casework:index")

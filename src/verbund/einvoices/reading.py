@@ -9,8 +9,12 @@ validated first. Business terms (BT-n) follow EN 16931-1.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+import functools
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -52,6 +56,12 @@ PAYMENT_MEANS = {
     "97": "Verrechnung",
     "ZZZ": "andere Zahlungsart",
 }
+
+
+T = TypeVar("T")
+
+XPath = str | tuple[str, ...]
+"""A path, or alternatives tried in order until one gives text."""
 
 
 class UnreadableInvoice(InvalidInput):
@@ -200,19 +210,30 @@ def parse_document(data: bytes) -> etree._Element:
     return tree
 
 
-def _text(node: etree._Element | None, path: str) -> str:
+def _alternatives(path: XPath) -> tuple[str, ...]:
+    return (path,) if isinstance(path, str) else path
+
+
+def _text(node: etree._Element | None, path: XPath) -> str:
     if node is None:
         return ""
-    found = node.xpath(f"string({path})", namespaces=NS)
-    return " ".join(str(found).split())
+    for alternative in _alternatives(path):
+        found = " ".join(str(node.xpath(f"string({alternative})", namespaces=NS)).split())
+        if found:
+            return found
+    return ""
 
 
-def _texts(node: etree._Element | None, path: str) -> list[str]:
+def _texts(node: etree._Element | None, path: XPath) -> list[str]:
     if node is None:
         return []
-    found = node.xpath(path, namespaces=NS)
-    values = found if isinstance(found, list) else []
-    return [" ".join(str(v).split()) for v in values if str(v).strip()]
+    for alternative in _alternatives(path):
+        found = node.xpath(alternative, namespaces=NS)
+        values = found if isinstance(found, list) else []
+        texts = [" ".join(str(v).split()) for v in values if str(v).strip()]
+        if texts:
+            return texts
+    return []
 
 
 def _nodes(node: etree._Element | None, path: str) -> list[etree._Element]:
@@ -248,336 +269,330 @@ def _date(value: str) -> datetime.date | None:
 def read_invoice(data: bytes) -> ReadableInvoice:
     """Read an XML invoice of either syntax; refuse other documents with a reason."""
     root = parse_document(data)
-    namespace = etree.QName(root).namespace
-    if namespace in (UBL_INVOICE, UBL_CREDIT_NOTE):
-        return _read_ubl(root, credit_note=namespace == UBL_CREDIT_NOTE)
-    if namespace == CII:
-        return _read_cii(root)
-    raise UnreadableInvoice(
-        "Das Dokument ist weder eine UBL-Rechnung noch eine CII-Rechnung (Wurzelelement "
-        f"{etree.QName(root).localname})."
+    syntax = SYNTAXES.get(etree.QName(root).namespace or "")
+    if syntax is None:
+        raise UnreadableInvoice(
+            "Das Dokument ist weder eine UBL-Rechnung noch eine CII-Rechnung (Wurzelelement "
+            f"{etree.QName(root).localname})."
+        )
+    invoice = _read(
+        ReadableInvoice,
+        root,
+        syntax.header,
+        syntax=syntax.name,
+        document_type=syntax.document_type,
+        seller=_read_party(_first(root, syntax.seller), syntax),
+        buyer=_read_party(_first(root, syntax.buyer), syntax),
+        payee=_read_party(_first(root, syntax.payee), syntax),
     )
+    invoice.lines = [_read(Line, line, syntax.line) for line in _nodes(root, syntax.lines)]
+    currency = invoice.currency
+    invoice.vat = [
+        _read(VatBreakdown, tax, syntax.vat_fields)
+        for tax in _nodes(root, syntax.vat)
+        if syntax.vat_currency is None or _text(tax, syntax.vat_currency) in ("", currency)
+    ]
+    tax_total = next(
+        (
+            _text(node, ".")
+            for node in _nodes(root, syntax.tax_total)
+            if node.get("currencyID", currency) == currency
+        ),
+        "",
+    )
+    invoice.totals = _read(Totals, root, syntax.totals, tax_total=_amount(tax_total))
+    invoice.payment = _read(
+        Payment, root, syntax.payment, terms=" ".join(_texts(root, syntax.payment_terms))
+    )
+    return invoice
 
 
 def read_buyer_reference(data: bytes) -> str:
     """BT-10 (Käuferreferenz): the Leitweg-ID in an XRechnung."""
     root = parse_document(data)
-    if etree.QName(root).namespace == CII:
-        return _text(
-            root,
-            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerReference",
-        )
-    return _text(root, "cbc:BuyerReference")
+    syntax = SYNTAXES.get(etree.QName(root).namespace or "", UBL_INVOICE_PATHS)
+    return _text(root, syntax.header["buyer_reference"])
+
+
+_CONVERTERS: dict[object, Callable[[etree._Element | None, XPath], object]] = {
+    str: _text,
+    list[str]: _texts,
+    Decimal | None: lambda node, path: _amount(_text(node, path)),
+    datetime.date | None: lambda node, path: _date(_text(node, path)),
+}
+
+
+def _read(
+    make: Callable[..., T], node: etree._Element | None, paths: Mapping[str, XPath], **given: Any
+) -> T:
+    """`make` with each field named in `paths` read from `node` as the field's type asks."""
+    hints = _type_hints(make)
+    values = {name: _CONVERTERS[hints[name]](node, path) for name, path in paths.items()}
+    return make(**values, **given)
+
+
+@functools.cache
+def _type_hints(make: Callable[..., object]) -> dict[str, object]:
+    return typing.get_type_hints(make)
+
+
+def _read_party(party: etree._Element | None, syntax: Syntax) -> Party:
+    lines = [_text(party, path) for path in syntax.address_lines]
+    return _read(Party, party, syntax.party, address_lines=[line for line in lines if line])
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """Where one syntax keeps the business terms. Each table maps a field of the readable
+    structure to its XPath (or alternatives tried in order), relative to the node given in
+    its comment."""
+
+    name: str
+    document_type: str
+    header: Mapping[str, XPath]  # ReadableInvoice, from the root
+    seller: str  # party nodes, from the root
+    buyer: str
+    payee: str
+    party: Mapping[str, XPath]  # Party, from a party node
+    address_lines: tuple[str, ...]  # each a line of its own, from a party node
+    lines: str  # line nodes, from the root
+    line: Mapping[str, XPath]  # Line, from a line node
+    vat: str  # VAT breakdown nodes, from the root
+    vat_fields: Mapping[str, XPath]  # VatBreakdown, from a breakdown node
+    vat_currency: str | None  # skip a breakdown in another currency; from a breakdown node
+    tax_total: str  # BT-110 in each currency, from the root
+    totals: Mapping[str, XPath]  # Totals, from the root
+    payment: Mapping[str, XPath]  # Payment, from the root
+    payment_terms: str  # every text of BT-20, joined; from the root
 
 
 # UBL 2.1
 
+_UBL_MEANS = "cac:PaymentMeans[1]"
+_UBL_TOTAL = "cac:LegalMonetaryTotal"
 
-def _ubl_party(party: etree._Element | None) -> Party:
-    if party is None:
-        return Party()
-    address = _first(party, "cac:PostalAddress")
-    tax_ids = {
-        _text(scheme, "cac:TaxScheme/cbc:ID"): _text(scheme, "cbc:CompanyID")
-        for scheme in _nodes(party, "cac:PartyTaxScheme")
-    }
-    return Party(
-        name=_text(party, "cac:PartyLegalEntity/cbc:RegistrationName")
-        or _text(party, "cac:PartyName/cbc:Name"),
-        trading_name=_text(party, "cac:PartyName/cbc:Name"),
-        identifier=_text(party, "cac:PartyIdentification/cbc:ID"),
-        address_lines=[
-            line
-            for line in (
-                _text(address, "cbc:StreetName"),
-                _text(address, "cbc:AdditionalStreetName"),
-                _text(address, "cac:AddressLine/cbc:Line"),
-            )
-            if line
-        ],
-        postcode=_text(address, "cbc:PostalZone"),
-        city=_text(address, "cbc:CityName"),
-        country=_text(address, "cac:Country/cbc:IdentificationCode"),
-        vat_id=tax_ids.get("VAT", ""),
-        tax_number=next((v for k, v in tax_ids.items() if k != "VAT"), ""),
-        legal_id=_text(party, "cac:PartyLegalEntity/cbc:CompanyID"),
-        legal_info=_text(party, "cac:PartyLegalEntity/cbc:CompanyLegalForm"),
-        contact_name=_text(party, "cac:Contact/cbc:Name"),
-        phone=_text(party, "cac:Contact/cbc:Telephone"),
-        email=_text(party, "cac:Contact/cbc:ElectronicMail"),
-        endpoint=_text(party, "cbc:EndpointID"),
-    )
-
-
-def _read_ubl(root: etree._Element, *, credit_note: bool) -> ReadableInvoice:
-    line_tag, quantity_tag = (
-        ("cac:CreditNoteLine", "cbc:CreditedQuantity")
-        if credit_note
-        else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
-    )
-    invoice = ReadableInvoice(
-        syntax="UBL",
-        document_type="CreditNote" if credit_note else "Invoice",
-        type_code=_text(root, "cbc:CreditNoteTypeCode" if credit_note else "cbc:InvoiceTypeCode"),
-        number=_text(root, "cbc:ID"),
-        issue_date=_date(_text(root, "cbc:IssueDate")),
-        currency=_text(root, "cbc:DocumentCurrencyCode"),
-        buyer_reference=_text(root, "cbc:BuyerReference"),
-        order_reference=_text(root, "cac:OrderReference/cbc:ID"),
-        contract_reference=_text(root, "cac:ContractDocumentReference/cbc:ID"),
-        customization_id=_text(root, "cbc:CustomizationID"),
-        notes=_texts(root, "cbc:Note/text()"),
-        period_start=_date(_text(root, "cac:InvoicePeriod/cbc:StartDate")),
-        period_end=_date(_text(root, "cac:InvoicePeriod/cbc:EndDate")),
-        delivery_date=_date(_text(root, "cac:Delivery/cbc:ActualDeliveryDate")),
-        seller=_ubl_party(_first(root, "cac:AccountingSupplierParty/cac:Party")),
-        buyer=_ubl_party(_first(root, "cac:AccountingCustomerParty/cac:Party")),
-        payee=_ubl_party(_first(root, "cac:PayeeParty")),
-    )
-    for line in _nodes(root, line_tag):
-        invoice.lines.append(
-            Line(
-                id=_text(line, "cbc:ID"),
-                name=_text(line, "cac:Item/cbc:Name"),
-                description=_text(line, "cac:Item/cbc:Description"),
-                quantity=_amount(_text(line, quantity_tag)),
-                unit=_text(line, f"{quantity_tag}/@unitCode"),
-                net_price=_amount(_text(line, "cac:Price/cbc:PriceAmount")),
-                net_amount=_amount(_text(line, "cbc:LineExtensionAmount")),
-                vat_category=_text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
-                vat_rate=_amount(_text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent")),
-                note=_text(line, "cbc:Note"),
-                period_start=_date(_text(line, "cac:InvoicePeriod/cbc:StartDate")),
-                period_end=_date(_text(line, "cac:InvoicePeriod/cbc:EndDate")),
-            )
-        )
-    currency = invoice.currency
-    # Only the TaxTotal in the invoice currency carries the breakdown (BG-23).
-    for subtotal in _nodes(root, "cac:TaxTotal/cac:TaxSubtotal"):
-        parent_currency = _text(subtotal, "../cbc:TaxAmount/@currencyID")
-        if parent_currency and parent_currency != currency:
-            continue
-        invoice.vat.append(
-            VatBreakdown(
-                category=_text(subtotal, "cac:TaxCategory/cbc:ID"),
-                rate=_amount(_text(subtotal, "cac:TaxCategory/cbc:Percent")),
-                taxable_amount=_amount(_text(subtotal, "cbc:TaxableAmount")),
-                tax_amount=_amount(_text(subtotal, "cbc:TaxAmount")),
-                exemption_reason=_text(subtotal, "cac:TaxCategory/cbc:TaxExemptionReason")
-                or _text(subtotal, "cac:TaxCategory/cbc:TaxExemptionReasonCode"),
-            )
-        )
-    total = _first(root, "cac:LegalMonetaryTotal")
-    invoice.totals = Totals(
-        line_total=_amount(_text(total, "cbc:LineExtensionAmount")),
-        allowance_total=_amount(_text(total, "cbc:AllowanceTotalAmount")),
-        charge_total=_amount(_text(total, "cbc:ChargeTotalAmount")),
-        tax_exclusive=_amount(_text(total, "cbc:TaxExclusiveAmount")),
-        tax_total=_amount(
-            next(
-                (
-                    _text(node, ".")
-                    for node in _nodes(root, "cac:TaxTotal/cbc:TaxAmount")
-                    if node.get("currencyID", currency) == currency
-                ),
-                "",
-            )
+UBL_INVOICE_PATHS = Syntax(
+    name="UBL",
+    document_type="Invoice",
+    header={
+        "type_code": "cbc:InvoiceTypeCode",
+        "number": "cbc:ID",
+        "issue_date": "cbc:IssueDate",
+        "currency": "cbc:DocumentCurrencyCode",
+        "buyer_reference": "cbc:BuyerReference",
+        "order_reference": "cac:OrderReference/cbc:ID",
+        "contract_reference": "cac:ContractDocumentReference/cbc:ID",
+        "customization_id": "cbc:CustomizationID",
+        "notes": "cbc:Note/text()",
+        "period_start": "cac:InvoicePeriod/cbc:StartDate",
+        "period_end": "cac:InvoicePeriod/cbc:EndDate",
+        "delivery_date": "cac:Delivery/cbc:ActualDeliveryDate",
+    },
+    seller="cac:AccountingSupplierParty/cac:Party",
+    buyer="cac:AccountingCustomerParty/cac:Party",
+    payee="cac:PayeeParty",
+    party={
+        "name": ("cac:PartyLegalEntity/cbc:RegistrationName", "cac:PartyName/cbc:Name"),
+        "trading_name": "cac:PartyName/cbc:Name",
+        "identifier": "cac:PartyIdentification/cbc:ID",
+        "postcode": "cac:PostalAddress/cbc:PostalZone",
+        "city": "cac:PostalAddress/cbc:CityName",
+        "country": "cac:PostalAddress/cac:Country/cbc:IdentificationCode",
+        "vat_id": "cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID",
+        "tax_number": "cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) != 'VAT'][1]"
+        "/cbc:CompanyID",
+        "legal_id": "cac:PartyLegalEntity/cbc:CompanyID",
+        "legal_info": "cac:PartyLegalEntity/cbc:CompanyLegalForm",
+        "contact_name": "cac:Contact/cbc:Name",
+        "phone": "cac:Contact/cbc:Telephone",
+        "email": "cac:Contact/cbc:ElectronicMail",
+        "endpoint": "cbc:EndpointID",
+    },
+    address_lines=(
+        "cac:PostalAddress/cbc:StreetName",
+        "cac:PostalAddress/cbc:AdditionalStreetName",
+        "cac:PostalAddress/cac:AddressLine/cbc:Line",
+    ),
+    lines="cac:InvoiceLine",
+    line={
+        "id": "cbc:ID",
+        "name": "cac:Item/cbc:Name",
+        "description": "cac:Item/cbc:Description",
+        "quantity": "cbc:InvoicedQuantity",
+        "unit": "cbc:InvoicedQuantity/@unitCode",
+        "net_price": "cac:Price/cbc:PriceAmount",
+        "net_amount": "cbc:LineExtensionAmount",
+        "vat_category": "cac:Item/cac:ClassifiedTaxCategory/cbc:ID",
+        "vat_rate": "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent",
+        "note": "cbc:Note",
+        "period_start": "cac:InvoicePeriod/cbc:StartDate",
+        "period_end": "cac:InvoicePeriod/cbc:EndDate",
+    },
+    vat="cac:TaxTotal/cac:TaxSubtotal",
+    vat_fields={
+        "category": "cac:TaxCategory/cbc:ID",
+        "rate": "cac:TaxCategory/cbc:Percent",
+        "taxable_amount": "cbc:TaxableAmount",
+        "tax_amount": "cbc:TaxAmount",
+        "exemption_reason": (
+            "cac:TaxCategory/cbc:TaxExemptionReason",
+            "cac:TaxCategory/cbc:TaxExemptionReasonCode",
         ),
-        tax_inclusive=_amount(_text(total, "cbc:TaxInclusiveAmount")),
-        prepaid=_amount(_text(total, "cbc:PrepaidAmount")),
-        rounding=_amount(_text(total, "cbc:PayableRoundingAmount")),
-        payable=_amount(_text(total, "cbc:PayableAmount")),
-    )
-    means = _first(root, "cac:PaymentMeans")
-    invoice.payment = Payment(
-        means_code=_text(means, "cbc:PaymentMeansCode"),
-        means_text=_text(means, "cbc:PaymentMeansCode/@name"),
-        iban=_text(means, "cac:PayeeFinancialAccount/cbc:ID"),
-        bic=_text(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"),
-        account_name=_text(means, "cac:PayeeFinancialAccount/cbc:Name"),
-        remittance=_text(means, "cbc:PaymentID"),
-        terms=" ".join(_texts(root, "cac:PaymentTerms/cbc:Note/text()")),
-        due_date=_date(_text(root, "cbc:DueDate")),
-        mandate=_text(means, "cac:PaymentMandate/cbc:ID"),
-        debited_account=_text(means, "cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID"),
-    )
-    return invoice
+    },
+    # Only the TaxTotal in the invoice currency carries the breakdown (BG-23).
+    vat_currency="../cbc:TaxAmount/@currencyID",
+    tax_total="cac:TaxTotal/cbc:TaxAmount",
+    totals={
+        "line_total": f"{_UBL_TOTAL}/cbc:LineExtensionAmount",
+        "allowance_total": f"{_UBL_TOTAL}/cbc:AllowanceTotalAmount",
+        "charge_total": f"{_UBL_TOTAL}/cbc:ChargeTotalAmount",
+        "tax_exclusive": f"{_UBL_TOTAL}/cbc:TaxExclusiveAmount",
+        "tax_inclusive": f"{_UBL_TOTAL}/cbc:TaxInclusiveAmount",
+        "prepaid": f"{_UBL_TOTAL}/cbc:PrepaidAmount",
+        "rounding": f"{_UBL_TOTAL}/cbc:PayableRoundingAmount",
+        "payable": f"{_UBL_TOTAL}/cbc:PayableAmount",
+    },
+    payment={
+        "means_code": f"{_UBL_MEANS}/cbc:PaymentMeansCode",
+        "means_text": f"{_UBL_MEANS}/cbc:PaymentMeansCode/@name",
+        "iban": f"{_UBL_MEANS}/cac:PayeeFinancialAccount/cbc:ID",
+        "bic": f"{_UBL_MEANS}/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID",
+        "account_name": f"{_UBL_MEANS}/cac:PayeeFinancialAccount/cbc:Name",
+        "remittance": f"{_UBL_MEANS}/cbc:PaymentID",
+        "due_date": "cbc:DueDate",
+        "mandate": f"{_UBL_MEANS}/cac:PaymentMandate/cbc:ID",
+        "debited_account": f"{_UBL_MEANS}/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID",
+    },
+    payment_terms="cac:PaymentTerms/cbc:Note/text()",
+)
+
+UBL_CREDIT_NOTE_PATHS = replace(
+    UBL_INVOICE_PATHS,
+    document_type="CreditNote",
+    header={**UBL_INVOICE_PATHS.header, "type_code": "cbc:CreditNoteTypeCode"},
+    lines="cac:CreditNoteLine",
+    line={
+        **UBL_INVOICE_PATHS.line,
+        "quantity": "cbc:CreditedQuantity",
+        "unit": "cbc:CreditedQuantity/@unitCode",
+    },
+)
 
 
 # UN/CEFACT CII D16B
 
 _TRADE = "rsm:SupplyChainTradeTransaction"
 _AGREEMENT = f"{_TRADE}/ram:ApplicableHeaderTradeAgreement"
-_SETTLEMENT = f"{_TRADE}/ram:ApplicableHeaderTradeSettlement"
+# The first settlement only, also in a document that repeats it against the schema.
+_SETTLEMENT = f"({_TRADE}/ram:ApplicableHeaderTradeSettlement)[1]"
+_SUMMATION = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+_CII_MEANS = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans[1]"
+_CII_TERMS = f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms"
+_CII_CONTACT = "ram:DefinedTradeContact"
+_CII_LINE_SETTLEMENT = "ram:SpecifiedLineTradeSettlement"
 
+CII_PATHS = Syntax(
+    name="CII",
+    document_type="CrossIndustryInvoice",
+    header={
+        "type_code": "rsm:ExchangedDocument/ram:TypeCode",
+        "number": "rsm:ExchangedDocument/ram:ID",
+        "issue_date": "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString",
+        "currency": f"{_SETTLEMENT}/ram:InvoiceCurrencyCode",
+        "buyer_reference": f"{_AGREEMENT}/ram:BuyerReference",
+        "order_reference": f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
+        "contract_reference": f"{_AGREEMENT}/ram:ContractReferencedDocument/ram:IssuerAssignedID",
+        "customization_id": "rsm:ExchangedDocumentContext"
+        "/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+        "notes": "rsm:ExchangedDocument/ram:IncludedNote/ram:Content/text()",
+        "period_start": f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime"
+        "/udt:DateTimeString",
+        "period_end": f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:EndDateTime"
+        "/udt:DateTimeString",
+        "delivery_date": f"{_TRADE}/ram:ApplicableHeaderTradeDelivery"
+        "/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString",
+    },
+    seller=f"{_AGREEMENT}/ram:SellerTradeParty",
+    buyer=f"{_AGREEMENT}/ram:BuyerTradeParty",
+    payee=f"{_SETTLEMENT}/ram:PayeeTradeParty",
+    party={
+        "name": "ram:Name",
+        "trading_name": "ram:SpecifiedLegalOrganization/ram:TradingBusinessName",
+        "identifier": ("ram:ID", "ram:GlobalID"),
+        "postcode": "ram:PostalTradeAddress/ram:PostcodeCode",
+        "city": "ram:PostalTradeAddress/ram:CityName",
+        "country": "ram:PostalTradeAddress/ram:CountryID",
+        "vat_id": "ram:SpecifiedTaxRegistration[normalize-space(ram:ID/@schemeID) = 'VA']/ram:ID",
+        "tax_number": "ram:SpecifiedTaxRegistration[normalize-space(ram:ID/@schemeID) = 'FC']"
+        "/ram:ID",
+        "legal_id": "ram:SpecifiedLegalOrganization/ram:ID",
+        "legal_info": "ram:Description",
+        "contact_name": f"{_CII_CONTACT}/ram:PersonName",
+        "phone": f"{_CII_CONTACT}/ram:TelephoneUniversalCommunication/ram:CompleteNumber",
+        "email": f"{_CII_CONTACT}/ram:EmailURIUniversalCommunication/ram:URIID",
+        "endpoint": "ram:URIUniversalCommunication/ram:URIID",
+    },
+    address_lines=(
+        "ram:PostalTradeAddress/ram:LineOne",
+        "ram:PostalTradeAddress/ram:LineTwo",
+        "ram:PostalTradeAddress/ram:LineThree",
+    ),
+    lines=f"{_TRADE}/ram:IncludedSupplyChainTradeLineItem",
+    line={
+        "id": "ram:AssociatedDocumentLineDocument/ram:LineID",
+        "name": "ram:SpecifiedTradeProduct/ram:Name",
+        "description": "ram:SpecifiedTradeProduct/ram:Description",
+        "quantity": "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity",
+        "unit": "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode",
+        "net_price": "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice"
+        "/ram:ChargeAmount",
+        "net_amount": f"{_CII_LINE_SETTLEMENT}"
+        "/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
+        "vat_category": f"{_CII_LINE_SETTLEMENT}/ram:ApplicableTradeTax[1]/ram:CategoryCode",
+        "vat_rate": f"{_CII_LINE_SETTLEMENT}/ram:ApplicableTradeTax[1]/ram:RateApplicablePercent",
+        "note": "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content",
+        "period_start": f"{_CII_LINE_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime"
+        "/udt:DateTimeString",
+        "period_end": f"{_CII_LINE_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:EndDateTime"
+        "/udt:DateTimeString",
+    },
+    vat=f"{_SETTLEMENT}/ram:ApplicableTradeTax",
+    vat_fields={
+        "category": "ram:CategoryCode",
+        "rate": "ram:RateApplicablePercent",
+        "taxable_amount": "ram:BasisAmount",
+        "tax_amount": "ram:CalculatedAmount",
+        "exemption_reason": ("ram:ExemptionReason", "ram:ExemptionReasonCode"),
+    },
+    # The breakdown is only ever in the invoice currency.
+    vat_currency=None,
+    tax_total=f"{_SUMMATION}/ram:TaxTotalAmount",
+    totals={
+        "line_total": f"{_SUMMATION}/ram:LineTotalAmount",
+        "allowance_total": f"{_SUMMATION}/ram:AllowanceTotalAmount",
+        "charge_total": f"{_SUMMATION}/ram:ChargeTotalAmount",
+        "tax_exclusive": f"{_SUMMATION}/ram:TaxBasisTotalAmount",
+        "tax_inclusive": f"{_SUMMATION}/ram:GrandTotalAmount",
+        "prepaid": f"{_SUMMATION}/ram:TotalPrepaidAmount",
+        "rounding": f"{_SUMMATION}/ram:RoundingAmount",
+        "payable": f"{_SUMMATION}/ram:DuePayableAmount",
+    },
+    payment={
+        "means_code": f"{_CII_MEANS}/ram:TypeCode",
+        "means_text": f"{_CII_MEANS}/ram:Information",
+        "iban": (
+            f"{_CII_MEANS}/ram:PayeePartyCreditorFinancialAccount/ram:IBANID",
+            f"{_CII_MEANS}/ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID",
+        ),
+        "bic": f"{_CII_MEANS}/ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID",
+        "account_name": f"{_CII_MEANS}/ram:PayeePartyCreditorFinancialAccount/ram:AccountName",
+        "remittance": f"{_SETTLEMENT}/ram:PaymentReference",
+        "due_date": f"{_CII_TERMS}/ram:DueDateDateTime/udt:DateTimeString",
+        "mandate": f"{_CII_TERMS}/ram:DirectDebitMandateID",
+        "creditor_id": f"{_SETTLEMENT}/ram:CreditorReferenceID",
+        "debited_account": f"{_CII_MEANS}/ram:PayerPartyDebtorFinancialAccount/ram:IBANID",
+    },
+    payment_terms=f"{_CII_TERMS}/ram:Description/text()",
+)
 
-def _cii_party(party: etree._Element | None) -> Party:
-    if party is None:
-        return Party()
-    address = _first(party, "ram:PostalTradeAddress")
-    registrations = {
-        _text(reg, "ram:ID/@schemeID"): _text(reg, "ram:ID")
-        for reg in _nodes(party, "ram:SpecifiedTaxRegistration")
-    }
-    return Party(
-        name=_text(party, "ram:Name"),
-        trading_name=_text(party, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
-        identifier=_text(party, "ram:ID") or _text(party, "ram:GlobalID"),
-        address_lines=[
-            line
-            for line in (
-                _text(address, "ram:LineOne"),
-                _text(address, "ram:LineTwo"),
-                _text(address, "ram:LineThree"),
-            )
-            if line
-        ],
-        postcode=_text(address, "ram:PostcodeCode"),
-        city=_text(address, "ram:CityName"),
-        country=_text(address, "ram:CountryID"),
-        vat_id=registrations.get("VA", ""),
-        tax_number=registrations.get("FC", ""),
-        legal_id=_text(party, "ram:SpecifiedLegalOrganization/ram:ID"),
-        legal_info=_text(party, "ram:Description"),
-        contact_name=_text(party, "ram:DefinedTradeContact/ram:PersonName"),
-        phone=_text(
-            party, "ram:DefinedTradeContact/ram:TelephoneUniversalCommunication/ram:CompleteNumber"
-        ),
-        email=_text(party, "ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"),
-        endpoint=_text(party, "ram:URIUniversalCommunication/ram:URIID"),
-    )
-
-
-def _read_cii(root: etree._Element) -> ReadableInvoice:
-    settlement = _first(root, _SETTLEMENT)
-    invoice = ReadableInvoice(
-        syntax="CII",
-        document_type="CrossIndustryInvoice",
-        type_code=_text(root, "rsm:ExchangedDocument/ram:TypeCode"),
-        number=_text(root, "rsm:ExchangedDocument/ram:ID"),
-        issue_date=_date(_text(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")),
-        currency=_text(settlement, "ram:InvoiceCurrencyCode"),
-        buyer_reference=_text(root, f"{_AGREEMENT}/ram:BuyerReference"),
-        order_reference=_text(
-            root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"
-        ),
-        contract_reference=_text(
-            root, f"{_AGREEMENT}/ram:ContractReferencedDocument/ram:IssuerAssignedID"
-        ),
-        customization_id=_text(
-            root,
-            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
-        ),
-        notes=_texts(root, "rsm:ExchangedDocument/ram:IncludedNote/ram:Content/text()"),
-        period_start=_date(
-            _text(settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString")
-        ),
-        period_end=_date(
-            _text(settlement, "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString")
-        ),
-        delivery_date=_date(
-            _text(
-                root,
-                f"{_TRADE}/ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent"
-                "/ram:OccurrenceDateTime/udt:DateTimeString",
-            )
-        ),
-        seller=_cii_party(_first(root, f"{_AGREEMENT}/ram:SellerTradeParty")),
-        buyer=_cii_party(_first(root, f"{_AGREEMENT}/ram:BuyerTradeParty")),
-        payee=_cii_party(_first(settlement, "ram:PayeeTradeParty")),
-    )
-    for line in _nodes(root, f"{_TRADE}/ram:IncludedSupplyChainTradeLineItem"):
-        tax = _first(line, "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax")
-        invoice.lines.append(
-            Line(
-                id=_text(line, "ram:AssociatedDocumentLineDocument/ram:LineID"),
-                name=_text(line, "ram:SpecifiedTradeProduct/ram:Name"),
-                description=_text(line, "ram:SpecifiedTradeProduct/ram:Description"),
-                quantity=_amount(_text(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")),
-                unit=_text(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode"),
-                net_price=_amount(
-                    _text(
-                        line,
-                        "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice"
-                        "/ram:ChargeAmount",
-                    )
-                ),
-                net_amount=_amount(
-                    _text(
-                        line,
-                        "ram:SpecifiedLineTradeSettlement"
-                        "/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
-                    )
-                ),
-                vat_category=_text(tax, "ram:CategoryCode"),
-                vat_rate=_amount(_text(tax, "ram:RateApplicablePercent")),
-                note=_text(line, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
-                period_start=_date(
-                    _text(
-                        line,
-                        "ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod"
-                        "/ram:StartDateTime/udt:DateTimeString",
-                    )
-                ),
-                period_end=_date(
-                    _text(
-                        line,
-                        "ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod"
-                        "/ram:EndDateTime/udt:DateTimeString",
-                    )
-                ),
-            )
-        )
-    for tax in _nodes(settlement, "ram:ApplicableTradeTax"):
-        invoice.vat.append(
-            VatBreakdown(
-                category=_text(tax, "ram:CategoryCode"),
-                rate=_amount(_text(tax, "ram:RateApplicablePercent")),
-                taxable_amount=_amount(_text(tax, "ram:BasisAmount")),
-                tax_amount=_amount(_text(tax, "ram:CalculatedAmount")),
-                exemption_reason=_text(tax, "ram:ExemptionReason")
-                or _text(tax, "ram:ExemptionReasonCode"),
-            )
-        )
-    summation = _first(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    currency = invoice.currency
-    invoice.totals = Totals(
-        line_total=_amount(_text(summation, "ram:LineTotalAmount")),
-        allowance_total=_amount(_text(summation, "ram:AllowanceTotalAmount")),
-        charge_total=_amount(_text(summation, "ram:ChargeTotalAmount")),
-        tax_exclusive=_amount(_text(summation, "ram:TaxBasisTotalAmount")),
-        tax_total=_amount(
-            next(
-                (
-                    _text(node, ".")
-                    for node in _nodes(summation, "ram:TaxTotalAmount")
-                    if node.get("currencyID", currency) == currency
-                ),
-                "",
-            )
-        ),
-        tax_inclusive=_amount(_text(summation, "ram:GrandTotalAmount")),
-        prepaid=_amount(_text(summation, "ram:TotalPrepaidAmount")),
-        rounding=_amount(_text(summation, "ram:RoundingAmount")),
-        payable=_amount(_text(summation, "ram:DuePayableAmount")),
-    )
-    means = _first(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-    invoice.payment = Payment(
-        means_code=_text(means, "ram:TypeCode"),
-        means_text=_text(means, "ram:Information"),
-        iban=_text(means, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
-        or _text(means, "ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID"),
-        bic=_text(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
-        account_name=_text(means, "ram:PayeePartyCreditorFinancialAccount/ram:AccountName"),
-        remittance=_text(settlement, "ram:PaymentReference"),
-        terms=" ".join(_texts(settlement, "ram:SpecifiedTradePaymentTerms/ram:Description/text()")),
-        due_date=_date(
-            _text(
-                settlement, "ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"
-            )
-        ),
-        mandate=_text(settlement, "ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"),
-        creditor_id=_text(settlement, "ram:CreditorReferenceID"),
-        debited_account=_text(means, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID"),
-    )
-    return invoice
+SYNTAXES = {UBL_INVOICE: UBL_INVOICE_PATHS, UBL_CREDIT_NOTE: UBL_CREDIT_NOTE_PATHS, CII: CII_PATHS}

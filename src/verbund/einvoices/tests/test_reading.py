@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +47,49 @@ def test_ubl_invoice_reads_its_business_terms(suite: Path) -> None:
     assert [line.net_amount for line in invoice.lines] == [Decimal("288.79"), Decimal("26.07")]
     assert invoice.totals.tax_total == Decimal("22.04")
     assert invoice.seller.name == "[Seller name]"
+
+
+@pytest.mark.parametrize("case", ["01.14a", "02.02a"])
+def test_one_business_case_reads_alike_in_ubl_and_cii(suite: Path, case: str) -> None:
+    # given: the test suite writes these business cases in both syntaxes
+    ubl, cii = (
+        asdict(
+            read_invoice(
+                (suite / f"business-cases/standard/{case}-INVOICE_{name}.xml").read_bytes()
+            )
+        )
+        for name in ("ubl", "uncefact")
+    )
+    # when: setting aside what the two files themselves word differently
+    for invoice in (ubl, cii):
+        del invoice["syntax"], invoice["document_type"], invoice["totals"]["rounding"]
+        del invoice["payee"]["trading_name"]
+    # UBL carries the note's subject code (BT-21) inside the text as "#AAC#…".
+    ubl["notes"] = [re.sub(r"^#\w+#", "", note) for note in ubl["notes"]]
+    # then: every business term reads the same, and there are many of them
+    assert ubl == cii
+    assert _filled(ubl) > 45
+
+
+def _filled(value: object) -> int:
+    """How many leaves of a nested structure hold a value."""
+    if isinstance(value, dict):
+        return sum(_filled(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_filled(v) for v in value)
+    return value not in ("", None)
+
+
+def test_direct_debit_reads_mandate_and_debited_account_in_both_syntaxes(suite: Path) -> None:
+    ubl, cii = (
+        read_invoice((suite / f"business-cases/standard/03.04a-INVOICE_{name}.xml").read_bytes())
+        for name in ("ubl", "uncefact")
+    )
+    for invoice in (ubl, cii):
+        assert invoice.payment.means_label == "SEPA-Lastschrift"
+        assert invoice.payment.mandate == "[Mandate reference identifier]"
+        assert invoice.payment.debited_account == "DE79000000001234567890"
+    assert cii.payment.creditor_id == "[Bank assigned creditor identifier]"
 
 
 def test_entities_and_foreign_documents_are_refused() -> None:
