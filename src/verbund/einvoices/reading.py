@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -266,6 +267,9 @@ def _date(value: str) -> datetime.date | None:
     return None
 
 
+_NOTE_SUBJECT = re.compile(r"^\s*#[A-Z]{3}#")
+
+
 def read_invoice(data: bytes) -> ReadableInvoice:
     """Read an XML invoice of either syntax; refuse other documents with a reason."""
     root = parse_document(data)
@@ -285,6 +289,8 @@ def read_invoice(data: bytes) -> ReadableInvoice:
         buyer=_read_party(_first(root, syntax.buyer), syntax),
         payee=_read_party(_first(root, syntax.payee), syntax),
     )
+    # UBL carries the subject code of a note (BT-21) in its text: "#AAC#Text".
+    invoice.notes = [_NOTE_SUBJECT.sub("", note, count=1) for note in invoice.notes]
     invoice.lines = [_read(Line, line, syntax.line) for line in _nodes(root, syntax.lines)]
     currency = invoice.currency
     invoice.vat = [
@@ -394,7 +400,8 @@ UBL_INVOICE_PATHS = Syntax(
     party={
         "name": ("cac:PartyLegalEntity/cbc:RegistrationName", "cac:PartyName/cbc:Name"),
         "trading_name": "cac:PartyName/cbc:Name",
-        "identifier": "cac:PartyIdentification/cbc:ID",
+        # BT-29/BT-46/BT-60; an ID with scheme SEPA is the creditor identifier (BT-90).
+        "identifier": "cac:PartyIdentification/cbc:ID[not(@schemeID = 'SEPA')]",
         "postcode": "cac:PostalAddress/cbc:PostalZone",
         "city": "cac:PostalAddress/cbc:CityName",
         "country": "cac:PostalAddress/cac:Country/cbc:IdentificationCode",
@@ -461,6 +468,9 @@ UBL_INVOICE_PATHS = Syntax(
         "remittance": f"{_UBL_MEANS}/cbc:PaymentID",
         "due_date": "cbc:DueDate",
         "mandate": f"{_UBL_MEANS}/cac:PaymentMandate/cbc:ID",
+        # BT-90 sits with the payee (BG-10) or else with the seller, scheme SEPA.
+        "creditor_id": "(cac:PayeeParty | cac:AccountingSupplierParty/cac:Party)"
+        "/cac:PartyIdentification/cbc:ID[@schemeID = 'SEPA']",
         "debited_account": f"{_UBL_MEANS}/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID",
     },
     payment_terms="cac:PaymentTerms/cbc:Note/text()",
