@@ -316,6 +316,10 @@ def forward_case(
         raise InvalidInput(_("Bitte begründen Sie die Weiterleitung."), code="reason_missing")
     if to.pk == case.submission.authority_id:
         raise InvalidInput(_("Bitte wählen Sie eine andere Behörde."), code="same_authority")
+    if not to.is_tenant:
+        raise InvalidInput(
+            _("Diese Behörde nimmt keine Anträge über die Plattform an."), code="not_a_tenant"
+        )
     opened = queries.open_case(actor, case, passphrase=passphrase)
     source = case.submission.authority
     _transition(case, Status.FORWARDED, actor=actor, note=reason.strip())

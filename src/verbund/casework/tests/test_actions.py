@@ -15,7 +15,7 @@ from verbund.applications.models import Submission
 from verbund.casework import actions, queries, rules
 from verbund.casework.models import Case, CaseNameToken, Decision, ServiceTerms
 from verbund.casework.tests.factories import submit_hundesteuer
-from verbund.core.errors import Conflict, NotFound
+from verbund.core.errors import Conflict, InvalidInput, NotFound
 from verbund.core.models import AuditEntry
 from verbund.mailbox import actions as mailbox_actions
 from verbund.mailbox import queries as mailbox_queries
@@ -127,6 +127,19 @@ def test_forwarding_reencrypts_to_the_new_authority(case, staff, foreign):
     membership = queries.membership_or_404(staff["foreign_clerk"], foreign.slug)
     page = queries.inbox_page(membership, queries.InboxFilter(q="Müller"))
     assert [s.pk for s in page.rows] == [case.pk]
+
+
+def test_forwarding_to_an_authority_off_the_platform_is_refused_and_changes_nothing(
+    case, staff, foreign
+):
+    foreign.tenant_status = "not_joined"
+    foreign.save(update_fields=["tenant_status"])
+    with pytest.raises(InvalidInput) as refused:
+        actions.forward_case(case=case, to=foreign, reason="Falscher Wohnort", actor=staff["clerk"])
+    assert refused.value.code == "not_a_tenant"
+    submission = Submission.objects.get(pk=case.pk)
+    assert submission.authority_id == case.submission.authority_id
+    assert submission.status == case.submission.status
 
 
 def test_purge_deletes_closed_cases_past_retention_only(
