@@ -10,6 +10,7 @@ submission id and body (upload, submit), as a sender should.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import multiprocessing
 import os
@@ -34,7 +35,8 @@ def client(seconds: float, material, queue) -> None:
             try:
                 receipts.append((key, bench.one_submission(material, key)))
                 break
-            except (OSError, AssertionError, ValueError, KeyError):
+            except (OSError, http.client.HTTPException, AssertionError, ValueError, KeyError):
+                # a killed worker: connection reset, or a response cut off (IncompleteRead)
                 time.sleep(0.05)
     queue.put(receipts)
 
