@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.applications import queries as application_queries
 from verbund.applications.models import Submission
@@ -115,6 +116,19 @@ def colleagues(authority: Authority) -> QuerySet[StaffMembership]:
     return StaffMembership.objects.filter(
         authority=authority, active=True, role__in=CASE_ROLES
     ).select_related("user")
+
+
+def colleague(authority: Authority, user_id: str) -> AbstractBaseUser:
+    """The colleague with this id (as a form sends it) who may work on the authority's
+    cases; anything else, tampered or gone, is refused with a German message."""
+    membership = (
+        colleagues(authority).filter(user_id=int(user_id)).first() if user_id.isdigit() else None
+    )
+    if membership is None:
+        raise InvalidInput(
+            _("Bitte wählen Sie eine Person aus der Liste."), code="assignee_invalid"
+        )
+    return membership.user
 
 
 # --- the inbox ------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
-from verbund.accounts.models import User
 from verbund.applications.models import Submission
 from verbund.authorities import queries as authority_queries
 from verbund.casework import actions, queries, rules
@@ -210,15 +209,8 @@ def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
         if verb == "uebernehmen":
             actions.take_case(case=case, actor=user)
         elif verb == "zuweisen":
-            assignee = None
             raw = str(post.get("assignee", "")).strip()
-            if raw:
-                # a tampered form must not reach the database as a non-number (500)
-                if not raw.isdigit():
-                    raise InvalidInput(
-                        _("Bitte wählen Sie eine Person aus der Liste."), code="assignee_invalid"
-                    )
-                assignee = User.objects.filter(pk=int(raw)).first()
+            assignee = queries.colleague(case.submission.authority, raw) if raw else None
             actions.assign_case(case=case, assignee=assignee, actor=user)
         elif verb == "rueckfrage":
             actions.request_information(

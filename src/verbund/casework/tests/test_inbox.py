@@ -82,10 +82,15 @@ def test_a_tampered_assignee_gets_a_german_error_not_a_server_error(
     case = submit_hundesteuer(family="Falsch")
     login_staff(client, staff["clerk"])
     number = case.submission.vorgangsnummer
-    response = client.post(
-        f"/sachbearbeitung/vorgang/{number}/aktion/zuweisen/", {"assignee": "abc"}, follow=True
-    )
-    assert response.status_code == 200
-    assert "Bitte wählen Sie eine Person aus der Liste." in response.content.decode()
-    case.refresh_from_db()
-    assert case.assignee_id is None
+    actions.assign_case(case=case, assignee=staff["clerk"], actor=staff["clerk"])
+    # a non-number, a user that does not exist, and a user of another authority
+    for tampered in ("abc", "999999", str(staff["foreign_clerk"].pk)):
+        response = client.post(
+            f"/sachbearbeitung/vorgang/{number}/aktion/zuweisen/",
+            {"assignee": tampered},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "Bitte wählen Sie eine Person aus der Liste." in response.content.decode()
+        case.refresh_from_db()
+        assert case.assignee_id == staff["clerk"].pk  # unchanged, not silently unassigned
