@@ -34,7 +34,7 @@ from verbund.catalogue.models import (
     Themenfeld,
     Wirkungskreis,
 )
-from verbund.core.audit import Actor, record_audit, snapshot
+from verbund.core.audit import Actor, record_audit, snapshot, stored_snapshot
 from verbund.core.errors import Conflict, InvalidInput, InvalidSourceFile
 
 LEIKA_FIELDS = ["name", "name_2", "leika_name", "synonyms", "is_outdated"]
@@ -523,10 +523,7 @@ def _upsert_lebenslage(entry: Mapping[str, Any], position: int) -> Lebenslage:
 @transaction.atomic
 def save_service(*, service: Service, actor: Actor) -> Service:
     """Store an editor's change to a service and refresh its search entry."""
-    before = None
-    if service.pk:
-        previous = Service.objects.filter(pk=service.pk).first()
-        before = snapshot(previous) if previous else None
+    before = stored_snapshot(service)
     service.full_clean()
     service.save()
     indexing.reindex_services([service.pk])
@@ -542,10 +539,7 @@ def save_service(*, service: Service, actor: Actor) -> Service:
 
 @transaction.atomic
 def save_lebenslage(*, lebenslage: Lebenslage, actor: Actor) -> Lebenslage:
-    before = None
-    if lebenslage.pk:
-        previous = Lebenslage.objects.filter(pk=lebenslage.pk).first()
-        before = snapshot(previous, exclude=("services",)) if previous else None
+    before = stored_snapshot(lebenslage, exclude=("services",))
     lebenslage.save()
     indexing.reindex_services(lebenslage.links.values_list("service_id", flat=True))
     record_audit(
@@ -577,10 +571,7 @@ def relink_lebenslage(*, lebenslage: Lebenslage, actor: Actor) -> None:
 def save_authority_text(*, text: AuthorityServiceText, actor: Actor) -> AuthorityServiceText:
     """Store an authority's own text for a service (it replaces the Land's text for the
     authority's area, field by field)."""
-    before = None
-    if text.pk:
-        previous = AuthorityServiceText.objects.filter(pk=text.pk).first()
-        before = snapshot(previous) if previous else None
+    before = stored_snapshot(text)
     text.full_clean()
     text.save()
     record_audit(

@@ -24,6 +24,14 @@ def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, A
     return {key: _json_safe(value) for key, value in data.items()}
 
 
+def stored_snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """The stored state of `obj` before a change is saved (None for a new object)."""
+    if obj.pk is None:
+        return None
+    previous = type(obj)._default_manager.filter(pk=obj.pk).first()
+    return snapshot(previous, exclude=exclude) if previous is not None else None
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()

@@ -12,7 +12,7 @@ from verbund.authorities.actions import upsert_authority
 from verbund.authorities.models import Authority, AuthorityKind
 from verbund.catalogue.actions import save_service
 from verbund.catalogue.models import Service
-from verbund.core.audit import Actor, record_audit, snapshot
+from verbund.core.audit import Actor, record_audit, snapshot, stored_snapshot
 from verbund.core.errors import InvalidSourceFile
 from verbund.finder import xzufi
 from verbund.finder.models import Zustaendigkeit
@@ -65,10 +65,7 @@ def upsert_zustaendigkeit(
 @transaction.atomic
 def save_zustaendigkeit(*, entry: Zustaendigkeit, actor: Actor) -> Zustaendigkeit:
     """Store an editor's change (admin)."""
-    before = None
-    if entry.pk:
-        previous = Zustaendigkeit.objects.filter(pk=entry.pk).first()
-        before = snapshot(previous) if previous else None
+    before = stored_snapshot(entry)
     entry.full_clean()
     entry.save()
     record_audit(
