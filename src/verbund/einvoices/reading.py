@@ -344,7 +344,11 @@ def _type_hints(make: Callable[..., object]) -> dict[str, object]:
 
 def _read_party(party: etree._Element | None, syntax: Syntax) -> Party:
     lines = [_text(party, path) for path in syntax.address_lines]
-    return _read(Party, party, syntax.party, address_lines=[line for line in lines if line])
+    read = _read(Party, party, syntax.party, address_lines=[line for line in lines if line])
+    # A UBL payee (BG-10) has only a PartyName: it is the payee's name (BT-59), no trading name.
+    if read.trading_name == read.name:
+        read.trading_name = ""
+    return read
 
 
 @dataclass(frozen=True)
