@@ -142,7 +142,7 @@ def text_of(data: bytes, root: etree._Element) -> str:
     """The document as text, for Saxon (which parses strings); decoded as lxml did."""
     encoding = root.getroottree().docinfo.encoding or "utf-8"
     try:
-        if encoding in ("UTF-8", "utf-8") or encoding.lower().replace("-", "") == "utf8":
+        if encoding.lower().replace("-", "") == "utf8":
             return (data[3:] if data.startswith(b"\xef\xbb\xbf") else data).decode("utf-8")
         # Saxon reads the text as UTF-8: drop a declaration that names another encoding.
         return _DECLARATION.sub("", data.decode(encoding).lstrip("\ufeff"), count=1)
