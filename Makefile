@@ -34,7 +34,7 @@ setup: install assets
 
 ## demo: set up and serve the platform on http://127.0.0.1:$(PORT)
 demo: setup
-	$(BIN)/verbund serve --host $(HOST) --port $(PORT)
+	$(BIN)/verbund serve --with-worker --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite
 test: install assets

@@ -20,9 +20,17 @@ from django.core.management import call_command
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: their live server truncates tables after each test, which
-    would take the session's demo data away from the tests after them."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    """Tests that commit (browser tests, worker processes) run last: their tables are
+    truncated after each test, which would take the session's demo data away from the tests
+    after them."""
+
+    def commits(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return item.get_closest_marker("browser") is not None or bool(
+            marker and marker.kwargs.get("transaction")
+        )
+
+    items.sort(key=commits)
 
 
 @pytest.fixture(scope="session")

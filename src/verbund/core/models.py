@@ -48,3 +48,19 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.object_repr}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running task worker (`verbund worker`) and when it last reported; `/healthz` reads
+    whether any worker is alive."""
+
+    worker_id = models.CharField(_("Worker"), max_length=64, primary_key=True)
+    queues = models.CharField(_("Warteschlangen"), max_length=200, blank=True)
+    seen_at = models.DateTimeField(_("zuletzt gemeldet"), db_index=True)
+
+    class Meta:
+        verbose_name = _("Task-Worker")
+        verbose_name_plural = _("Task-Worker")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.seen_at:%Y-%m-%d %H:%M:%S})"

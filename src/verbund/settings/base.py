@@ -194,6 +194,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "verbund.core",
     "verbund.accounts",
     "verbund.gebiete",
@@ -276,6 +278,22 @@ DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Work that leaves the request runs as tasks (Django's Tasks API, django-tasks backport)
+# stored in the database, so enqueuing inside a transaction commits with the change;
+# `verbund worker` processes run them (core/tasks.py, core/worker.py).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": [],
+    }
+}
+VERBUND_WORKER_STALE_SECONDS = env_int(
+    "VERBUND_WORKER_STALE_SECONDS",
+    60,
+    "Seconds after its last report that a task worker counts as gone (`/healthz`).",
+    group="Aufgaben",
+)
 
 # Argon2id first: new and re-hashed passwords use it; the others only verify old hashes.
 PASSWORD_HASHERS = [

@@ -13,3 +13,8 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Check the finder's cache token on every resolution: tests roll back what they wrote.
 VERBUND_FINDER_CACHE_SECONDS = 0
+
+# A file, not memory: task workers in other processes (core/tests/test_tasks.py) and the
+# second app server of the deployment tests must see the test database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}  # noqa: F405

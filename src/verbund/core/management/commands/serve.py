@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -50,12 +52,33 @@ class Command(BaseCommand):
             "--threads", type=int, default=int(os.environ.get("VERBUND_THREADS", 1))
         )
         parser.add_argument("--timeout", type=int, default=60)
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Startet zusätzlich einen Task-Worker (`verbund worker`) und beendet ihn mit "
+            "dem Server: für Demo und Einzelplatz; in Produktion laufen Worker getrennt.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(
             f"Verbund läuft auf http://{options['host']}:{options['port']}/ "
             f"({options['workers']} Worker). Beenden mit Strg+C."
         )
+        worker = None
+        if options["with_worker"]:
+            worker = subprocess.Popen(  # noqa: S603 - our own console script
+                [sys.argv[0], "worker", "--verbosity", "0"]
+                if sys.argv[0].endswith("verbund")
+                else [sys.executable, "-m", "verbund", "worker", "--verbosity", "0"]
+            )
+        try:
+            self.run_gunicorn(options)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)
+
+    def run_gunicorn(self, options: dict[str, Any]) -> None:
         _Gunicorn(
             {
                 "bind": f"{options['host']}:{options['port']}",
