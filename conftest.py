@@ -10,13 +10,80 @@ from __future__ import annotations
 import email
 import email.message
 import io
+import os
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+
+from verbund.core.components import Component, component_of
+from verbund.core.testing import needs
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr or "")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """In CI a test that skips because a real component is missing is a failure that names
+    the component: CI must not go green because chromium, clamd or the data were absent."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    component = component_of(_skip_reason(report))
+    if component is not None and _in_ci():
+        report.outcome = "failed"
+        report.longrepr = (
+            f"CI=true: kein Test darf übersprungen werden, weil etwas fehlt. "
+            f"{component.missing} — {component.remedy}"
+        )
+        report.user_properties.append(("missing_component", component.key))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """One line per missing component at the end of the run (after pytest's short summary),
+    in German, with the remedy."""
+    yield
+    counts: Counter[str] = Counter()
+    components: dict[str, Component] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        component = component_of(_skip_reason(report))
+        if component is not None:
+            counts[component.key] += 1
+            components[component.key] = component
+    for status in ("failed", "error"):
+        for report in terminalreporter.stats.get(status, []):
+            for name, key in getattr(report, "user_properties", []):
+                if name == "missing_component":
+                    counts[key] += 1
+                    components[key] = component_of(f"[component:{key}]")  # type: ignore[assignment]
+    if not counts:
+        return
+    verb = "gescheitert (CI)" if _in_ci() else "übersprungen"
+    terminalreporter.write_line("")
+    for key, count in counts.most_common():
+        component = components[key]
+        noun = "Test" if count == 1 else "Tests"
+        terminalreporter.write_line(
+            f"{count} {noun} {verb}: {component.missing} — {component.remedy}",
+            yellow=not _in_ci(),
+            red=_in_ci(),
+            bold=True,
+        )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,10 +109,8 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The official source files (../shared/data); tests that read them need them."""
-    path = Path(settings.VERBUND_DATA_DIR)
-    if not (path / "gebiete").is_dir():
-        pytest.skip(f"official data not available at {path} (set VERBUND_DATA_DIR)")
-    return path
+    needs("data")
+    return Path(settings.VERBUND_DATA_DIR)
 
 
 @pytest.fixture(autouse=True)
