@@ -196,3 +196,43 @@ def smtp_server(settings):  # type: ignore[no-untyped-def]
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real S3 endpoint on loopback (moto in server mode, spoken to over HTTP like any
+    S3-compatible store) with one bucket; yields the `VERBUND_STORAGE` URL for it. The
+    credentials are moto's test values, set in the environment for subprocesses too."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "verbund-test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "verbund-test-secret")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(
+        Bucket="verbund", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+    )
+    try:
+        yield f"s3://verbund/test?endpoint_url={endpoint}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server):  # type: ignore[no-untyped-def]
+    """Every kind of file in the S3 server, under a prefix of this test's own."""
+    import uuid
+
+    from verbund.settings.storage import KINDS, storage_for
+
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    url = s3_server.replace("s3://verbund/test", f"s3://verbund/{prefix}")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        **{kind: storage_for(url, kind, Path(settings.STATE_DIR)) for kind in KINDS},
+    }
+    return url

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from verbund.settings.env import (
     env_int,
     env_list,
     env_optional,
-    env_parsed,
     env_str,
 )
+from verbund.settings.storage import KINDS as STORAGE_KINDS
+from verbund.settings.storage import storage_for
 
 # Lets admin and queryset classes be subscripted at run time, as their type hints are.
 django_stubs_ext.monkeypatch()
@@ -154,21 +154,6 @@ VERBUND_CLAMD = env_str(
 )
 VERBUND_CLAMD_TIMEOUT = env_int(
     "VERBUND_CLAMD_TIMEOUT", 20, "Seconds to wait for the ClamAV daemon.", group="Anträge"
-)
-VERBUND_ATTACHMENT_STORAGE_BACKEND = env_str(
-    "VERBUND_ATTACHMENT_STORAGE_BACKEND",
-    "django.core.files.storage.FileSystemStorage",
-    "Django storage class for encrypted attachments, e.g. "
-    "`storages.backends.s3.S3Storage` (django-storages) for S3-compatible object storage.",
-    group="Anträge",
-)
-VERBUND_ATTACHMENT_STORAGE_OPTIONS = env_parsed(
-    "VERBUND_ATTACHMENT_STORAGE_OPTIONS",
-    "{}",
-    "Options of the attachment storage as JSON (for S3: bucket_name, endpoint_url, …). "
-    "The file system storage defaults to `$VERBUND_STATE_DIR/attachments`.",
-    json.loads,
-    group="Anträge",
 )
 VERBUND_PAYMENT_PROVIDER = env_str(
     "VERBUND_PAYMENT_PROVIDER",
@@ -324,20 +309,21 @@ STATIC_URL = "/static/"
 STATIC_ROOT = STATE_DIR / "static"
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [("kern", NODE_MODULES_DIR / "@kern-ux" / "native" / "dist")]
+VERBUND_STORAGE = env_str(
+    "VERBUND_STORAGE",
+    "",
+    "Where files are kept (attachments, Bescheide, Postfach files, e-invoices, open-data "
+    "distributions), each kind in a folder or prefix of its own. Empty: the file system "
+    "below `$VERBUND_STATE_DIR` (embedded default). `s3://BUCKET[/PREFIX]?endpoint_url="
+    "https://…&region_name=…`: S3-compatible object storage through django-storages, the "
+    "production default (several app servers share it); credentials from "
+    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the machine's role.",
+    group="Ablage",
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "attachments": {
-        "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
-        "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS
-        or {"location": str(STATE_DIR / "attachments")},
-    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
-# Received e-invoices, stored unchanged: the attachment storage class and options, in a
-# directory of their own on the file system.
-STORAGES["einvoices"] = {
-    "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
-    "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS or {"location": str(STATE_DIR / "einvoices")},
+    **{kind: storage_for(VERBUND_STORAGE, kind, STATE_DIR) for kind in STORAGE_KINDS},
 }
 MEDIA_ROOT = STATE_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG
