@@ -45,6 +45,8 @@ setup: system install assets
 	$(BIN)/verbund load-demo
 
 ## demo: set up and serve the platform on http://127.0.0.1:$(PORT)
+# The demo pays fees with the built-in test provider (never in production: check --deploy).
+demo: export VERBUND_PAYMENT_PROVIDER ?= test
 demo: setup
 	$(BIN)/verbund serve --with-worker --host $(HOST) --port $(PORT)
 

@@ -157,16 +157,69 @@ VERBUND_CLAMD_TIMEOUT = env_int(
 )
 VERBUND_PAYMENT_PROVIDER = env_str(
     "VERBUND_PAYMENT_PROVIDER",
-    "test",
-    "Payment provider for fees (XBezahldienste/ePayBL shape). `test` is the built-in "
-    "provider for the demo and tests; it never moves money.",
-    group="Anträge",
+    "xbezahldienste",
+    "Payment provider for fees: `xbezahldienste` (ePayBL, pmPayment and other platforms "
+    "speaking the XBezahldienste interface, configured below) or `test`, the built-in "
+    "provider of the demo that never moves money (`make demo` sets it; `verbund check "
+    "--deploy` refuses it).",
+    group="Bezahlen",
 )
 VERBUND_PAYMENT_SECRET = env_optional(
     "VERBUND_PAYMENT_SECRET",
-    "Shared secret for the HMAC-SHA256 signature of payment callbacks. When unset it is "
-    "derived from SECRET_KEY.",
-    group="Anträge",
+    "Shared secret with the payment provider: notifications carry `X-Verbund-Signature: "
+    "sha256=HMAC-SHA256(secret, body)` and are ignored without it. When unset it is derived "
+    "from SECRET_KEY.",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_URL = env_str(
+    "VERBUND_XBEZAHLDIENSTE_URL",
+    "",
+    "Base URL of the XBezahldienste interface (the part before `paymenttransaction/`).",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_ORIGINATOR_ID = env_str(
+    "VERBUND_XBEZAHLDIENSTE_ORIGINATOR_ID",
+    "",
+    "originatorId given by the payment provider (the procedure, e.g. pmPayment's Verfahren).",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_ENDPOINT_ID = env_str(
+    "VERBUND_XBEZAHLDIENSTE_ENDPOINT_ID",
+    "",
+    "endpointId given by the payment provider (the receiving office or cash office).",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_TOKEN_URL = env_str(
+    "VERBUND_XBEZAHLDIENSTE_TOKEN_URL",
+    "",
+    "OAuth 2.0 token endpoint for client credentials (pmPayment). Empty: no token.",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_CLIENT_ID = env_str(
+    "VERBUND_XBEZAHLDIENSTE_CLIENT_ID", "", "OAuth 2.0 client id.", group="Bezahlen"
+)
+VERBUND_XBEZAHLDIENSTE_CLIENT_SECRET = env_str(
+    "VERBUND_XBEZAHLDIENSTE_CLIENT_SECRET", "", "OAuth 2.0 client secret.", group="Bezahlen"
+)
+VERBUND_XBEZAHLDIENSTE_CLIENT_CERT = env_str(
+    "VERBUND_XBEZAHLDIENSTE_CLIENT_CERT",
+    "",
+    "PEM file with TLS client certificate and key (ePayBL). Empty: no client certificate.",
+    group="Bezahlen",
+)
+VERBUND_PAYMENT_TIMEOUT = env_int(
+    "VERBUND_PAYMENT_TIMEOUT",
+    20,
+    "Seconds to wait for the payment provider; then the payer is told to try again later.",
+    group="Bezahlen",
+)
+VERBUND_PAYMENT_EXPIRY_MINUTES = env_int(
+    "VERBUND_PAYMENT_EXPIRY_MINUTES",
+    120,
+    "Minutes after which an open payment that the provider still reports as INITIAL counts "
+    "as abandoned (`verbund reconcile-payments` cancels it; the applicant may pay anew). A "
+    "payment the provider reports as paid later is still accepted.",
+    group="Bezahlen",
 )
 
 INSTALLED_APPS = [
