@@ -37,6 +37,7 @@ from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
 from verbund.authorities.models import Authority
 from verbund.casework import actions as casework
+from verbund.casework import rules as casework_rules
 from verbund.core.models import WorkerHeartbeat
 from verbund.mailbox.models import Message
 
@@ -67,7 +68,12 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append(
-                    {"body": json.loads(body), "signature": self.headers["X-Verbund-Signature"]}
+                    {
+                        "raw": body,
+                        "body": json.loads(body),
+                        "signature": self.headers["X-Verbund-Signature"],
+                        "timestamp": self.headers["X-Verbund-Timestamp"],
+                    }
                 )
                 self.send_response(204)
                 self.end_headers()
@@ -278,7 +284,9 @@ def test_an_application_runs_across_two_app_servers_and_a_worker(platform, setti
     receiver = WebhookReceiver()
     try:
         erfurt = Authority.objects.get(name="Stadtverwaltung Erfurt")
-        casework.configure_webhook(authority=erfurt, url=receiver.url, actor="test")
+        _handoff, secret = casework.configure_webhook(
+            authority=erfurt, url=receiver.url, actor="test"
+        )
 
         # when: a citizen applies on server A (with an attachment)
         applicant = Browser(a)
@@ -292,11 +300,15 @@ def test_an_application_runs_across_two_app_servers_and_a_worker(platform, setti
             k.endswith(attachment.storage_name)
             for k in bucket_keys(platform["storage"], "attachments")
         )
-        # and the specialist system hears of it
+        # and the specialist system hears of it, signed with its secret
         wait_for(
             lambda: any(r["body"]["vorgangsnummer"] == number for r in receiver.received),
             120,
             "no webhook for the new case",
+        )
+        notice = next(r for r in receiver.received if r["body"]["vorgangsnummer"] == number)
+        assert notice["signature"] == casework_rules.sign_webhook(
+            notice["raw"], secret, notice["timestamp"]
         )
 
         # when: a clerk logs in on server B, takes the case and decides it
