@@ -275,3 +275,99 @@ def test_the_deployment_check_refuses_the_test_provider(settings):
         call_command(
             "check", "--deploy", "--fail-level", "ERROR", stdout=io.StringIO(), stderr=io.StringIO()
         )
+
+
+def make_pki(folder):  # type: ignore[no-untyped-def]
+    """A CA, a server certificate for 127.0.0.1 and a client certificate (PEM with key)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def issue(subject, key, issuer, issuer_key, *, ca=False, san=None):  # type: ignore[no-untyped-def]
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if san is not None:
+            builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    def pem(key) -> bytes:  # type: ignore[no-untyped-def]
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = issue(
+        name("Bezahlplattform Test-CA"), ca_key, name("Bezahlplattform Test-CA"), ca_key, ca=True
+    )
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = issue(
+        name("127.0.0.1"),
+        server_key,
+        ca.subject,
+        ca_key,
+        san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+    )
+    client_key = ec.generate_private_key(ec.SECP256R1())
+    client = issue(name("verbund-test-verfahren"), client_key, ca.subject, ca_key)
+    encoding = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(encoding))
+    (folder / "server.pem").write_bytes(server.public_bytes(encoding) + pem(server_key))
+    (folder / "client.pem").write_bytes(client.public_bytes(encoding) + pem(client_key))
+    return folder / "ca.pem", folder / "server.pem", folder / "client.pem"
+
+
+def test_epaybl_style_access_with_a_tls_client_certificate(client, settings, tmp_path, monkeypatch):
+    import ssl
+
+    ca, server_pem, client_pem = make_pki(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(ca))
+    tls.verify_mode = ssl.CERT_REQUIRED
+    tls.load_cert_chain(str(server_pem))
+    server = xb.XBezahldiensteServer(tls=tls)
+    try:
+        settings.VERBUND_PAYMENT_PROVIDER = "xbezahldienste"
+        settings.VERBUND_XBEZAHLDIENSTE_URL = server.base
+        settings.VERBUND_XBEZAHLDIENSTE_ORIGINATOR_ID = xb.ORIGINATOR
+        settings.VERBUND_XBEZAHLDIENSTE_ENDPOINT_ID = xb.ENDPOINT
+        settings.VERBUND_XBEZAHLDIENSTE_TOKEN_URL = ""
+        settings.VERBUND_XBEZAHLDIENSTE_CLIENT_CERT = str(client_pem)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))  # the platform's CA, as operators set it
+        actions._xbezahldienste.cache_clear()
+        submission = submit_with_fee(client)
+
+        response = pay_page(client, submission)
+
+        assert response.status_code == 302 and response["Location"].startswith("https://127.0.0.1")
+        payment = Payment.objects.get(submission=submission)
+        server.settle(transaction_of(payment), "pay")
+        client.get(f"/vorgang/{submission.vorgangsnummer}/bezahlen/zurueck/")
+        submission.refresh_from_db()
+        assert submission.released_at is not None
+        # without the client certificate the platform does not even complete the handshake
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(
+                f"{server.base}paymenttransaction/{xb.ORIGINATOR}/{xb.ENDPOINT}/x",
+                verify=str(ca),
+                timeout=10,
+            )
+    finally:
+        actions._xbezahldienste.cache_clear()
+        server.close()

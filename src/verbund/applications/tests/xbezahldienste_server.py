@@ -21,6 +21,7 @@ import http.server
 import json
 import re
 import secrets
+import ssl
 import threading
 import time
 from datetime import UTC, datetime
@@ -36,7 +37,10 @@ METHODS = {"pay": ("PAYED", "CREDITCARD"), "cancel": ("CANCELED", ""), "fail": (
 
 
 class XBezahldiensteServer:
-    def __init__(self) -> None:
+    """`tls`: serve HTTPS and require a client certificate (ePayBL's way) instead of a token."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self.transactions: dict[str, dict[str, Any]] = {}
         self.by_request_id: dict[str, str] = {}
         self.tokens: set[str] = set()
@@ -58,7 +62,11 @@ class XBezahldiensteServer:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self.base = f"{self.url}/konnektor/epayment/"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -108,7 +116,9 @@ class XBezahldiensteServer:
         if self.delay:
             time.sleep(self.delay)
         auth = h.headers.get("Authorization", "")
-        if not auth.startswith("Bearer ") or auth.removeprefix("Bearer ") not in self.tokens:
+        token_ok = auth.startswith("Bearer ") and auth.removeprefix("Bearer ") in self.tokens
+        # With TLS the handshake has already required a certificate signed by the platform's CA.
+        if self.tls is None and not token_ok:
             return self._problem(h, 401, "FORBIDDEN", "no valid access token")
         originator, endpoint, transaction_id = match.groups()
         if (originator, endpoint) != (ORIGINATOR, ENDPOINT):
