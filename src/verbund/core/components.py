@@ -8,6 +8,7 @@ failure, see the root conftest), and the documentation (README names the same pa
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -51,13 +52,36 @@ def _setting(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+# The manifest of the official data (integrations/datasets): every pinned file by path.
+PINNED = Path(__file__).resolve().parents[1] / "integrations" / "datasets" / "datasets.sha256"
+RULES_PREFIX = "xrechnung/"
+
+
+def _pinned_paths() -> list[str]:
+    lines = PINNED.read_text(encoding="utf-8").splitlines()
+    return [line.split(maxsplit=1)[1] for line in lines if line and not line.startswith("#")]
+
+
+@functools.cache
+def _complete(directory: str, prefix: str, inside: bool) -> bool:
+    """Whether every pinned file (those under `prefix`, or all others) exists below
+    `directory`: a half-fetched directory counts as missing, so tests name it."""
+    base = Path(directory)
+    for path in _pinned_paths():
+        if path.startswith(prefix) != inside:
+            continue
+        if not (base / (path.removeprefix(prefix) if inside else path)).is_file():
+            return False
+    return True
+
+
 def _data_present() -> bool:
-    return (_data_dir() / "gebiete").is_dir()
+    return _complete(str(_data_dir()), RULES_PREFIX, False)
 
 
 def _rules_present() -> bool:
     rules = Path(_setting("VERBUND_EINVOICE_RULES", str(_data_dir() / "xrechnung")))
-    return (rules / "scenarios.xml").is_file()
+    return _complete(str(rules), RULES_PREFIX, True)
 
 
 def _postgresql_present() -> bool:

@@ -89,7 +89,11 @@ def test_the_manifest_pins_every_file_of_the_data_directory(data_dir: Path) -> N
     manifest = datasets.load_manifest()
     pinned = {p for d in manifest for p in d.files}
     on_disk = {p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*") if p.is_file()}
-    assert pinned == on_disk
+    assert pinned == on_disk, (
+        "the data directory and the manifest differ: after testing new data, "
+        "`verbund fetch-data --write-manifest DIR` pins it",
+        sorted(pinned ^ on_disk)[:20],
+    )
     for dataset in manifest:
         assert dataset.source and dataset.version and dataset.licence, dataset.name
         assert dataset.publisher or dataset.mirror_only, dataset.name
