@@ -3,11 +3,13 @@ endpoint on loopback (moto's server mode), spoken to over HTTP through django-st
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import boto3
 import pytest
 from django.core.files.storage import storages
+from django.db import connection
 
 from verbund.accounts.queries import find_user_by_login
 from verbund.casework import actions as casework
@@ -88,3 +90,23 @@ def test_a_received_e_invoice_is_kept_unchanged_in_s3(s3_storage: str) -> None:
         key.endswith(receipt.invoice.storage_name) for key in objects(s3_storage, "einvoices")
     )
     assert einvoices.original_bytes(receipt.invoice) == data
+
+
+def test_a_backup_reads_the_files_from_s3(s3_storage: str, tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    if connection.vendor == "postgresql":
+        needs("pg_dump")
+    storages["einvoices"].save("2026/12/a.xml", ContentFile(b"<Invoice/>"))
+    storages["datasets"].save("haushalt.csv", ContentFile(b"Jahr;Betrag\n"))
+
+    call_command("backup", str(tmp_path / "b"), stdout=io.StringIO())
+
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    files = {(f["kind"], f["name"]): f["sha256"] for f in manifest["files"]}
+    assert files[("einvoices", "2026/12/a.xml")] == hashlib.sha256(b"<Invoice/>").hexdigest()
+    assert (tmp_path / "b/files/datasets/haushalt.csv").read_bytes() == b"Jahr;Betrag\n"
