@@ -371,3 +371,18 @@ def test_epaybl_style_access_with_a_tls_client_certificate(client, settings, tmp
     finally:
         actions._xbezahldienste.cache_clear()
         server.close()
+
+
+def test_the_deployment_check_wants_a_complete_xbezahldienste_setup(settings):
+    from verbund.integrations.payment.checks import check_payment_provider
+
+    settings.VERBUND_PAYMENT_PROVIDER = "xbezahldienste"
+    settings.VERBUND_XBEZAHLDIENSTE_URL = ""
+    assert [m.id for m in check_payment_provider()] == ["payment.E002"]
+    settings.VERBUND_XBEZAHLDIENSTE_URL = "https://epay.example.invalid/konnektor/"
+    settings.VERBUND_XBEZAHLDIENSTE_ORIGINATOR_ID = "verfahren"
+    settings.VERBUND_XBEZAHLDIENSTE_ENDPOINT_ID = "16051000"
+    settings.VERBUND_PAYMENT_SECRET = None
+    assert [m.id for m in check_payment_provider()] == ["payment.E003"]
+    settings.VERBUND_PAYMENT_SECRET = "vereinbart"
+    assert check_payment_provider() == []
