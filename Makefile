@@ -12,27 +12,41 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export DJANGO_SETTINGS_MODULE ?= verbund.settings.base
 
-.PHONY: setup demo test lint bench install assets messages docs clean
+.PHONY: system setup demo test lint bench install assets messages docs clean
 
 $(UV):
+	@echo "== Werkzeug uv ($(TOOLS))"
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
+	@echo "== Python-Abhängigkeiten (.venv)"
 	$(UV) sync --frozen --python $(PYTHON)
 
 assets:
 	@if [ ! -f node_modules/@kern-ux/native/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
-		npm ci --no-audit --no-fund --loglevel=error; fi
+		echo "== KERN-UX-Stile (npm ci)"; npm ci --no-audit --no-fund --loglevel=error; fi
+
+## system: check the Debian/Ubuntu packages Verbund needs and print the command for the missing
+system:
+	@$(PYTHON) src/verbund/core/components.py
 
 ## setup: virtualenv, dependencies, database, demo data (idempotent)
-setup: install assets
+setup: system install assets
+	@echo "== Übersetzungen kompilieren"
 	$(BIN)/verbund compilemessages --ignore=.venv --ignore=node_modules -v0
-	$(BIN)/verbund migrate --noinput -v0
-	$(BIN)/verbund collectstatic --noinput -v0
+	@echo "== Datenbank anlegen/aktualisieren (beim ersten Mal etwa eine Minute)"
+	$(BIN)/verbund migrate --noinput -v1
+	@echo "== Statische Dateien sammeln und komprimieren (beim ersten Mal bis zu einer Minute)"
+	$(BIN)/verbund collectstatic --noinput -v1
+	@echo "== Amtliche Daten (VERBUND_DATA_DIR) prüfen, fehlende holen"
+	$(BIN)/verbund fetch-data --demo
+	@echo "== Demodaten laden"
 	$(BIN)/verbund load-demo
 
 ## demo: set up and serve the platform on http://127.0.0.1:$(PORT)
+# The demo pays fees with the built-in test provider (never in production: check --deploy).
+demo: export VERBUND_PAYMENT_PROVIDER ?= test
 demo: setup
 	$(BIN)/verbund serve --with-worker --host $(HOST) --port $(PORT)
 

@@ -10,3 +10,4 @@ class ApplicationsConfig(AppConfig):
         from verbund.catalogue.extensions import register_service_action
 
         register_service_action(online_application_action)
+        import verbund.integrations.payment.checks  # noqa: F401  (registers the deploy check)

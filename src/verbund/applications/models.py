@@ -306,6 +306,10 @@ class Payment(TimeStampedModel):
     provider_reference = models.CharField(
         _("Referenz des Bezahldienstes"), max_length=100, blank=True
     )
+    payment_method = models.CharField(_("Zahlart"), max_length=40, blank=True)
+    paid_at = models.DateTimeField(_("bezahlt am (laut Bezahldienst)"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("Status zuletzt abgefragt"), null=True, blank=True)
+    status_detail = models.CharField(_("Hinweis zum Status"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("Zahlung")

@@ -17,4 +17,6 @@ urlpatterns = [
     path("vorgang/<str:number>/bezahlen/", views.pay, name="pay"),
     path("zahlung/test/<str:request_id>/", views.test_payment, name="test_payment"),
     path("zahlung/rueckmeldung/", views.payment_callback, name="payment_callback"),
+    path("zahlung/meldung/", views.payment_notification, name="payment_notification"),
+    path("vorgang/<str:number>/bezahlen/zurueck/", views.payment_return, name="payment_return"),
 ]

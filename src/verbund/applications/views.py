@@ -495,19 +495,68 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         if submission.status != Submission.Status.AWAITING_PAYMENT:
             return redirect("applications:receipt", number=number)
         if request.method == "POST":
-            _payment, url = actions.request_payment(
-                submission=submission,
-                redirect_url=request.build_absolute_uri(
-                    reverse("applications:receipt", args=[number])
-                ),
-                actor=_actor(request),
-            )
+            try:
+                _payment, url = actions.request_payment(
+                    submission=submission,
+                    redirect_url=request.build_absolute_uri(
+                        reverse("applications:payment_return", args=[number])
+                    ),
+                    actor=_actor(request),
+                )
+            except DomainError as exc:
+                return render(
+                    request,
+                    "applications/pay.html",
+                    {
+                        "submission": submission,
+                        "fee_total": rules.format_money(submission.fee_total),
+                        "error": exc.message,
+                    },
+                    status=exc.status,
+                )
             return HttpResponseRedirect(url)
     return render(
         request,
         "applications/pay.html",
         {"submission": submission, "fee_total": rules.format_money(submission.fee_total)},
     )
+
+
+def payment_return(request: HttpRequest, number: str) -> HttpResponse:
+    """Where the payment provider sends the payer back. The return itself proves nothing:
+    the newest payment's status is asked from the provider, then the receipt shows it."""
+    submission = _submission(request, number)
+    payment = submission.payments.order_by("-created_at").first()
+    if payment is not None:
+        try:
+            actions.refresh_payment(payment=payment, actor=_actor(request))
+        except DomainError as exc:
+            messages.warning(request, exc.message)
+    return redirect("applications:receipt", number=number)
+
+
+@csrf_exempt
+@require_POST
+def payment_notification(request: HttpRequest) -> HttpResponse:
+    """The provider's server-to-server notification: with a valid signature it makes Verbund
+    ask the provider for the status (the notification's content is never believed)."""
+    from django.http import JsonResponse
+
+    from verbund.integrations.payment import SIGNATURE_HEADER
+
+    try:
+        payment = actions.handle_payment_notification(
+            raw_body=request.body,
+            signature=request.headers.get(SIGNATURE_HEADER, ""),
+            actor="bezahldienst",
+        )
+    except DomainError as exc:
+        return JsonResponse(
+            {"type": "about:blank", "title": exc.message, "status": exc.status, "code": exc.code},
+            status=exc.status,
+            content_type="application/problem+json",
+        )
+    return JsonResponse({"requestId": payment.request_id, "status": payment.status})
 
 
 def test_payment(request: HttpRequest, request_id: str) -> HttpResponse:

@@ -41,7 +41,10 @@ def with_buyer_reference(data: bytes, leitweg_id: str) -> bytes:
 def load(*, out: Callable[[str], None]) -> None:
     suite = Path(settings.VERBUND_DATA_DIR) / "xrechnung" / "testsuite"
     if not suite.is_dir():
-        out("Keine XRechnung-Testsuite vorhanden; Demo-Rechnungen übersprungen.")
+        out(
+            f"Keine XRechnung-Testsuite in {suite.parent.parent} (VERBUND_DATA_DIR); "
+            "Demo-Rechnungen übersprungen. `verbund fetch-data` holt sie."
+        )
         return
     received = 0
     for relative, authority_name in DEMO_INVOICES:

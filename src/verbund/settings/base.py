@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from verbund.settings.env import (
     env_int,
     env_list,
     env_optional,
-    env_parsed,
     env_str,
 )
+from verbund.settings.storage import KINDS as STORAGE_KINDS
+from verbund.settings.storage import storage_for
 
 # Lets admin and queryset classes be subscripted at run time, as their type hints are.
 django_stubs_ext.monkeypatch()
@@ -155,33 +155,71 @@ VERBUND_CLAMD = env_str(
 VERBUND_CLAMD_TIMEOUT = env_int(
     "VERBUND_CLAMD_TIMEOUT", 20, "Seconds to wait for the ClamAV daemon.", group="Anträge"
 )
-VERBUND_ATTACHMENT_STORAGE_BACKEND = env_str(
-    "VERBUND_ATTACHMENT_STORAGE_BACKEND",
-    "django.core.files.storage.FileSystemStorage",
-    "Django storage class for encrypted attachments, e.g. "
-    "`storages.backends.s3.S3Storage` (django-storages) for S3-compatible object storage.",
-    group="Anträge",
-)
-VERBUND_ATTACHMENT_STORAGE_OPTIONS = env_parsed(
-    "VERBUND_ATTACHMENT_STORAGE_OPTIONS",
-    "{}",
-    "Options of the attachment storage as JSON (for S3: bucket_name, endpoint_url, …). "
-    "The file system storage defaults to `$VERBUND_STATE_DIR/attachments`.",
-    json.loads,
-    group="Anträge",
-)
 VERBUND_PAYMENT_PROVIDER = env_str(
     "VERBUND_PAYMENT_PROVIDER",
-    "test",
-    "Payment provider for fees (XBezahldienste/ePayBL shape). `test` is the built-in "
-    "provider for the demo and tests; it never moves money.",
-    group="Anträge",
+    "xbezahldienste",
+    "Payment provider for fees: `xbezahldienste` (ePayBL, pmPayment and other platforms "
+    "speaking the XBezahldienste interface, configured below) or `test`, the built-in "
+    "provider of the demo that never moves money (`make demo` sets it; `verbund check "
+    "--deploy` refuses it).",
+    group="Bezahlen",
 )
 VERBUND_PAYMENT_SECRET = env_optional(
     "VERBUND_PAYMENT_SECRET",
-    "Shared secret for the HMAC-SHA256 signature of payment callbacks. When unset it is "
-    "derived from SECRET_KEY.",
-    group="Anträge",
+    "Shared secret with the payment provider: notifications carry `X-Verbund-Signature: "
+    "sha256=HMAC-SHA256(secret, body)` and are ignored without it. When unset it is derived "
+    "from SECRET_KEY.",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_URL = env_str(
+    "VERBUND_XBEZAHLDIENSTE_URL",
+    "",
+    "Base URL of the XBezahldienste interface (the part before `paymenttransaction/`).",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_ORIGINATOR_ID = env_str(
+    "VERBUND_XBEZAHLDIENSTE_ORIGINATOR_ID",
+    "",
+    "originatorId given by the payment provider (the procedure, e.g. pmPayment's Verfahren).",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_ENDPOINT_ID = env_str(
+    "VERBUND_XBEZAHLDIENSTE_ENDPOINT_ID",
+    "",
+    "endpointId given by the payment provider (the receiving office or cash office).",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_TOKEN_URL = env_str(
+    "VERBUND_XBEZAHLDIENSTE_TOKEN_URL",
+    "",
+    "OAuth 2.0 token endpoint for client credentials (pmPayment). Empty: no token.",
+    group="Bezahlen",
+)
+VERBUND_XBEZAHLDIENSTE_CLIENT_ID = env_str(
+    "VERBUND_XBEZAHLDIENSTE_CLIENT_ID", "", "OAuth 2.0 client id.", group="Bezahlen"
+)
+VERBUND_XBEZAHLDIENSTE_CLIENT_SECRET = env_str(
+    "VERBUND_XBEZAHLDIENSTE_CLIENT_SECRET", "", "OAuth 2.0 client secret.", group="Bezahlen"
+)
+VERBUND_XBEZAHLDIENSTE_CLIENT_CERT = env_str(
+    "VERBUND_XBEZAHLDIENSTE_CLIENT_CERT",
+    "",
+    "PEM file with TLS client certificate and key (ePayBL). Empty: no client certificate.",
+    group="Bezahlen",
+)
+VERBUND_PAYMENT_TIMEOUT = env_int(
+    "VERBUND_PAYMENT_TIMEOUT",
+    20,
+    "Seconds to wait for the payment provider; then the payer is told to try again later.",
+    group="Bezahlen",
+)
+VERBUND_PAYMENT_EXPIRY_MINUTES = env_int(
+    "VERBUND_PAYMENT_EXPIRY_MINUTES",
+    120,
+    "Minutes after which an open payment that the provider still reports as INITIAL counts "
+    "as abandoned (`verbund reconcile-payments` cancels it; the applicant may pay anew). A "
+    "payment the provider reports as paid later is still accepted.",
+    group="Bezahlen",
 )
 
 INSTALLED_APPS = [
@@ -324,20 +362,21 @@ STATIC_URL = "/static/"
 STATIC_ROOT = STATE_DIR / "static"
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [("kern", NODE_MODULES_DIR / "@kern-ux" / "native" / "dist")]
+VERBUND_STORAGE = env_str(
+    "VERBUND_STORAGE",
+    "",
+    "Where files are kept (attachments, Bescheide, Postfach files, e-invoices, open-data "
+    "distributions), each kind in a folder or prefix of its own. Empty: the file system "
+    "below `$VERBUND_STATE_DIR` (embedded default). `s3://BUCKET[/PREFIX]?endpoint_url="
+    "https://…&region_name=…`: S3-compatible object storage through django-storages, the "
+    "production default (several app servers share it); credentials from "
+    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the machine's role.",
+    group="Ablage",
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "attachments": {
-        "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
-        "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS
-        or {"location": str(STATE_DIR / "attachments")},
-    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
-# Received e-invoices, stored unchanged: the attachment storage class and options, in a
-# directory of their own on the file system.
-STORAGES["einvoices"] = {
-    "BACKEND": VERBUND_ATTACHMENT_STORAGE_BACKEND,
-    "OPTIONS": VERBUND_ATTACHMENT_STORAGE_OPTIONS or {"location": str(STATE_DIR / "einvoices")},
+    **{kind: storage_for(VERBUND_STORAGE, kind, STATE_DIR) for kind in STORAGE_KINDS},
 }
 MEDIA_ROOT = STATE_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG

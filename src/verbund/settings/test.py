@@ -13,6 +13,9 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Check the finder's cache token on every resolution: tests roll back what they wrote.
 VERBUND_FINDER_CACHE_SECONDS = 0
+# The built-in provider for the tests of the application flow; the XBezahldienste client is
+# tested against a provider server the tests start (applications/tests/test_payment.py).
+VERBUND_PAYMENT_PROVIDER = "test"
 
 # A file, not memory: task workers in other processes (core/tests/test_tasks.py) and the
 # second app server of the deployment tests must see the test database.

@@ -17,10 +17,11 @@ from saml2.server import Server
 
 from verbund.accounts import saml
 from verbund.accounts.models import FederatedIdentity, Profile, User
+from verbund.core.testing import needs_mark
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(shutil.which("xmlsec1") is None, reason="needs xmlsec1 (Debian package)"),
+    needs_mark("xmlsec1"),
 ]
 
 IDP_ENTITY_ID = "https://id.bund.de.test/idp"

@@ -7,11 +7,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from verbund.authorities import keys
+from verbund.core.testing import needs
 from verbund.integrations import clamd
 
 TEST_SIGNATURE = b"VERBUND-HARMLESS-TEST-SIGNATURE-7F3C"
@@ -63,11 +63,8 @@ def _attachment_storage(settings, tmp_path):
 @pytest.fixture(scope="session")
 def clamd_address(tmp_path_factory):
     """A real clamd whose database holds only our harmless test signature (no download)."""
-    binary = shutil.which("clamd") or (
-        "/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None
-    )
-    if binary is None:
-        pytest.skip("clamd is not installed (Debian package clamav-daemon)")
+    needs("clamd")
+    binary = shutil.which("clamd") or "/usr/sbin/clamd"
     base = tmp_path_factory.mktemp("clamd")
     (base / "db").mkdir()
     (base / "db" / "verbund-test.ndb").write_text(

@@ -12,6 +12,7 @@ from verbund.applications import queries
 from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
 from verbund.authorities.models import StaffMembership
+from verbund.core.testing import needs
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -27,9 +28,9 @@ ARGS = [
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_wohnsitz_in_a_real_browser(live_server, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
+    needs("chromium")
+    import playwright.sync_api as playwright_api
+
     call_command("load-demo", stdout=io.StringIO())  # live_server's tables start empty
     upload = tmp_path / "wohnungsgeberbestaetigung.pdf"
     upload.write_bytes(PDF)

@@ -3,7 +3,6 @@ a citizen applies, a clerk (password + TOTP) asks for a document, the citizen up
 through the Postfach, the clerk decides, the citizen sees the Bescheid."""
 
 import io
-import shutil
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +12,7 @@ from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM, fill_wohnsitz_in_browser
+from verbund.core.testing import needs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +33,9 @@ def _open_postfach(page, base: str, number: str, code: str) -> None:
 
 
 def test_rueckfrage_upload_and_bescheid_in_a_real_browser(live_server, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
+    needs("chromium")
+    import playwright.sync_api as playwright_api
+
     call_command("load-demo", stdout=io.StringIO())  # live_server's tables start empty
     base = live_server.url
     upload = tmp_path / "wohnungsgeberbestaetigung.pdf"

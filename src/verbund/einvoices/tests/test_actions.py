@@ -174,7 +174,9 @@ def test_demo_authorities_carry_leitweg_ids_whose_grob_part_is_their_area_key():
         assert parse_leitweg_id(values[0]).grob == expected, authority
 
 
-def test_demo_invoices_from_the_test_suite_were_received_and_routed(hanstein, erfurt):
+def test_demo_invoices_from_the_test_suite_were_received_and_routed(suite, hanstein, erfurt):
+    # given: the KoSIT test suite in the data directory (the `suite` fixture needs it), which
+    # the session's `load-demo` read
     from verbund.einvoices.models import Invoice
 
     demo = Invoice.objects.filter(channel=Channel.UPLOAD, filename__endswith="INVOICE_ubl.xml")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from verbund.authorities.models import Authority
+from verbund.core.testing import needs
 from verbund.einvoices.demo import with_buyer_reference
 from verbund.einvoices.models import Invoice
 from verbund.einvoices.tests.conftest import UBL, leitweg_of
@@ -19,9 +20,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_supplier_uploads_an_invoice_in_a_real_browser(live_server, tmp_path, shared_data):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
+    needs("chromium")
+    import playwright.sync_api as playwright_api
+
     call_command("load-demo", stdout=io.StringIO())  # live_server's tables start empty
     erfurt = Authority.objects.get(name="Stadtverwaltung Erfurt")
     suite = settings.VERBUND_DATA_DIR / "xrechnung" / "testsuite"

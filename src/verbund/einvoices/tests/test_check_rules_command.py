@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from verbund.core.testing import needs
 from verbund.einvoices.validation import manifest
 
 RULES = Path(settings.VERBUND_EINVOICE_RULES)
@@ -18,8 +19,7 @@ RULES = Path(settings.VERBUND_EINVOICE_RULES)
 
 @pytest.fixture
 def rules() -> Path:
-    if not RULES.is_dir():
-        pytest.skip(f"rule directory not available at {RULES}")
+    needs("rules")
     return RULES
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from lxml import etree
 from pypdf import PdfWriter
 
+from verbund.core.testing import needs
 from verbund.einvoices.validation import Severity, Unexaminable, validate
 from verbund.einvoices.validation import ruleset as rs
 from verbund.einvoices.validation.safety import parse, text_of
@@ -25,8 +26,7 @@ CII = RULES / "testsuite" / "business-cases" / "standard" / "01.02a-INVOICE_unce
 
 @pytest.fixture(scope="module")
 def ubl() -> bytes:
-    if not UBL.exists():
-        pytest.skip(f"rule directory not available at {RULES} (set VERBUND_EINVOICE_RULES)")
+    needs("rules")
     return UBL.read_bytes()
 
 
@@ -52,8 +52,7 @@ def test_valid_invoice_report_and_api_shape(ubl: bytes) -> None:
 
 
 def test_cii_invoice_is_recognised() -> None:
-    if not CII.exists():
-        pytest.skip("rule directory not available")
+    needs("rules")
     report = validate(CII.read_bytes())
     assert report.valid
     assert (report.syntax, report.document_type) == ("CII", "CrossIndustryInvoice")
@@ -224,8 +223,7 @@ def test_validate_is_thread_safe(ubl: bytes) -> None:
 
 
 def test_tokens_are_taken_from_the_rule_directory() -> None:
-    if not RULES.is_dir():
-        pytest.skip("rule directory not available")
+    needs("rules")
     tokens = rs.build_tokens(RULES)
     assert tokens["xrechnung.spec.id"] == (
         "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from verbund.core.testing import data_params
 from verbund.einvoices.tests.ruletests import Case, vefa_cases, xmute_cases
 from verbund.einvoices.validation import Severity, validate
 from verbund.einvoices.validation import ruleset as rs
@@ -83,7 +84,7 @@ def _problems(case: Case, sheets: list[rs.Stylesheet]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("path", _files("testsuite"), ids=_id)
+@pytest.mark.parametrize("path", data_params(_files("testsuite"), "rules"), ids=_id)
 def test_every_testsuite_invoice_is_accepted(path: Path) -> None:
     report = validate(path.read_bytes())
     fatal = [f"{f.rule}: {f.message}" for f in report.findings if f.severity is Severity.FATAL]
@@ -92,7 +93,7 @@ def test_every_testsuite_invoice_is_accepted(path: Path) -> None:
     assert report.syntax == ("CII" if "uncefact" in path.name else "UBL")
 
 
-@pytest.mark.parametrize("path", _files("unit-tests/en16931"), ids=_id)
+@pytest.mark.parametrize("path", data_params(_files("unit-tests/en16931"), "rules"), ids=_id)
 def test_cen_rule_tests(path: Path) -> None:
     cases = vefa_cases(path)
     assert cases
@@ -102,7 +103,7 @@ def test_cen_rule_tests(path: Path) -> None:
     assert not problems, problems
 
 
-@pytest.mark.parametrize("path", _files("unit-tests/xrechnung"), ids=_id)
+@pytest.mark.parametrize("path", data_params(_files("unit-tests/xrechnung"), "rules"), ids=_id)
 def test_kosit_rule_tests(path: Path) -> None:
     """Every xmute case of the file, except those that need the Peppol rule file."""
     cases = [c for c in xmute_cases(path) if not _needs_peppol(c)]
@@ -116,7 +117,9 @@ def _files_with_peppol_cases() -> list[Path]:
     return [p for p in _files("unit-tests/xrechnung") if any(map(_needs_peppol, xmute_cases(p)))]
 
 
-@pytest.mark.parametrize("path", _files_with_peppol_cases() if RULES.is_dir() else [], ids=_id)
+@pytest.mark.parametrize(
+    "path", data_params(_files_with_peppol_cases() if RULES.is_dir() else [], "rules"), ids=_id
+)
 def test_kosit_rule_tests_of_peppol_rules(path: Path) -> None:
     """The cases that expect a Peppol BIS 3 rule to fire.
 

@@ -1,9 +1,11 @@
-"""Payment providers in the shape of XBezahldienste / ePayBL.
+"""Payment providers: XBezahldienste (ePayBL, pmPayment, …) and the demo's test provider.
 
-A payment request carries `requestId`, amount, currency, purpose and the `redirectUrl` the
-payer returns to; its status is INITIAL, PAYED, FAILED or CANCELED. The provider tells the
-portal the outcome by a callback signed with HMAC-SHA256 over the canonical JSON body; the
-portal verifies the signature before it believes a status.
+A payment request carries `requestId`, amount, currency, purpose, items and the
+`redirectUrl` the payer returns to; its status is INITIAL, PAYED, FAILED or CANCELED. A real
+provider's status is learned only by its authenticated status query
+(`PaymentProvider.status`); a notification from the provider is believed only with a valid
+HMAC-SHA256 signature, and even then it only triggers that query. The built-in test provider
+(demo only) has no status query: its signed callback carries the status itself.
 """
 
 from __future__ import annotations
@@ -19,6 +21,28 @@ STATUSES = ("INITIAL", "PAYED", "FAILED", "CANCELED")
 SIGNATURE_HEADER = "X-Verbund-Signature"
 
 
+class ProviderUnavailable(Exception):
+    """The provider did not answer usefully (network, timeout, 5xx, malformed answer)."""
+
+
+class ProviderRefused(Exception):
+    """The provider refused the call (4xx), with the interface's functionalCode."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class PaymentItem:
+    item_id: str
+    reference: str
+    description: str
+    amount: Decimal
+    booking_data: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class PaymentRequest:
     request_id: str
@@ -27,6 +51,8 @@ class PaymentRequest:
     purpose: str
     description: str
     redirect_url: str
+    timestamp: str = ""
+    items: tuple[PaymentItem, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -47,10 +73,37 @@ class PaymentStart:
     reference: str
 
 
+@dataclass(frozen=True)
+class PaymentStatus:
+    """What the provider's status query said about one transaction."""
+
+    status: str
+    transaction_id: str
+    request_id: str = ""
+    amount: Decimal | None = None
+    reference: str = ""
+    payment_method: str = ""
+    paid_at: str = ""
+    detail: str = ""
+
+
 class PaymentProvider(Protocol):
     name: str
 
     def start(self, request: PaymentRequest) -> PaymentStart: ...
+
+
+class QueryableProvider(PaymentProvider, Protocol):
+    def status(self, transaction_id: str) -> PaymentStatus: ...
+
+
+def sign_notification(raw_body: bytes, secret: bytes) -> str:
+    """`sha256=<hex>`: HMAC-SHA256 of a provider's notification body."""
+    return "sha256=" + hmac.new(secret, raw_body, hashlib.sha256).hexdigest()
+
+
+def notification_signed(raw_body: bytes, signature: str, secret: bytes) -> bool:
+    return hmac.compare_digest(sign_notification(raw_body, secret), signature or "")
 
 
 def canonical(body: dict[str, Any]) -> bytes:

@@ -4,7 +4,6 @@ open with number and code, read the Rückfrage, answer with a file."""
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +11,7 @@ from django.test import Client
 
 from verbund.applications.tests.conftest import PDF
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM
+from verbund.core.testing import needs
 from verbund.mailbox import actions
 from verbund.mailbox.actions import MessageKind, OutgoingAttachment
 from verbund.mailbox.models import Message, Reply
@@ -21,9 +21,9 @@ from verbund.mailbox.tests.conftest import submit_case
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_anonymous_applicant_answers_a_rueckfrage_in_a_real_browser(live_server, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
+    needs("chromium")
+    import playwright.sync_api as playwright_api
+
     call_command("load-demo", stdout=io.StringIO())  # live_server's tables start empty
     case = submit_case(Client())
     message = actions.post_message(
