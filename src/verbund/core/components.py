@@ -223,4 +223,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--missing"]:
+        # For CI: only the absent packages, one per line. Asking apt for all of them would
+        # fail where Node.js comes from NodeSource (its nodejs conflicts with Debian's npm).
+        print("\n".join(missing_packages()))
+        sys.exit(0)
     sys.exit(main())
