@@ -275,3 +275,53 @@ class PrefillConsent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.purpose}"
+
+
+class ProviderLogin(TimeStampedModel):
+    """How the holder authenticated when approving one authorization request of a
+    connected service (Verbund as OpenID provider). The ID token, userinfo and refreshed
+    tokens take `acr`, `trust_level` and `auth_time` from here, never from the account's
+    best login ever. `code_hash` finds it at the code exchange (and detects a reused code),
+    `token_family` for the tokens issued from that code."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_logins"
+    )
+    client_id = models.CharField(max_length=100)
+    code_hash = models.CharField(max_length=64, unique=True)
+    method = models.CharField(_("Anmeldeverfahren"), max_length=60)
+    trust_level = models.CharField(
+        _("Vertrauensniveau dieser Anmeldung"), max_length=20, choices=TrustLevel.choices
+    )
+    authenticated_at = models.DateTimeField(_("angemeldet am"))
+    redeemed_at = models.DateTimeField(_("Code eingelöst am"), null=True, blank=True)
+    token_family = models.UUIDField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Anmeldung bei einem angeschlossenen Dienst")
+        verbose_name_plural = _("Anmeldungen bei angeschlossenen Diensten")
+
+    def __str__(self) -> str:
+        return f"{self.user} bei {self.client_id}"
+
+
+class PairwiseSubject(models.Model):
+    """The `sub` a connected service sees for an account (OpenID Connect Core §8.1,
+    pairwise): random, different per service and stable for good, so services cannot
+    link their users through it and it does not reveal the account number."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pairwise_subjects"
+    )
+    client_id = models.CharField(max_length=100)
+    subject = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("pseudonyme Kennung für einen Dienst")
+        verbose_name_plural = _("pseudonyme Kennungen für Dienste")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_id"], name="pairwise_subject_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} bei {self.client_id}"

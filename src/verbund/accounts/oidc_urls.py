@@ -5,14 +5,16 @@ toolkit reverses (`oauth2_provider`). The discovery document sits at the origin'
 from django.urls import path, re_path
 from oauth2_provider import views
 
+from verbund.accounts import oidc_views
+
 app_name = "oauth2_provider"
 urlpatterns = [
     re_path(
         r"^\.well-known/openid-configuration/?$",
-        views.ConnectDiscoveryInfoView.as_view(),
+        oidc_views.ConnectDiscoveryInfoView.as_view(),
         name="oidc-connect-discovery-info",
     ),
-    path("oidc/authorize/", views.AuthorizationView.as_view(), name="authorize"),
+    path("oidc/authorize/", oidc_views.AuthorizationView.as_view(), name="authorize"),
     path("oidc/token/", views.TokenView.as_view(), name="token"),
     path("oidc/revoke/", views.RevokeTokenView.as_view(), name="revoke-token"),
     path("oidc/introspect/", views.IntrospectTokenView.as_view(), name="introspect"),

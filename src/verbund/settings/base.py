@@ -610,12 +610,50 @@ def _oidc_private_key() -> str:
     return key_file.read_text()
 
 
+VERBUND_OIDC_LOOPBACK_HTTP = env_bool(
+    "VERBUND_OIDC_LOOPBACK_HTTP",
+    DEBUG,
+    "Accept plain `http` redirect URIs of connected services on loopback hosts "
+    "(127.0.0.1, ::1, localhost) for development and the demo. Every other redirect URI "
+    "must be `https`; `verbund check --deploy` warns while this is on.",
+    group="OpenID Connect",
+)
+
+# Verbund's provider follows RFC 9700 (OAuth 2.0 Security BCP): authorization code with
+# PKCE S256 and refresh tokens only; hashed tokens, refresh-token replay detection,
+# RFC 9207 `iss` in authorization responses, exact https redirect URIs.
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": _oidc_private_key(),
     "OIDC_ISS_ENDPOINT": VERBUND_OIDC_ISSUER,
     "PKCE_REQUIRED": True,
     "OAUTH2_VALIDATOR_CLASS": "verbund.accounts.oidc_provider.VerbundOIDCValidator",
+    "OAUTH2_SERVER_CLASS": "verbund.accounts.oidc_provider.VerbundServer",
+    "OIDC_SERVER_CLASS": "verbund.accounts.oidc_provider.VerbundServer",
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ALLOW_URI_WILDCARDS": False,
+    "ALLOWED_REDIRECT_URI_SCHEMES": (
+        ["http", "https"] if VERBUND_OIDC_LOOPBACK_HTTP else ["https"]
+    ),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
     "SCOPES": {
         "openid": "Anmeldung mit dem Servicekonto",
         "profile": "Name und Geburtsdatum",

@@ -33,6 +33,7 @@ class DjangoClientAdapter(BaseAdapter):
             data=body,
             content_type=request.headers.get("Content-Type", ""),
             headers={k: v for k, v in request.headers.items() if k.lower() not in SKIPPED_HEADERS},
+            secure=url.scheme == "https",
         )
         response = requests.Response()
         response.status_code = answer.status_code
@@ -49,5 +50,7 @@ class DjangoClientAdapter(BaseAdapter):
 
 def session_for(client: Client | None = None) -> requests.Session:
     session = requests.Session()
-    session.mount("http://testserver", DjangoClientAdapter(client))
+    adapter = DjangoClientAdapter(client)
+    session.mount("http://testserver", adapter)
+    session.mount("https://testserver", adapter)
     return session

@@ -17,12 +17,13 @@ from joserfc.jwk import KeySet
 
 from verbund.accounts import actions, oidc_client
 from verbund.accounts.models import FederatedIdentity
+from verbund.accounts.oidc_provider import pairwise_subject
 from verbund.accounts.tests.conftest import log_in
 from verbund.accounts.tests.django_transport import DjangoClientAdapter, session_for
 
 pytestmark = pytest.mark.django_db
 
-REDIRECT_URI = "http://dienst.example.org/callback"
+REDIRECT_URI = "https://dienst.example.org/callback"
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_authlib_logs_in_through_the_code_flow_with_pkce(client, citizen, servic
         aud={"essential": True, "value": "hundesteuer-erfurt"},
         nonce={"essential": True, "value": nonce},
     ).validate(id_token.claims)
-    assert id_token.claims["sub"] == str(citizen.pk)
+    assert id_token.claims["sub"] == pairwise_subject(user=citizen, client_id="hundesteuer-erfurt")
     # and userinfo releases the profile claims of the approved scopes
     userinfo = oauth.get(meta["userinfo_endpoint"]).json()
     assert userinfo["given_name"] == "Anna" and userinfo["family_name"] == "Schmidt"
@@ -126,7 +127,7 @@ def test_userinfo_releases_only_approved_scopes(client, citizen, service):
         code_verifier=verifier,
     )
     userinfo = oauth.get("http://testserver/oidc/userinfo/").json()
-    assert userinfo["sub"] == str(citizen.pk)
+    assert userinfo["sub"] == pairwise_subject(user=citizen, client_id="hundesteuer-erfurt")
     assert "given_name" not in userinfo and "address" not in userinfo
 
 
@@ -175,7 +176,7 @@ def verbund_as_provider(settings, monkeypatch, db):
         client_id="rp-test",
         client_secret="rp-test-geheimnis-0123456789",
         confidential=True,
-        redirect_uris=["http://testserver/konto/anmelden/oidc/landeskonto/antwort/"],
+        redirect_uris=["https://testserver/konto/anmelden/oidc/landeskonto/antwort/"],
         actor="test",
     )
     settings.VERBUND_OIDC_PROVIDERS = json.dumps(
@@ -183,7 +184,7 @@ def verbund_as_provider(settings, monkeypatch, db):
             {
                 "name": "landeskonto",
                 "label": "Landeskonto",
-                "issuer": "http://testserver",
+                "issuer": "https://testserver",
                 "client_id": "rp-test",
                 "client_secret": "rp-test-geheimnis-0123456789",
                 "scope": "openid profile email",
@@ -198,14 +199,15 @@ def verbund_as_provider(settings, monkeypatch, db):
 def test_oidc_login_links_the_provider_identity(client, citizen, verbund_as_provider):
     log_in(client, citizen.email)
     assert "Landeskonto verknüpfen" in client.get("/konto/").content.decode()
-    start = client.get("/konto/anmelden/oidc/landeskonto/?next=/konto/")
+    start = client.get("/konto/anmelden/oidc/landeskonto/?next=/konto/", secure=True)
     assert start.status_code == 302 and "code_challenge_method=S256" in start["Location"]
     callback = _approve_for(client, start["Location"])
-    assert callback.startswith("http://testserver/konto/anmelden/oidc/landeskonto/antwort/")
-    finished = client.get(callback.removeprefix("http://testserver"))
+    assert callback.startswith("https://testserver/konto/anmelden/oidc/landeskonto/antwort/")
+    finished = client.get(callback.removeprefix("https://testserver"), secure=True)
     assert finished.status_code == 302, finished.content
     identity = FederatedIdentity.objects.get(provider="oidc:landeskonto")
-    assert identity.user == citizen and identity.subject == str(citizen.pk)
+    assert identity.user == citizen
+    assert identity.subject == pairwise_subject(user=citizen, client_id="rp-test")
     assert identity.trust_level == "substantial"
 
 
