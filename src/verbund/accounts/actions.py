@@ -663,6 +663,7 @@ def register_connected_service(
     actor: Actor,
     confidential: bool = False,
     client_secret: str = "",
+    post_logout_redirect_uris: list[str] | None = None,
 ) -> Any:
     """Register (or update) a municipal service that logs its users in with Verbund over
     OpenID Connect (authorization code with PKCE, RS256-signed ID tokens)."""
@@ -672,6 +673,7 @@ def register_connected_service(
         application = application_model(client_id=client_id)
     application.name = name
     application.redirect_uris = " ".join(redirect_uris)
+    application.post_logout_redirect_uris = " ".join(post_logout_redirect_uris or [])
     application.client_type = (
         application_model.CLIENT_CONFIDENTIAL if confidential else application_model.CLIENT_PUBLIC
     )

@@ -19,6 +19,6 @@ urlpatterns = [
     path("oidc/revoke/", views.RevokeTokenView.as_view(), name="revoke-token"),
     path("oidc/introspect/", views.IntrospectTokenView.as_view(), name="introspect"),
     path("oidc/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
-    path("oidc/userinfo/", views.UserInfoView.as_view(), name="user-info"),
+    path("oidc/userinfo/", oidc_views.UserInfoView.as_view(), name="user-info"),
     path("oidc/logout/", views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
 ]

@@ -83,7 +83,8 @@ class AuthorizationView(views.AuthorizationView):
                 {"error": {"error": "invalid_request", "description": "redirect_uri"}},
                 status=400,
             )
-        error = LoginRequired(state=request.GET.get("state"), redirect_uri=redirect_uri)
+        error = LoginRequired(state=request.GET.get("state"))
+        error.redirect_uri = redirect_uri
         return self.error_response(
             OAuthToolkitError(error=error, redirect_uri=redirect_uri), application
         )
@@ -145,3 +146,19 @@ class ConnectDiscoveryInfoView(views.ConnectDiscoveryInfoView):
         answer = JsonResponse(data)
         answer["Access-Control-Allow-Origin"] = "*"
         return answer
+
+
+class UserInfoView(views.UserInfoView):
+    """Userinfo takes the access token only from the Authorization header or the body,
+    never from the query string (RFC 6750 §5.3, RFC 9700 §4.3.2)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "access_token" in request.GET:
+            return JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "access_token in the query string",
+                },
+                status=400,
+            )
+        return super().dispatch(request, *args, **kwargs)
