@@ -547,7 +547,14 @@ def remove_organisation_member(*, organisation: Organisation, actor: User, membe
 
 
 @transaction.atomic
-def grant_prefill_consent(*, user: User, fields: list[str], purpose: str) -> PrefillConsent:
+def grant_prefill_consent(
+    *,
+    user: User,
+    fields: list[str],
+    purpose: str,
+    trust_level: TrustLevel = TrustLevel.BASIC,
+) -> PrefillConsent:
+    """Record the holder's consent; `trust_level` is that of the session giving it."""
     unknown = set(fields) - set(queries.PREFILL_FIELDS)
     if unknown or not fields:
         raise InvalidInput(
@@ -559,6 +566,7 @@ def grant_prefill_consent(*, user: User, fields: list[str], purpose: str) -> Pre
         token=secrets.token_urlsafe(32),
         fields=sorted(set(fields)),
         purpose=purpose[:300],
+        trust_level=trust_level,
         expires_at=timezone.now() + datetime.timedelta(seconds=PREFILL_CONSENT_SECONDS),
     )
     record_audit(
@@ -567,6 +575,7 @@ def grant_prefill_consent(*, user: User, fields: list[str], purpose: str) -> Pre
         obj=user,
         fields=consent.fields,
         purpose=consent.purpose,
+        trust_level=consent.trust_level,
     )
     return consent
 
@@ -575,9 +584,10 @@ class Prefill:
     """Values for a form from the holder's profile. `from_profile` names the fields whose
     value came from the profile, so the form can mark them ("aus Ihrem Servicekonto")."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], trust_level: TrustLevel = TrustLevel.BASIC) -> None:
         self.values = values
         self.from_profile = frozenset(values)
+        self.trust_level = trust_level
 
     def __repr__(self) -> str:
         return f"Prefill(fields={sorted(self.from_profile)})"
@@ -611,8 +621,9 @@ def prefill_for(*, user: User, fields: list[str], consent_token: str) -> Prefill
         obj=user,
         fields=sorted(values),
         purpose=consent.purpose,
+        trust_level=consent.trust_level,
     )
-    return Prefill(values)
+    return Prefill(values, TrustLevel(consent.trust_level))
 
 
 # Deletion

@@ -265,6 +265,14 @@ class PrefillConsent(TimeStampedModel):
     token = models.CharField(max_length=64, unique=True)
     fields = models.JSONField(_("freigegebene Angaben"))
     purpose = models.CharField(_("Zweck"), max_length=300)
+    # The level of the login that gave the consent, not the account's best ever: a form
+    # may only treat prefilled values as proven as far as this session proved them.
+    trust_level = models.CharField(
+        _("Vertrauensniveau der Anmeldung"),
+        max_length=20,
+        choices=TrustLevel.choices,
+        default=TrustLevel.BASIC,
+    )
     expires_at = models.DateTimeField(_("gültig bis"))
     used_at = models.DateTimeField(_("verwendet am"), null=True, blank=True)
 

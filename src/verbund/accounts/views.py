@@ -38,11 +38,12 @@ from verbund.accounts import passkeys as webauthn
 from verbund.accounts.account_data import account_template
 from verbund.accounts.federation import FederatedLogin, FederationError
 from verbund.accounts.models import User
-from verbund.accounts.rules import PASSWORD_TRUST_LEVEL, LoginMethod, SecondFactor
+from verbund.accounts.rules import PASSWORD_TRUST_LEVEL, LoginMethod, SecondFactor, TrustLevel
 from verbund.accounts.session_state import (
     auth_state,
     mark_second_factor,
     second_factor_verified,
+    session_trust_level,
     start_session,
 )
 from verbund.core.errors import DomainError
@@ -630,12 +631,23 @@ def prefill_consent(request: HttpRequest) -> HttpResponse:
         chosen = [name for name in request.POST.getlist("field") if name in requested]
         if not chosen:
             return redirect(target)
-        consent = actions.grant_prefill_consent(user=user, fields=chosen, purpose=purpose)
+        consent = actions.grant_prefill_consent(
+            user=user,
+            fields=chosen,
+            purpose=purpose,
+            trust_level=session_trust_level(request) or TrustLevel.BASIC,
+        )
         return redirect(f"{target}{separator}{urlencode({'prefill_consent': consent.token})}")
     return render(
         request,
         "accounts/prefill_consent.html",
-        {"rows": rows, "purpose": purpose, "next": target, "fields": ",".join(requested)},
+        {
+            "rows": rows,
+            "purpose": purpose,
+            "next": target,
+            "fields": ",".join(requested),
+            "trust_level": session_trust_level(request),
+        },
     )
 
 

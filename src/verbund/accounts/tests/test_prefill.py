@@ -96,3 +96,17 @@ def test_birth_date_is_prefilled_as_a_date(client, citizen):
     token = _consent(client, ["birth_date"])
     prefill = actions.prefill_for(user=citizen, fields=["birth_date"], consent_token=token)
     assert prefill.values == {"birth_date": datetime.date(1990, 12, 24)}
+
+
+def test_prefill_carries_the_trust_level_of_this_session_not_the_best_ever(client, citizen):
+    # given an account that once logged in with the eID card (trust level high)
+    citizen.trust_level = "high"
+    citizen.save(update_fields=["trust_level"])
+    # when it now logs in with its password and consents to a prefill
+    log_in(client, citizen.email)
+    page = client.get(CONSENT_URL, QUERY).content.decode()
+    assert 'data-session-trust-level="basic"' in page
+    token = _consent(client, ["given_name"])
+    prefill = actions.prefill_for(user=citizen, fields=["given_name"], consent_token=token)
+    # then the released values are only as proven as this password login
+    assert prefill.trust_level == "basic"
