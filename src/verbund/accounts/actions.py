@@ -31,6 +31,7 @@ from verbund.accounts.models import (
     Passkey,
     PrefillConsent,
     Profile,
+    ThrottleKey,
     TotpDevice,
     User,
 )
@@ -141,8 +142,23 @@ def verify_email(*, token: str) -> User:
 
 
 @transaction.atomic
-def request_password_reset(*, email: str, base_url: str) -> None:
-    """Mail a reset link if an active account has this address; say nothing otherwise."""
+def request_password_reset(*, email: str, base_url: str, ip_address: str | None = None) -> None:
+    """Mail a reset link if an active account has this address; say nothing otherwise.
+    Each address and each client gets only a few mails per window, whether the account
+    exists or not (the answer must not tell)."""
+    email = queries.normalise_email(email)
+    lock_throttle_keys(f"reset:{email}", f"reset-ip:{ip_address or ''}")
+    if queries.reset_mails_exhausted(email=email, ip_address=ip_address):
+        record_audit(
+            action="account.password_reset_throttled",
+            actor=None,
+            object_type="accounts.user",
+            ip_address=ip_address,
+        )
+        return
+    LoginAttempt.objects.create(
+        username=email[:254], ip_address=ip_address, stage=queries.RESET_MAIL_STAGE
+    )
     user = queries.find_user_by_email(email)
     if user is None or not user.is_active:
         return
@@ -162,7 +178,9 @@ def request_password_reset(*, email: str, base_url: str) -> None:
 @transaction.atomic
 def reset_password(*, user: User, token: str, password: str) -> User:
     """Set a new password from a reset link. Following the link proves the mailbox, so an
-    unverified address counts as verified afterwards; old sessions end (hash changes)."""
+    unverified address counts as verified afterwards; old sessions end (hash changes).
+    Only password failures are forgiven: whoever reads the mailbox gets no new guesses at
+    the second factor."""
     if not default_token_generator.check_token(user, token):
         raise InvalidInput(
             "Der Link zum Zurücksetzen ist ungültig oder abgelaufen.", code="reset_invalid"
@@ -174,7 +192,7 @@ def reset_password(*, user: User, token: str, password: str) -> User:
         user.email_verified_at = timezone.now()
         fields.append("email_verified_at")
     user.save(update_fields=fields)
-    LoginAttempt.objects.filter(username=queries.normalise_email(user.username)).delete()
+    _forgive_password_failures(user)
     record_audit(action="account.password_reset", actor=user, obj=user)
     return user
 
@@ -182,16 +200,39 @@ def reset_password(*, user: User, token: str, password: str) -> User:
 # Login and throttling
 
 
+def lock_throttle_keys(*keys: str) -> None:
+    """Serialise attempts on these keys until the transaction ends (see `ThrottleKey`)."""
+    for key in sorted(set(keys)):  # one order everywhere: no deadlocks
+        ThrottleKey.objects.get_or_create(key=key[:300])
+        ThrottleKey.objects.filter(key=key[:300]).update(touched_at=timezone.now())
+
+
+def reserve_login_attempt(
+    *, username: str, ip_address: str | None, stage: str = "password"
+) -> LoginAttempt | None:
+    """Count an attempt before its credential is checked, atomically with the check of
+    the limit: None when the limit is reached. The reservation stays as a failure unless
+    `release_login_attempt` takes it back after success, so parallel attempts can never
+    exceed the limit."""
+    name = queries.normalise_email(username)[:254]
+    with transaction.atomic():
+        lock_throttle_keys(f"login:{name}", f"login-ip:{ip_address or ''}")
+        if queries.login_throttle(username=name, ip_address=ip_address).blocked:
+            return None
+        LoginAttempt.objects.filter(
+            at__lt=timezone.now()
+            - datetime.timedelta(seconds=settings.VERBUND_LOGIN_THROTTLE_WINDOW)
+        ).delete()
+        return LoginAttempt.objects.create(username=name, ip_address=ip_address, stage=stage)
+
+
+def release_login_attempt(attempt: LoginAttempt) -> None:
+    LoginAttempt.objects.filter(pk=attempt.pk).delete()
+
+
 @transaction.atomic
 def record_failed_login(*, username: str, ip_address: str | None, stage: str = "password") -> None:
-    """Count a failed attempt; old rows outside the window are dropped on the way."""
-    now = timezone.now()
-    LoginAttempt.objects.filter(
-        at__lt=now - datetime.timedelta(seconds=settings.VERBUND_LOGIN_THROTTLE_WINDOW)
-    ).delete()
-    LoginAttempt.objects.create(
-        username=queries.normalise_email(username)[:254], ip_address=ip_address, stage=stage
-    )
+    """Audit a failed attempt (counted already by `reserve_login_attempt`)."""
     record_audit(
         action="account.login_failed",
         actor=None,
@@ -202,13 +243,18 @@ def record_failed_login(*, username: str, ip_address: str | None, stage: str = "
     )
 
 
+def _forgive_password_failures(user: User) -> None:
+    names = {queries.normalise_email(user.username), queries.normalise_email(user.email)}
+    LoginAttempt.objects.filter(username__in=names - {""}, stage="password").delete()
+
+
 @transaction.atomic
 def record_login(
     *, user: User, method: str, trust_level: TrustLevel, ip_address: str | None
 ) -> None:
-    LoginAttempt.objects.filter(username=queries.normalise_email(user.username)).delete()
-    if user.email:
-        LoginAttempt.objects.filter(username=queries.normalise_email(user.email)).delete()
+    """A first factor passed: its failures are forgiven, second-factor failures stay until
+    the second factor passes (`record_second_factor`)."""
+    _forgive_password_failures(user)
     record_audit(
         action="account.logged_in",
         actor=user,
@@ -217,6 +263,14 @@ def record_login(
         trust_level=str(trust_level),
         ip_address=ip_address,
     )
+
+
+@transaction.atomic
+def record_second_factor(*, user: User) -> None:
+    names = {queries.normalise_email(user.username), queries.normalise_email(user.email)}
+    LoginAttempt.objects.filter(username__in=names - {""}).exclude(
+        stage=queries.RESET_MAIL_STAGE
+    ).delete()
 
 
 # Profile

@@ -256,6 +256,23 @@ class LoginAttempt(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username}"
 
 
+class ThrottleKey(models.Model):
+    """One row per throttled key (a login name, a client address, a reset-mail address).
+    Checking and counting an attempt first updates this row, which serialises parallel
+    attempts for the key on every database (row lock on PostgreSQL, write lock on SQLite):
+    the limit holds even for attempts that arrive at the same instant."""
+
+    key = models.CharField(max_length=300, primary_key=True)
+    touched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Drosselungsschlüssel")
+        verbose_name_plural = _("Drosselungsschlüssel")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class PrefillConsent(TimeStampedModel):
     """The holder's consent to prefill one form once with named profile fields."""
 

@@ -127,11 +127,17 @@ class Throttle:
     retry_at: datetime.datetime | None = None
 
 
+# Stages that count against a login name and a client address. Reset mails have their
+# own limit, so that requesting mails cannot lock anybody out.
+LOGIN_STAGES = ("password", "totp", "passkey")
+RESET_MAIL_STAGE = "reset_mail"
+
+
 def login_throttle(*, username: str, ip_address: str | None) -> Throttle:
     """Whether another attempt for this login name or from this address is refused now."""
     now = timezone.now()
     since = now - datetime.timedelta(seconds=settings.VERBUND_LOGIN_THROTTLE_WINDOW)
-    window = LoginAttempt.objects.filter(at__gte=since)
+    window = LoginAttempt.objects.filter(at__gte=since, stage__in=LOGIN_STAGES)
     checks = [
         (
             window.filter(username=normalise_email(username)),
@@ -152,6 +158,19 @@ def login_throttle(*, username: str, ip_address: str | None) -> Throttle:
                 + datetime.timedelta(seconds=settings.VERBUND_LOGIN_THROTTLE_WINDOW),
             )
     return Throttle(blocked=False)
+
+
+def reset_mails_exhausted(*, email: str, ip_address: str | None) -> bool:
+    """Whether this address (or this client) has had all the reset mails it gets now."""
+    since = timezone.now() - datetime.timedelta(seconds=settings.VERBUND_PASSWORD_RESET_MAIL_WINDOW)
+    sent = LoginAttempt.objects.filter(at__gte=since, stage=RESET_MAIL_STAGE)
+    if sent.filter(username=normalise_email(email)).count() >= (
+        settings.VERBUND_PASSWORD_RESET_MAILS
+    ):
+        return True
+    return bool(ip_address) and sent.filter(ip_address=ip_address).count() >= (
+        settings.VERBUND_PASSWORD_RESET_MAIL_IP_LIMIT
+    )
 
 
 def usable_prefill_consent(*, user: User, token: str) -> PrefillConsent | None:

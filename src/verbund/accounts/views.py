@@ -95,8 +95,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         login = form.cleaned_data["login"]
         ip = _client_ip(request)
-        throttle = queries.login_throttle(username=login, ip_address=ip)
-        if throttle.blocked:
+        attempt = actions.reserve_login_attempt(username=login, ip_address=ip)
+        if attempt is None:
+            throttle = queries.login_throttle(username=login, ip_address=ip)
             throttled_until = timezone.localtime(throttle.retry_at) if throttle.retry_at else None
             form.add_error(
                 None,
@@ -116,6 +117,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     None, _("E-Mail-Adresse bzw. Benutzername oder Passwort stimmen nicht.")
                 )
             elif user.is_citizen_like and user.email_verified_at is None:
+                actions.release_login_attempt(attempt)
                 unverified = True
                 form.add_error(
                     None,
@@ -248,7 +250,9 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = forms.EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.request_password_reset(
-            email=form.cleaned_data["email"], base_url=_base_url(request)
+            email=form.cleaned_data["email"],
+            base_url=_base_url(request),
+            ip_address=_client_ip(request),
         )
         return render(request, "accounts/password_reset_sent.html")
     return render(
@@ -421,10 +425,11 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     form = forms.TotpCodeForm(request.POST or None)
     if request.method == "POST" and has_totp and form.is_valid():
         ip = _client_ip(request)
-        throttle = queries.login_throttle(username=user.username, ip_address=ip)
-        if throttle.blocked:
+        attempt = actions.reserve_login_attempt(username=user.username, ip_address=ip, stage="totp")
+        if attempt is None:
             form.add_error("code", _("Zu viele falsche Codes. Bitte warten Sie einige Minuten."))
         elif actions.verify_totp(user=user, code=form.cleaned_data["code"]):
+            actions.record_second_factor(user=user)
             mark_second_factor(request, SecondFactor.TOTP)
             return redirect(target)
         else:
@@ -456,13 +461,15 @@ def second_factor_passkey(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     challenge = request.session.pop(LOGIN_CHALLENGE_KEY, None)
     ip = _client_ip(request)
-    if queries.login_throttle(username=user.username, ip_address=ip).blocked:
+    attempt = actions.reserve_login_attempt(username=user.username, ip_address=ip, stage="passkey")
+    if attempt is None:
         return JsonResponse({"error": _("Zu viele Fehlversuche. Bitte warten Sie.")}, status=429)
     try:
         credential = json.loads(request.body)
     except ValueError:
         return JsonResponse({"error": _("Ungültige Anfrage.")}, status=400)
     if not challenge or not isinstance(credential, dict):
+        actions.release_login_attempt(attempt)
         return JsonResponse({"error": _("Bitte starten Sie die Anmeldung erneut.")}, status=400)
     passkey = actions.use_passkey(
         user=user,
@@ -473,6 +480,7 @@ def second_factor_passkey(request: HttpRequest) -> HttpResponse:
     if passkey is None:
         actions.record_failed_login(username=user.username, ip_address=ip, stage="passkey")
         return JsonResponse({"error": _("Der Passkey konnte nicht bestätigt werden.")}, status=400)
+    actions.record_second_factor(user=user)
     mark_second_factor(request, SecondFactor.PASSKEY)
     return JsonResponse({"redirect": _next_url(request)})
 

@@ -452,6 +452,25 @@ VERBUND_LOGIN_THROTTLE_WINDOW = env_int(
     "when its oldest counted failure leaves the window).",
     group="Servicekonto",
 )
+VERBUND_PASSWORD_RESET_MAILS = env_int(
+    "VERBUND_PASSWORD_RESET_MAILS",
+    3,
+    "Password-reset mails per e-mail address within VERBUND_PASSWORD_RESET_MAIL_WINDOW; "
+    "further requests are answered alike but send nothing.",
+    group="Servicekonto",
+)
+VERBUND_PASSWORD_RESET_MAIL_IP_LIMIT = env_int(
+    "VERBUND_PASSWORD_RESET_MAIL_IP_LIMIT",
+    20,
+    "Password-reset requests from one client address within the window.",
+    group="Servicekonto",
+)
+VERBUND_PASSWORD_RESET_MAIL_WINDOW = env_int(
+    "VERBUND_PASSWORD_RESET_MAIL_WINDOW",
+    3600,
+    "Seconds of the password-reset mail limit's window.",
+    group="Servicekonto",
+)
 VERBUND_EMAIL_VERIFICATION_MAX_AGE = env_int(
     "VERBUND_EMAIL_VERIFICATION_MAX_AGE",
     3 * 24 * 3600,

@@ -113,3 +113,91 @@ def test_the_staff_api_auth_needs_a_verified_staff_session(rf, staff, citizen):
     assert staff_session_auth.authenticate(request_for(staff, None), None) is None
     assert staff_session_auth.authenticate(request_for(citizen, "totp"), None) is None
     assert staff_session_auth.authenticate(request_for(AnonymousUser(), None), None) is None
+
+
+# Issue 11, finding 7: resets never clear second-factor failures, reset mails are limited,
+# and parallel attempts cannot exceed the limit.
+
+
+def _reset_link_password(client: Client, user, password: str) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+
+    from verbund.accounts import actions
+
+    actions.reset_password(
+        user=user, token=default_token_generator.make_token(user), password=password
+    )
+
+
+def test_a_password_reset_keeps_the_totp_failures(client, staff, settings):
+    from verbund.accounts import totp
+    from verbund.accounts.tests.conftest import TOTP_SECRET
+
+    settings.VERBUND_LOGIN_THROTTLE_FAILURES = 3
+    # given an attacker who knows the password and guessed three wrong codes
+    log_in(client, "sb.test")
+    for _ in range(3):
+        client.post("/konto/zweiter-faktor/", {"code": "000000"})
+    # when the attacker, who also reads the mailbox, resets the password and logs in again
+    _reset_link_password(client, staff, "Neues-Sicheres-Passwort-77")
+    second = Client()
+    answer = log_in(second, "sb.test", "Neues-Sicheres-Passwort-77")
+    # then the account stays locked until the second-factor failures leave the window
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in answer.content.decode()
+    response = second.post("/konto/zweiter-faktor/", {"code": totp.current_code(TOTP_SECRET)})
+    assert "_auth_user_id" not in second.session or "Zu viele" in response.content.decode()
+    assert LoginAttempt.objects.filter(username="sb.test", stage="totp").count() == 3
+
+
+def test_a_correct_password_does_not_forgive_totp_failures(client, staff, settings):
+    settings.VERBUND_LOGIN_THROTTLE_FAILURES = 3
+    for _ in range(3):
+        attacker = Client()
+        log_in(attacker, "sb.test")
+        attacker.post("/konto/zweiter-faktor/", {"code": "000000"})
+    assert LoginAttempt.objects.filter(username="sb.test", stage="totp").count() == 3
+    assert login_throttle(username="sb.test", ip_address=None).blocked
+
+
+def test_reset_mails_are_rate_limited_per_address(
+    client, citizen, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.VERBUND_PASSWORD_RESET_MAILS = 3
+    for _ in range(6):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/konto/passwort-vergessen/", {"email": citizen.email})
+        assert response.status_code == 200
+    assert len(mailoutbox) == 3
+    # and the mails do not lock the holder out of logging in
+    assert log_in(client, citizen.email, PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_never_exceed_the_limit(citizen, settings):
+    import threading
+
+    from django.db import connection
+
+    settings.VERBUND_LOGIN_THROTTLE_FAILURES = 5
+    settings.VERBUND_LOGIN_THROTTLE_IP_FAILURES = 1000
+    start = threading.Barrier(12)
+    refused: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            browser = Client(REMOTE_ADDR="10.9.8.7")
+            start.wait()
+            body = log_in(browser, citizen.email, "falsch-geraten").content.decode()
+            refused.append("Zu viele fehlgeschlagene Anmeldeversuche" in body)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then exactly five attempts were checked, the other seven refused unchecked
+    assert len(refused) == 12
+    assert refused.count(False) == 5
+    assert LoginAttempt.objects.filter(username=citizen.email).count() == 5
