@@ -24,6 +24,8 @@ from verbund.applications.models import Draft, Payment, Submission
 from verbund.authorities import queries as authority_queries
 from verbund.core.errors import DomainError, InvalidInput, NotFound
 from verbund.finder.resolution import Place
+from verbund.mailbox import actions as mailbox_actions
+from verbund.mailbox import queries as mailbox_queries
 
 DRAFTS = "applications.drafts"
 SUBMITTED = "applications.submitted"
@@ -470,22 +472,33 @@ def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
 def status_lookup(request: HttpRequest) -> HttpResponse:
     error = ""
     number = request.POST.get("vorgangsnummer", "").strip().upper()
+    status = 200
     if request.method == "POST":
-        try:
-            submission = queries.get_submission_for_applicant(
-                number, user=request.user, secret=request.POST.get("zugangscode", "")
-            )
-        except NotFound as exc:
-            error = exc.message
+        # The same throttle as the anonymous Postfach: per client and number, per client.
+        ip_address = request.META.get("REMOTE_ADDR") or None
+        throttle = mailbox_queries.anonymous_access_throttle(
+            vorgangsnummer=number, ip_address=ip_address
+        )
+        if throttle.blocked:
+            error = _("Zu viele erfolglose Versuche. Bitte versuchen Sie es später erneut.")
+            status = 429
         else:
-            numbers = list(request.session.get(SUBMITTED, []))
-            request.session[SUBMITTED] = [*numbers[-19:], submission.vorgangsnummer]
-            return redirect("applications:receipt", number=submission.vorgangsnummer)
+            try:
+                submission = queries.get_submission_for_applicant(
+                    number, user=request.user, secret=request.POST.get("zugangscode", "")
+                )
+            except NotFound as exc:
+                mailbox_actions.record_access_failure(vorgangsnummer=number, ip_address=ip_address)
+                error, status = exc.message, 404
+            else:
+                numbers = list(request.session.get(SUBMITTED, []))
+                request.session[SUBMITTED] = [*numbers[-19:], submission.vorgangsnummer]
+                return redirect("applications:receipt", number=submission.vorgangsnummer)
     return render(
         request,
         "applications/status_lookup.html",
         {"error": error, "number": number},
-        status=404 if error else 200,
+        status=status,
     )
 
 

@@ -149,12 +149,17 @@ class Throttle:
 
 
 def anonymous_access_throttle(*, vorgangsnummer: str, ip_address: str | None) -> Throttle:
-    """Whether the anonymous Postfach refuses another attempt for this number or address."""
+    """Whether the anonymous Postfach refuses another attempt from this client for this
+    number, or from this client at all. Never for the number as such: that would lock the
+    rightful holder out whenever somebody else guesses. Guessing from many addresses gains
+    nothing, the access code has 144 random bits (`applications.actions`)."""
     window = datetime.timedelta(seconds=settings.VERBUND_POSTFACH_THROTTLE_WINDOW)
     recent = AccessFailure.objects.filter(at__gte=timezone.now() - window)
     checks = [
         (
-            recent.filter(vorgangsnummer=vorgangsnummer.strip().upper()[:40]),
+            recent.filter(
+                vorgangsnummer=vorgangsnummer.strip().upper()[:40], ip_address=ip_address
+            ),
             settings.VERBUND_POSTFACH_THROTTLE_FAILURES,
         )
     ]

@@ -749,8 +749,9 @@ VERBUND_PORTAL_URL = env_str(
 VERBUND_POSTFACH_THROTTLE_FAILURES = env_int(
     "VERBUND_POSTFACH_THROTTLE_FAILURES",
     5,
-    "Wrong access codes for one Vorgangsnummer within the throttle window after which the "
-    "anonymous Postfach of that number refuses further attempts.",
+    "Wrong access codes for one Vorgangsnummer from one client address within the "
+    "throttle window after which that address is refused for that number (the holder of "
+    "the right code elsewhere is never locked out). Also limits `/vorgang/status/`.",
     group="Postfach",
 )
 VERBUND_POSTFACH_THROTTLE_IP_FAILURES = env_int(

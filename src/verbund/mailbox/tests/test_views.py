@@ -209,3 +209,45 @@ def test_pages_speak_english(holder_client, holder_case):
     anonymous = Client()
     anonymous.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Open mailbox" in anonymous.get("/postfach/vorgang/").content.decode()
+
+
+def test_guessing_from_elsewhere_never_locks_out_the_holder_of_the_right_code(
+    anonymous_case, settings
+):
+    # Issue 11, finding 15: an attacker guesses far beyond the limit from one address
+    settings.VERBUND_POSTFACH_THROTTLE_FAILURES = 3
+    attacker = Client(REMOTE_ADDR="203.0.113.66")
+    answers = [
+        attacker.post(
+            "/postfach/vorgang/",
+            {"vorgangsnummer": anonymous_case.number, "zugangscode": f"geraten-{n}"},
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers == [404, 404, 404, 429, 429, 429]
+    # the applicant with the right code from their own connection still gets in
+    holder = Client(REMOTE_ADDR="198.51.100.20")
+    response = holder.post(
+        "/postfach/vorgang/",
+        {"vorgangsnummer": anonymous_case.number, "zugangscode": anonymous_case.secret},
+    )
+    assert response.status_code == 302
+
+
+def test_the_status_lookup_is_throttled_per_client(anonymous_case, settings):
+    settings.VERBUND_POSTFACH_THROTTLE_FAILURES = 3
+    attacker = Client(REMOTE_ADDR="203.0.113.67")
+    answers = [
+        attacker.post(
+            "/vorgang/status/",
+            {"vorgangsnummer": anonymous_case.number, "zugangscode": f"geraten-{n}"},
+        ).status_code
+        for n in range(5)
+    ]
+    assert answers == [404, 404, 404, 429, 429]
+    holder = Client(REMOTE_ADDR="198.51.100.21")
+    response = holder.post(
+        "/vorgang/status/",
+        {"vorgangsnummer": anonymous_case.number, "zugangscode": anonymous_case.secret},
+    )
+    assert response.status_code == 302
