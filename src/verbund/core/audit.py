@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
+from verbund.core import audit_chain
 from verbund.core.models import AuditEntry
 
 SYSTEM = "system"
@@ -72,8 +73,9 @@ def record_audit(
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor_id=user.pk if user is not None else None,
+        actor_ref=(f"user:{user.pk}" if user is not None else f"label:{label}")[:220],
         actor_label=label[:200],
         action=action,
         object_type=object_type or "",
@@ -83,3 +85,4 @@ def record_audit(
         after=_json_safe(after) if after is not None else None,
         details=_json_safe(details),
     )
+    return audit_chain.append(entry)

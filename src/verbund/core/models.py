@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,10 +20,12 @@ class AuditEntry(models.Model):
     """One recorded change: who did what to which object, and the state before and after.
 
     Written by `verbund.core.audit.record_audit` inside the transaction of the change itself,
-    so an audit row exists exactly when the change was committed.
+    so an audit row exists exactly when the change was committed. The rows form a hash
+    chain (`verbund.core.audit_chain`): each carries its position and the hash of its
+    predecessor, so `verbund verify-audit` finds any changed, deleted or inserted row.
     """
 
-    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handelnde Person"),
@@ -39,6 +42,12 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("vorher"), null=True, blank=True)
     after = models.JSONField(_("nachher"), null=True, blank=True)
     details = models.JSONField(_("Einzelheiten"), default=dict, blank=True)
+    # Covered by the chain instead of `actor`/`actor_label`, which change lawfully when an
+    # account is deleted (the key stays `user:<number>`, no personal data).
+    actor_ref = models.CharField(_("Handelnde(r), Schlüssel"), max_length=220, blank=True)
+    position = models.BigIntegerField(_("Kettenposition"), null=True, unique=True)
+    previous_hash = models.CharField(_("Hash des Vorgängers"), max_length=64, blank=True)
+    entry_hash = models.CharField(_("Hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("Protokolleintrag")
@@ -48,6 +57,21 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.object_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit hash chain: one row, locked by every audit write so that
+    positions are assigned one after the other on every database."""
+
+    position = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("Ende der Protokollkette")
+        verbose_name_plural = _("Ende der Protokollkette")
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.last_hash[:12]}"
 
 
 class WorkerHeartbeat(models.Model):
