@@ -47,6 +47,8 @@ setup: system install assets
 ## demo: set up and serve the platform on http://127.0.0.1:$(PORT)
 # The demo pays fees with the built-in test provider (never in production: check --deploy).
 demo: export VERBUND_PAYMENT_PROVIDER ?= test
+# The demo service of accounts/demo.py calls back to http://127.0.0.1 (loopback only).
+demo: export VERBUND_OIDC_LOOPBACK_HTTP ?= true
 demo: setup
 	$(BIN)/verbund serve --with-worker --host $(HOST) --port $(PORT)
 
