@@ -156,6 +156,11 @@ def request_password_reset(*, email: str, base_url: str, ip_address: str | None 
             ip_address=ip_address,
         )
         return
+    LoginAttempt.objects.filter(
+        stage=queries.RESET_MAIL_STAGE,
+        at__lt=timezone.now()
+        - datetime.timedelta(seconds=settings.VERBUND_PASSWORD_RESET_MAIL_WINDOW),
+    ).delete()
     LoginAttempt.objects.create(
         username=email[:254], ip_address=ip_address, stage=queries.RESET_MAIL_STAGE
     )
@@ -219,9 +224,13 @@ def reserve_login_attempt(
         lock_throttle_keys(f"login:{name}", f"login-ip:{ip_address or ''}")
         if queries.login_throttle(username=name, ip_address=ip_address).blocked:
             return None
-        LoginAttempt.objects.filter(
-            at__lt=timezone.now()
-            - datetime.timedelta(seconds=settings.VERBUND_LOGIN_THROTTLE_WINDOW)
+        expired = timezone.now() - datetime.timedelta(
+            seconds=settings.VERBUND_LOGIN_THROTTLE_WINDOW
+        )
+        LoginAttempt.objects.filter(at__lt=expired).exclude(stage=queries.RESET_MAIL_STAGE).delete()
+        # Keys of names nobody tried for a while go too (a row is re-created on demand).
+        ThrottleKey.objects.filter(touched_at__lt=expired).exclude(
+            key__in=[f"login:{name}", f"login-ip:{ip_address or ''}"]
         ).delete()
         return LoginAttempt.objects.create(username=name, ip_address=ip_address, stage=stage)
 
