@@ -675,7 +675,20 @@ def _finish_federated(request: HttpRequest, login: FederatedLogin, target: str) 
         )
     if current is not None:
         messages.success(request, _("Die Anmeldung ist mit Ihrem Servicekonto verknüpft."))
-        return redirect("accounts:account")
+        previous = auth_state(request)
+        if previous is None or login.trust_level.rank > previous.trust_level.rank:
+            # A stronger login within the session raises the session's own level (step-up,
+            # e.g. for a service that asked for `acr_values`); a weaker one changes nothing.
+            start_session(request, user=user, method=login.provider, trust_level=login.trust_level)
+            if previous is not None and previous.second_factor:
+                mark_second_factor(request, SecondFactor(previous.second_factor))
+            actions.record_login(
+                user=user,
+                method=login.provider,
+                trust_level=login.trust_level,
+                ip_address=_client_ip(request),
+            )
+        return redirect(target)
     start_session(request, user=user, method=login.provider, trust_level=login.trust_level)
     actions.record_login(
         user=user,

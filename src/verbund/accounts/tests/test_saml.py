@@ -306,3 +306,27 @@ def test_an_encrypted_assertion_is_decrypted_with_the_sp_key(client, idp, tmp_pa
     identity = FederatedIdentity.objects.get(subject=BPK2)
     assert identity.trust_level == "substantial"
     assert Profile.objects.get(user=identity.user).given_name == "Erika"
+
+
+def test_a_bundid_login_within_a_password_session_raises_the_session_level(client, idp, citizen):
+    # Issue 11, finding 2 (step-up): a service asked for acr_values above the session
+    from verbund.accounts import actions
+    from verbund.accounts.tests.conftest import log_in
+
+    actions.register_connected_service(
+        name="Dienst", client_id="dienst", redirect_uris=["https://d.example.org/cb"], actor="t"
+    )
+    log_in(client, citizen.email)
+    authorize = (
+        "/oidc/authorize/?response_type=code&client_id=dienst&scope=openid&state=s"
+        "&redirect_uri=https%3A%2F%2Fd.example.org%2Fcb&code_challenge="
+        + "a" * 43
+        + "&code_challenge_method=S256&acr_values=urn%3Averbund%3Atrust-level%3Ahigh"
+    )
+    assert client.get(authorize)["Location"].startswith("/konto/anmelden/")
+    # when the holder logs in with BundID (eID card) in the same session
+    request, _ = _start(client, idp)
+    client.post("/konto/saml/acs/", {"SAMLResponse": idp.respond(request)})
+    # then the session is at level high and the service's request is answered
+    assert client.session["verbund.auth"]["trust_level"] == "high"
+    assert client.get(authorize).status_code == 200
