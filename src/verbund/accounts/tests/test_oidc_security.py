@@ -452,3 +452,32 @@ def test_rp_initiated_logout_ends_the_session(client, citizen, service):
     assert answer["Location"] == "https://dienst.example.org/abgemeldet"
     assert "_auth_user_id" not in client.session
     assert not AccessToken.objects.exists()
+
+
+def test_with_loopback_http_on_only_loopback_hosts_may_use_http(client, citizen, settings):
+    # the demo (VERBUND_OIDC_LOOPBACK_HTTP) lets http through DOT's scheme check ...
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    }
+    actions.register_connected_service(
+        name="Demo",
+        client_id="demo",
+        redirect_uris=["http://127.0.0.1:8001/callback", "http://demo.example.org/cb"],
+        actor="test",
+    )
+    log_in(client, citizen.email)
+    verifier = secrets.token_urlsafe(48)
+    loopback = client.get(
+        "/oidc/authorize/",
+        _authorize_params(
+            verifier, client_id="demo", redirect_uri="http://127.0.0.1:8001/callback"
+        ),
+    )
+    assert loopback.status_code == 200
+    # ... but only to the holder's own machine
+    other = client.get(
+        "/oidc/authorize/",
+        _authorize_params(verifier, client_id="demo", redirect_uri="http://demo.example.org/cb"),
+    )
+    assert other.status_code == 400
