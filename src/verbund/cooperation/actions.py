@@ -1,0 +1,321 @@
+"""Every change of the cooperation: one atomic function per state change, each writing its
+audit row in the same transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from verbund.applications import queries as application_queries
+from verbund.authorities import actions as authority_actions
+from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.catalogue.models import Service
+from verbund.cooperation import queries, rules
+from verbund.cooperation.models import (
+    Activation,
+    LandOperator,
+    Membership,
+    SharedService,
+)
+from verbund.core.audit import Actor, record_audit, snapshot
+from verbund.core.errors import Conflict, InvalidInput
+from verbund.gebiete.models import Gebiet, GebietType, Level
+
+
+def _user(actor: Actor) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+@transaction.atomic
+def assign_land_operator(*, user: Any, land: Gebiet, actor: Actor) -> LandOperator:
+    row, created = LandOperator.objects.get_or_create(user=user, land=land)
+    if created:
+        record_audit(action="cooperation.operator_assigned", actor=actor, obj=row, land=land.key)
+    return row
+
+
+def _kind_for(gebiet: Gebiet) -> str:
+    if gebiet.level == Level.KREIS:
+        return AuthorityKind.LANDRATSAMT
+    if gebiet.level == Level.VERBAND:
+        return AuthorityKind.VG_VERWALTUNG
+    if gebiet.type in {GebietType.STADT, GebietType.KREISFREIE_STADT}:
+        return AuthorityKind.STADTVERWALTUNG
+    return AuthorityKind.GEMEINDEVERWALTUNG
+
+
+def _authority_for(gebiet: Gebiet, slug: str, actor: Actor) -> Authority:
+    """The authority of the unit: the one chosen, the only one, or a new administration for
+    a unit that has none in the registry yet."""
+    candidates = list(Authority.objects.filter(gebiet=gebiet).order_by("name"))
+    if slug:
+        for candidate in candidates:
+            if candidate.slug == slug:
+                return candidate
+        raise InvalidInput(
+            "Diese Behörde gehört nicht zu dem angegebenen Gebiet.", code="authority_mismatch"
+        )
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(f"{c.name} ({c.slug})" for c in candidates)
+        raise InvalidInput(
+            f"Für dieses Gebiet gibt es mehrere Behörden; bitte eine wählen: {names}.",
+            code="authority_ambiguous",
+            candidates=[c.slug for c in candidates],
+        )
+    if gebiet.level == Level.LAND:
+        raise InvalidInput(
+            "Landesbehörden werden mit ihrem Kurznamen eingeladen.", code="authority_required"
+        )
+    kind = _kind_for(gebiet)
+    prefixes: dict[str, str] = {
+        AuthorityKind.LANDRATSAMT: "Landratsamt",
+        AuthorityKind.VG_VERWALTUNG: "Verwaltungsgemeinschaft",
+        AuthorityKind.STADTVERWALTUNG: "Stadtverwaltung",
+        AuthorityKind.GEMEINDEVERWALTUNG: "Gemeindeverwaltung",
+    }
+    prefix = prefixes[kind]
+    authority, _created = authority_actions.upsert_authority(
+        slug=slugify(f"{prefix} {gebiet.display_name} {gebiet.key}")[:80],
+        actor=actor,
+        name=f"{prefix} {gebiet.display_name}",
+        kind=kind,
+        gebiet=gebiet,
+    )
+    return authority
+
+
+@transaction.atomic
+def invite_authority(*, land: Gebiet, ars: str, actor: Actor, slug: str = "") -> Membership:
+    """The Land invites an authority from the official directory (by ARS) to the Verbund."""
+    gebiet = queries.find_gebiet_in_land(land, ars)
+    authority = _authority_for(gebiet, slug.strip(), actor)
+    membership = Membership.objects.select_for_update().filter(authority=authority).first()
+    current = membership.state if membership is not None else rules.NOT_INVITED
+    if not rules.can_change_membership(current, rules.INVITED):
+        raise Conflict(
+            f"{authority.name} ist bereits {queries.STATE_LABELS[current]}.",
+            code="already_invited",
+        )
+    before = snapshot(membership) if membership is not None else None
+    now = timezone.now()
+    if membership is None:
+        membership = Membership(authority=authority, land=land)
+    membership.state = rules.INVITED
+    membership.invited_at = now
+    membership.invited_by = _user(actor)
+    membership.accepted_at = None
+    membership.accepted_by = None
+    membership.agreement_version = ""
+    membership.left_at = None
+    membership.save()
+    record_audit(
+        action="cooperation.invited",
+        actor=actor,
+        obj=membership,
+        before=before,
+        after=snapshot(membership),
+        authority=authority.slug,
+        ars=gebiet.ars,
+    )
+    return membership
+
+
+@transaction.atomic
+def accept_agreement(
+    *,
+    authority: Authority,
+    version: str,
+    contact_name: str,
+    contact_email: str,
+    actor: Actor,
+) -> Membership:
+    """The authority's administrator accepts the cooperation agreement in the version shown."""
+    membership = Membership.objects.select_for_update().filter(authority=authority).first()
+    current = membership.state if membership is not None else rules.NOT_INVITED
+    if membership is None or not rules.can_change_membership(current, rules.MEMBER):
+        raise Conflict(
+            "Die Vereinbarung kann nur nach einer Einladung des Landes angenommen werden.",
+            code="not_invited",
+        )
+    if version != rules.AGREEMENT_VERSION:
+        raise Conflict(
+            "Diese Fassung der Vereinbarung gilt nicht mehr; bitte die aktuelle lesen.",
+            code="agreement_outdated",
+        )
+    if not contact_name.strip():
+        raise InvalidInput("Bitte eine Ansprechperson nennen.", code="contact_missing")
+    before = snapshot(membership)
+    membership.state = rules.MEMBER
+    membership.agreement_version = version
+    membership.accepted_at = timezone.now()
+    membership.accepted_by = _user(actor)
+    membership.contact_name = contact_name.strip()[:200]
+    membership.contact_email = contact_email.strip()[:254]
+    membership.save()
+    authority_actions.upsert_authority(
+        slug=authority.slug,
+        actor=actor,
+        tenant_status=TenantStatus.JOINED,
+        joined_on=authority.joined_on or timezone.localdate(),
+    )
+    record_audit(
+        action="cooperation.agreement_accepted",
+        actor=actor,
+        obj=membership,
+        before=before,
+        after=snapshot(membership),
+        agreement_version=version,
+        authority=authority.slug,
+    )
+    return membership
+
+
+@transaction.atomic
+def leave_verbund(*, authority: Authority, reason: str, actor: Actor) -> Membership:
+    """The authority leaves: its shared services stop being offered; nothing is deleted
+    (activations, cases and the audit trail stay until their retention ends)."""
+    membership = Membership.objects.select_for_update().filter(authority=authority).first()
+    current = membership.state if membership is not None else rules.NOT_INVITED
+    if membership is None or not rules.can_change_membership(current, rules.LEFT):
+        raise Conflict("Diese Behörde ist nicht Mitglied im Verbund.", code="not_member")
+    before = snapshot(membership)
+    membership.state = rules.LEFT
+    membership.left_at = timezone.now()
+    membership.leave_reason = reason.strip()[:2000]
+    membership.save()
+    authority_actions.upsert_authority(
+        slug=authority.slug, actor=actor, tenant_status=TenantStatus.NOT_JOINED
+    )
+    record_audit(
+        action="cooperation.left",
+        actor=actor,
+        obj=membership,
+        before=before,
+        after=snapshot(membership),
+        authority=authority.slug,
+    )
+    return membership
+
+
+@transaction.atomic
+def publish_shared_service(
+    *, land: Gebiet, service: Service, actor: Actor, fee_set_locally: bool = False
+) -> SharedService:
+    """The Land offers the service's published online form for adoption by its authorities."""
+    version = application_queries.published_version(service)
+    if version is None:
+        raise Conflict(
+            f"Für „{service.name}“ gibt es kein veröffentlichtes Online-Formular.",
+            code="no_published_form",
+        )
+    shared = SharedService.objects.select_for_update().filter(land=land, service=service).first()
+    before = snapshot(shared) if shared is not None else None
+    if shared is None:
+        shared = SharedService(land=land, service=service, published_at=timezone.now())
+    shared.form_version = version
+    shared.fee_set_locally = fee_set_locally
+    shared.save()
+    record_audit(
+        action="cooperation.service_published",
+        actor=actor,
+        obj=shared,
+        before=before,
+        after=snapshot(shared),
+        service=service.slug,
+    )
+    return shared
+
+
+@transaction.atomic
+def activate_service(
+    *,
+    shared: SharedService,
+    authority: Authority,
+    contact: str,
+    processing_days: int | None,
+    actor: Actor,
+    fee: Decimal | None = None,
+) -> Activation:
+    """A member authority offers the shared service in its area on its terms (or changes
+    them); a paused activation is resumed by `resume_service`."""
+    if queries.membership_state(authority) != rules.MEMBER:
+        raise Conflict(
+            "Nur Mitglieder des Verbunds können Online-Dienste freischalten; bitte zuerst "
+            "die Kooperationsvereinbarung annehmen.",
+            code="not_member",
+        )
+    errors = rules.activation_terms_errors(
+        fee=fee,
+        fee_set_locally=shared.fee_set_locally,
+        contact=contact,
+        processing_days=processing_days,
+    )
+    if errors:
+        raise InvalidInput(" ".join(errors.values()), code="invalid_terms", fields=errors)
+    assert processing_days is not None
+    activation = (
+        Activation.objects.select_for_update()
+        .filter(shared_service=shared, authority=authority)
+        .first()
+    )
+    before = snapshot(activation) if activation is not None else None
+    if activation is None:
+        activation = Activation(
+            shared_service=shared,
+            authority=authority,
+            status=rules.ACTIVE,
+            activated_at=timezone.now(),
+        )
+    activation.fee = fee
+    activation.contact = contact.strip()[:200]
+    activation.processing_days = processing_days
+    activation.save()
+    record_audit(
+        action="cooperation.service_activated" if before is None else "cooperation.terms_changed",
+        actor=actor,
+        obj=activation,
+        before=before,
+        after=snapshot(activation),
+        authority=authority.slug,
+        service=shared.service.slug,
+    )
+    return activation
+
+
+def _set_activation_status(activation: Activation, target: str, actor: Actor) -> Activation:
+    locked = Activation.objects.select_for_update().get(pk=activation.pk)
+    if not rules.can_change_activation(locked.status, target):
+        raise Conflict(
+            f"Der Online-Dienst ist bereits {locked.get_status_display()}.",
+            code="activation_state",
+        )
+    before = snapshot(locked)
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    record_audit(
+        action=f"cooperation.service_{'paused' if target == rules.PAUSED else 'resumed'}",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked),
+        authority=locked.authority.slug,
+    )
+    return locked
+
+
+@transaction.atomic
+def pause_service(*, activation: Activation, actor: Actor) -> Activation:
+    return _set_activation_status(activation, rules.PAUSED, actor)
+
+
+@transaction.atomic
+def resume_service(*, activation: Activation, actor: Actor) -> Activation:
+    if queries.membership_state(activation.authority) != rules.MEMBER:
+        raise Conflict("Nur Mitglieder des Verbunds bieten Online-Dienste an.", code="not_member")
+    return _set_activation_status(activation, rules.ACTIVE, actor)

@@ -1,0 +1,222 @@
+"""Reads of the cooperation, with THE access helpers of the Land console and of the
+authority administration: an operator reaches only the authorities of the Land(s) assigned
+to them, an authority's administrator only their own authority. Everyone else gets
+NotFound, so that nobody learns what exists elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from verbund.authorities import queries as authority_queries
+from verbund.authorities.models import Authority, StaffRole
+from verbund.catalogue.models import Service
+from verbund.cooperation import rules
+from verbund.cooperation.models import (
+    Activation,
+    LandOperator,
+    Membership,
+    SharedService,
+)
+from verbund.core.errors import NotFound
+from verbund.gebiete.models import Gebiet, Level
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _not_found() -> NotFound:
+    return NotFound("Nicht gefunden.", code="not_found")
+
+
+# --- who may see what -----------------------------------------------------------------------
+
+
+def lands_of_operator(user: User) -> list[Gebiet]:
+    if not user.is_authenticated:
+        return []
+    return [
+        row.land
+        for row in LandOperator.objects.filter(user_id=user.pk).select_related("land")
+        if row.land.level == Level.LAND
+    ]
+
+
+def land_of_operator_or_404(user: User) -> Gebiet:
+    """The Land whose console the operator may use (the first, when several)."""
+    lands = lands_of_operator(user)
+    if not lands:
+        raise _not_found()
+    return lands[0]
+
+
+def authorities_of_land(land: Gebiet) -> QuerySet[Authority]:
+    return Authority.objects.filter(Q(gebiet=land) | Q(gebiet__land=land)).select_related("gebiet")
+
+
+def authority_in_land_or_404(land: Gebiet, slug: str) -> Authority:
+    authority = authorities_of_land(land).filter(slug=slug).first()
+    if authority is None:
+        raise _not_found()
+    return authority
+
+
+def administered_authorities(user: User) -> list[Authority]:
+    """The authorities the user administers (role Administration)."""
+    return [
+        m.authority for m in authority_queries.memberships_of(user).filter(role=StaffRole.ADMIN)
+    ]
+
+
+def authority_for_admin_or_404(user: User, slug: str) -> Authority:
+    return authority_queries.get_authority_for_staff_or_404(user, slug, roles=(StaffRole.ADMIN,))
+
+
+# --- memberships ----------------------------------------------------------------------------
+
+
+def land_of(authority: Authority) -> Gebiet | None:
+    gebiet = authority.gebiet
+    if gebiet.level == Level.LAND:
+        return gebiet
+    return gebiet.land
+
+
+def membership_of(authority: Authority) -> Membership | None:
+    return Membership.objects.filter(authority=authority).first()
+
+
+def membership_state(authority: Authority) -> str:
+    membership = membership_of(authority)
+    return membership.state if membership is not None else rules.NOT_INVITED
+
+
+STATE_LABELS = {
+    rules.NOT_INVITED: "nicht eingeladen",
+    rules.INVITED: "eingeladen",
+    rules.MEMBER: "Mitglied",
+    rules.LEFT: "ausgetreten",
+}
+
+
+@dataclass(frozen=True)
+class AuthorityRow:
+    authority: Authority
+    state: str
+    membership: Membership | None
+    activations: int
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def land_overview(land: Gebiet, *, state: str = "") -> list[AuthorityRow]:
+    """Every authority of the Land with its state in the Verbund and what it uses."""
+    memberships = {
+        m.authority_id: m for m in Membership.objects.filter(land=land).select_related("authority")
+    }
+    active: dict[int, int] = {}
+    for authority_id in Activation.objects.filter(
+        shared_service__land=land, status=rules.ACTIVE
+    ).values_list("authority_id", flat=True):
+        active[authority_id] = active.get(authority_id, 0) + 1
+    rows = []
+    for authority in authorities_of_land(land).order_by("name"):
+        membership = memberships.get(authority.pk)
+        row_state = membership.state if membership is not None else rules.NOT_INVITED
+        if state and row_state != state:
+            continue
+        rows.append(AuthorityRow(authority, row_state, membership, active.get(authority.pk, 0)))
+    return rows
+
+
+def find_gebiet_in_land(land: Gebiet, ars: str) -> Gebiet:
+    """The current unit with the ARS (12 digits; an AGS of 8 digits is accepted too)."""
+    digits = ars.strip().replace(" ", "")
+    found = (
+        Gebiet.objects.filter(Q(ars=digits) | Q(ags=digits, level=Level.GEMEINDE))
+        .filter(Q(pk=land.pk) | Q(land=land))
+        .filter(valid_until__isnull=True)
+        .order_by("level")
+        .first()
+    )
+    if found is None:
+        raise NotFound(
+            f"Im Verzeichnis des Landes gibt es kein Gebiet mit dem Schlüssel „{digits}“.",
+            code="unknown_ars",
+        )
+    return found
+
+
+# --- shared online services -----------------------------------------------------------------
+
+
+def shared_services(land: Gebiet) -> QuerySet[SharedService]:
+    return SharedService.objects.filter(land=land).select_related("service", "form_version")
+
+
+def get_shared_service_or_404(land: Gebiet, pk: int) -> SharedService:
+    found = shared_services(land).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def activation_of(shared: SharedService, authority: Authority) -> Activation | None:
+    return Activation.objects.filter(shared_service=shared, authority=authority).first()
+
+
+def activation_status(shared: SharedService, authority: Authority) -> str:
+    activation = activation_of(shared, authority)
+    return activation.status if activation is not None else rules.NOT_OFFERED
+
+
+def online_gate(service: Service, authority: Authority | None) -> bool | None:
+    """The cooperation's answer for `applications.extensions.online_offered`: services the
+    Land rolls out are online only where the responsible authority activated them; other
+    services are none of the cooperation's business (None)."""
+    shared = SharedService.objects.filter(service=service)
+    if authority is None:
+        return False if shared.exists() else None
+    land = land_of(authority)
+    found = shared.filter(land=land).first() if land is not None else None
+    if found is None:
+        return None
+    activation = activation_of(found, authority)
+    return rules.offered_online(
+        membership_state=membership_state(authority),
+        activation_status=activation.status if activation is not None else rules.NOT_OFFERED,
+    )
+
+
+@dataclass(frozen=True)
+class RolloutRow:
+    authority: Authority
+    state: str
+    cells: list[str]
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def rollout_table(land: Gebiet) -> tuple[list[SharedService], list[RolloutRow]]:
+    """Invited and member authorities × the Land's shared services: activated, paused, or
+    not offered (the gaps the Land follows up)."""
+    services = list(shared_services(land).order_by("service__name"))
+    status = {
+        (a.shared_service_id, a.authority_id): a.status
+        for a in Activation.objects.filter(shared_service__land=land)
+    }
+    rows = []
+    for membership in (
+        Membership.objects.filter(land=land)
+        .exclude(state=rules.LEFT)
+        .select_related("authority")
+        .order_by("authority__name")
+    ):
+        cells = [status.get((s.pk, membership.authority_id), rules.NOT_OFFERED) for s in services]
+        rows.append(RolloutRow(membership.authority, membership.state, cells))
+    return services, rows
