@@ -17,11 +17,14 @@ from verbund.catalogue.models import Service
 from verbund.cooperation import queries, rules
 from verbund.cooperation.models import (
     Activation,
+    Booking,
+    FundingApplication,
+    FundingCall,
     LandOperator,
     Membership,
     SharedService,
 )
-from verbund.core.audit import Actor, record_audit, snapshot
+from verbund.core.audit import SYSTEM, Actor, record_audit, snapshot
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
@@ -319,3 +322,213 @@ def resume_service(*, activation: Activation, actor: Actor) -> Activation:
     if queries.membership_state(activation.authority) != rules.MEMBER:
         raise Conflict("Nur Mitglieder des Verbunds bieten Online-Dienste an.", code="not_member")
     return _set_activation_status(activation, rules.ACTIVE, actor)
+
+
+# --- the funding programme ------------------------------------------------------------------
+
+
+def _label(actor: Actor) -> str:
+    user = _user(actor)
+    if user is not None:
+        return str(user.get_username())[:200]
+    return str(actor)[:200] if isinstance(actor, str) else SYSTEM
+
+
+@transaction.atomic
+def open_funding_call(
+    *,
+    land: Gebiet,
+    title: str,
+    year: int,
+    budget: Decimal,
+    min_amount: Decimal,
+    max_amount: Decimal,
+    rate_percent: Decimal,
+    actor: Actor,
+    closes_on: Any = None,
+) -> FundingCall:
+    if budget <= 0 or min_amount < 0 or max_amount < min_amount or not 0 < rate_percent <= 100:
+        raise InvalidInput(
+            "Budget positiv, Mindestbetrag nicht über dem Höchstbetrag, Fördersatz über 0 "
+            "und höchstens 100 Prozent.",
+            code="invalid_call",
+        )
+    call = FundingCall.objects.create(
+        land=land,
+        title=title.strip()[:200],
+        year=year,
+        budget=budget,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        rate_percent=rate_percent,
+        closes_on=closes_on,
+    )
+    record_audit(action="cooperation.call_opened", actor=actor, obj=call, after=snapshot(call))
+    return call
+
+
+@transaction.atomic
+def submit_funding_application(
+    *,
+    call: FundingCall,
+    applicant: Authority,
+    title: str,
+    eligible_costs: Decimal,
+    requested_amount: Decimal,
+    actor: Actor,
+    submission: Any = None,
+) -> FundingApplication:
+    if not call.is_open:
+        raise Conflict("Dieser Förderaufruf nimmt keine Anträge mehr an.", code="call_closed")
+    if eligible_costs <= 0 or requested_amount <= 0 or requested_amount > eligible_costs:
+        raise InvalidInput(
+            "Die beantragte Zuwendung muss positiv sein und darf die Ausgaben nicht übersteigen.",
+            code="invalid_amounts",
+        )
+    application = FundingApplication.objects.create(
+        call=call,
+        applicant=applicant,
+        submission=submission,
+        title=title.strip()[:300] or "Vorhaben",
+        eligible_costs=eligible_costs,
+        requested_amount=requested_amount,
+        submitted_at=timezone.now(),
+    )
+    record_audit(
+        action="cooperation.funding_applied",
+        actor=actor,
+        obj=application,
+        after=snapshot(application),
+        authority=applicant.slug,
+    )
+    return application
+
+
+def _book(
+    application: FundingApplication, kind: str, amount: Decimal, actor: Actor, note: str = ""
+) -> Booking:
+    booking = Booking.objects.create(
+        call_id=application.call_id,
+        application=application,
+        kind=kind,
+        amount=amount,
+        actor_label=_label(actor),
+        note=note[:300],
+    )
+    record_audit(
+        action=f"cooperation.booking_{kind}",
+        actor=actor,
+        obj=booking,
+        after=snapshot(booking),
+        call=application.call_id,
+        application=application.pk,
+    )
+    return booking
+
+
+def _lock(application: FundingApplication) -> tuple[FundingCall, FundingApplication]:
+    """Lock the call first (every booking of a call serialises on its row), then the
+    application: two approvals of the same call never both see the old balance."""
+    call = FundingCall.objects.select_for_update().get(pk=application.call_id)
+    locked = FundingApplication.objects.select_for_update().get(pk=application.pk)
+    return call, locked
+
+
+@transaction.atomic
+def approve_funding_application(
+    *, application: FundingApplication, amount: Decimal, actor: Actor
+) -> FundingApplication:
+    """Approve with an amount: commits that money in the call's ledger. Refused (Conflict,
+    with the reason) when the application is decided already or the budget would be
+    overspent; the sum of commitments never exceeds the budget."""
+    call, locked = _lock(application)
+    if not rules.can_change_funding(locked.status, rules.APPROVED):
+        raise Conflict(
+            f"Der Antrag ist bereits {locked.get_status_display()}.", code="already_decided"
+        )
+    errors = rules.grant_errors(
+        amount=amount,
+        eligible_costs=locked.eligible_costs,
+        rate_percent=call.rate_percent,
+        min_amount=call.min_amount,
+        max_amount=call.max_amount,
+    )
+    if errors:
+        raise InvalidInput(" ".join(errors), code="invalid_amount")
+    totals = queries.ledger(call)
+    refusal = rules.commitment_refusal(
+        budget=call.budget, committed=totals["committed"], amount=amount
+    )
+    if refusal:
+        raise Conflict(refusal, code="budget_exhausted", available=str(totals["available"]))
+    before = snapshot(locked)
+    locked.status = rules.APPROVED
+    locked.approved_amount = amount
+    locked.decided_at = timezone.now()
+    locked.decided_by = _user(actor)
+    locked.save()
+    _book(locked, rules.COMMITMENT, amount, actor, note="Bewilligung")
+    record_audit(
+        action="cooperation.funding_approved",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def reject_funding_application(
+    *, application: FundingApplication, reason: str, actor: Actor
+) -> FundingApplication:
+    _call, locked = _lock(application)
+    if not rules.can_change_funding(locked.status, rules.REJECTED):
+        raise Conflict(
+            f"Der Antrag ist bereits {locked.get_status_display()}.", code="already_decided"
+        )
+    if not reason.strip():
+        raise InvalidInput("Eine Ablehnung braucht eine Begründung.", code="reason_missing")
+    before = snapshot(locked)
+    locked.status = rules.REJECTED
+    locked.reason = reason.strip()[:4000]
+    locked.decided_at = timezone.now()
+    locked.decided_by = _user(actor)
+    locked.save()
+    record_audit(
+        action="cooperation.funding_rejected",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def disburse_funding(
+    *, application: FundingApplication, amount: Decimal, actor: Actor, note: str = ""
+) -> Booking:
+    """Pay out (on an accepted Verwendungsnachweis) at most what is committed and unpaid."""
+    _call, locked = _lock(application)
+    position = queries.application_position(locked)
+    if locked.status != rules.APPROVED or amount <= 0 or amount > position["open"]:
+        raise Conflict(
+            f"Auszahlbar sind höchstens {rules.money(position['open'])}.", code="not_payable"
+        )
+    return _book(locked, rules.DISBURSEMENT, amount, actor, note=note)
+
+
+@transaction.atomic
+def release_funding(
+    *, application: FundingApplication, amount: Decimal, actor: Actor, note: str = ""
+) -> Booking:
+    """Free committed money that will not be paid (withdrawal, lower actual costs)."""
+    _call, locked = _lock(application)
+    position = queries.application_position(locked)
+    if amount <= 0 or amount > position["open"]:
+        raise Conflict(
+            f"Freigeben lassen sich höchstens {rules.money(position['open'])}.",
+            code="not_releasable",
+        )
+    return _book(locked, rules.RELEASE, amount, actor, note=note)

@@ -162,3 +162,134 @@ class Activation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.shared_service} · {self.authority} ({self.get_status_display()})"
+
+
+class FundingCall(TimeStampedModel):
+    """A call of the Land's funding programme (ThürEGovRL-style) for one budget year."""
+
+    land = models.ForeignKey(
+        Gebiet, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("Titel"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("Haushaltsjahr"))
+    budget = models.DecimalField(_("Budget"), max_digits=14, decimal_places=2)
+    min_amount = models.DecimalField(_("Mindestbetrag"), max_digits=12, decimal_places=2)
+    max_amount = models.DecimalField(_("Höchstbetrag"), max_digits=12, decimal_places=2)
+    rate_percent = models.DecimalField(
+        _("Fördersatz in Prozent der zuwendungsfähigen Ausgaben"), max_digits=5, decimal_places=2
+    )
+    closes_on = models.DateField(_("Antragsfrist"), null=True, blank=True)
+    is_open = models.BooleanField(_("offen für Anträge"), default=True)
+
+    class Meta:
+        verbose_name = _("Förderaufruf")
+        verbose_name_plural = _("Förderaufrufe")
+        ordering = ["-year", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})"
+
+
+class FundingStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("eingegangen")
+    APPROVED = "approved", _("bewilligt")
+    REJECTED = "rejected", _("abgelehnt")
+    WITHDRAWN = "withdrawn", _("zurückgezogen")
+
+
+class FundingApplication(TimeStampedModel):
+    """A Kommune's application to a call, usually arriving through the `egov-foerderung`
+    form (then linked to its submission)."""
+
+    call = models.ForeignKey(
+        FundingCall,
+        verbose_name=_("Förderaufruf"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    applicant = models.ForeignKey(
+        Authority,
+        verbose_name=_("antragstellende Kommune"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submission = models.OneToOneField(
+        "applications.Submission",
+        verbose_name=_("Antrag auf der Plattform"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    title = models.CharField(_("Vorhaben"), max_length=300)
+    eligible_costs = models.DecimalField(
+        _("zuwendungsfähige Ausgaben"), max_digits=14, decimal_places=2
+    )
+    requested_amount = models.DecimalField(
+        _("beantragte Zuwendung"), max_digits=12, decimal_places=2
+    )
+    status = models.CharField(
+        _("Stand"), max_length=10, choices=FundingStatus.choices, default=FundingStatus.SUBMITTED
+    )
+    submitted_at = models.DateTimeField(_("eingegangen am"))
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entschieden von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_amount = models.DecimalField(
+        _("bewilligte Zuwendung"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    reason = models.TextField(_("Begründung"), blank=True)
+
+    class Meta:
+        verbose_name = _("Förderantrag")
+        verbose_name_plural = _("Förderanträge")
+        ordering = ["submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} · {self.title}"
+
+
+class BookingKind(models.TextChoices):
+    COMMITMENT = "commitment", _("Mittelbindung")
+    DISBURSEMENT = "disbursement", _("Auszahlung")
+    RELEASE = "release", _("Freigabe")
+
+
+class Booking(models.Model):
+    """One entry of a call's budget ledger. Entries are never changed or deleted; a
+    correction is a new entry (a release frees committed money)."""
+
+    call = models.ForeignKey(
+        FundingCall,
+        verbose_name=_("Förderaufruf"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    application = models.ForeignKey(
+        FundingApplication,
+        verbose_name=_("Förderantrag"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    kind = models.CharField(_("Art"), max_length=12, choices=BookingKind.choices)
+    amount = models.DecimalField(_("Betrag"), max_digits=12, decimal_places=2)
+    booked_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+    actor_label = models.CharField(_("gebucht von"), max_length=200)
+    note = models.CharField(_("Vermerk"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Buchung")
+        verbose_name_plural = _("Buchungen")
+        ordering = ["booked_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="booking_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} €"

@@ -6,6 +6,7 @@ NotFound, so that nobody learns what exists elsewhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -16,6 +17,9 @@ from verbund.catalogue.models import Service
 from verbund.cooperation import rules
 from verbund.cooperation.models import (
     Activation,
+    Booking,
+    FundingApplication,
+    FundingCall,
     LandOperator,
     Membership,
     SharedService,
@@ -220,3 +224,99 @@ def rollout_table(land: Gebiet) -> tuple[list[SharedService], list[RolloutRow]]:
         cells = [status.get((s.pk, membership.authority_id), rules.NOT_OFFERED) for s in services]
         rows.append(RolloutRow(membership.authority, membership.state, cells))
     return services, rows
+
+
+# --- the funding programme ------------------------------------------------------------------
+
+
+def funding_calls(land: Gebiet) -> QuerySet[FundingCall]:
+    return FundingCall.objects.filter(land=land)
+
+
+def get_funding_application_or_404(land: Gebiet, pk: int) -> FundingApplication:
+    found = (
+        FundingApplication.objects.select_related("call", "applicant")
+        .filter(call__land=land, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def ledger(call: FundingCall) -> dict[str, Decimal]:
+    bookings = list(Booking.objects.filter(call=call).values_list("kind", "amount"))
+    return rules.ledger_totals(call.budget, bookings)
+
+
+def application_position(application: FundingApplication) -> dict[str, Decimal]:
+    """Committed (less releases), paid, and still open money of one application."""
+    totals = rules.ledger_totals(
+        Decimal(0), list(application.bookings.values_list("kind", "amount"))
+    )
+    return {
+        "committed": totals["committed"],
+        "paid": totals["paid"],
+        "open": totals["committed"] - totals["paid"],
+    }
+
+
+@dataclass(frozen=True)
+class CallReport:
+    call: FundingCall
+    totals: dict[str, Decimal]
+    open_count: int
+
+
+def funding_report(land: Gebiet) -> list[CallReport]:
+    return [
+        CallReport(
+            call=call,
+            totals=ledger(call),
+            open_count=call.applications.filter(status__in=rules.OPEN_FUNDING).count(),
+        )
+        for call in funding_calls(land)
+    ]
+
+
+def open_funding_applications(land: Gebiet) -> QuerySet[FundingApplication]:
+    """Undecided applications, oldest first: those left waiting longest come first."""
+    return (
+        FundingApplication.objects.filter(call__land=land, status__in=rules.OPEN_FUNDING)
+        .select_related("call", "applicant")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def decided_funding_applications(land: Gebiet) -> QuerySet[FundingApplication]:
+    return (
+        FundingApplication.objects.filter(call__land=land)
+        .exclude(status__in=rules.OPEN_FUNDING)
+        .select_related("call", "applicant")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def reconcile(call: FundingCall) -> list[str]:
+    """Discrepancies of the ledger (empty when it reconciles to the cent): commitments
+    within the budget, every approved amount equal to its commitments, no application paid
+    more than committed."""
+    problems = []
+    totals = ledger(call)
+    if totals["committed"] > call.budget:
+        problems.append(f"Bindungen {totals['committed']} über dem Budget {call.budget}")
+    if totals["budget"] != totals["available"] + totals["committed"]:
+        problems.append("Budget ≠ verfügbar + gebunden")
+    for application in call.applications.all():
+        position = application_position(application)
+        commitments = sum(
+            application.bookings.filter(kind=rules.COMMITMENT).values_list("amount", flat=True),
+            Decimal(0),
+        )
+        if application.status == rules.APPROVED and commitments != application.approved_amount:
+            problems.append(f"Antrag {application.pk}: Bindung ≠ bewilligter Betrag")
+        if application.status != rules.APPROVED and commitments:
+            problems.append(f"Antrag {application.pk}: Bindung ohne Bewilligung")
+        if position["paid"] > position["committed"]:
+            problems.append(f"Antrag {application.pk}: mehr ausgezahlt als gebunden")
+    return problems

@@ -5,7 +5,7 @@ an authority may set. No database."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 # The cooperation agreement (Kooperationsvereinbarung, § 27 ThürEGovG) in force. Accepting
 # records this version; a new version needs a new acceptance.
@@ -78,3 +78,77 @@ def activation_terms_errors(
 
 def age_in_days(since: datetime.datetime, now: datetime.datetime) -> int:
     return max(0, (now - since).days)
+
+
+# --- the funding programme ------------------------------------------------------------------
+
+SUBMITTED = "submitted"
+APPROVED = "approved"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+
+FUNDING_TRANSITIONS: dict[str, frozenset[str]] = {
+    SUBMITTED: frozenset({APPROVED, REJECTED, WITHDRAWN}),
+    APPROVED: frozenset({WITHDRAWN}),
+    REJECTED: frozenset(),
+    WITHDRAWN: frozenset(),
+}
+OPEN_FUNDING = (SUBMITTED,)
+
+COMMITMENT = "commitment"
+DISBURSEMENT = "disbursement"
+RELEASE = "release"
+CENT = Decimal("0.01")
+
+
+def can_change_funding(current: str, target: str) -> bool:
+    return target in FUNDING_TRANSITIONS.get(current, frozenset())
+
+
+def money(value: Decimal) -> str:
+    """German notation: 1.234,50 €."""
+    text = f"{value.quantize(CENT):,.2f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".") + " €"
+
+
+def grant_errors(
+    *,
+    amount: Decimal,
+    eligible_costs: Decimal,
+    rate_percent: Decimal,
+    min_amount: Decimal,
+    max_amount: Decimal,
+) -> list[str]:
+    """Why the amount cannot be granted under the call's terms (empty: it can)."""
+    errors = []
+    if amount != amount.quantize(CENT) or amount <= 0:
+        errors.append("Der Betrag muss positiv sein und höchstens zwei Nachkommastellen haben.")
+        return errors
+    cap = (eligible_costs * rate_percent / 100).quantize(CENT, rounding=ROUND_DOWN)
+    if amount > cap:
+        errors.append(f"Höchstens {money(cap)} ({rate_percent} % der zuwendungsfähigen Ausgaben).")
+    if amount < min_amount:
+        errors.append(f"Der Mindestbetrag des Aufrufs ist {money(min_amount)}.")
+    if amount > max_amount:
+        errors.append(f"Der Höchstbetrag des Aufrufs ist {money(max_amount)}.")
+    return errors
+
+
+def ledger_totals(budget: Decimal, bookings: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    """Committed (commitments less releases), paid and available money of a call."""
+    committed = sum((a for k, a in bookings if k == COMMITMENT), Decimal(0)) - sum(
+        (a for k, a in bookings if k == RELEASE), Decimal(0)
+    )
+    paid = sum((a for k, a in bookings if k == DISBURSEMENT), Decimal(0))
+    return {"budget": budget, "committed": committed, "paid": paid, "available": budget - committed}
+
+
+def commitment_refusal(*, budget: Decimal, committed: Decimal, amount: Decimal) -> str:
+    """The reason a commitment would overspend the budget ("" when it fits)."""
+    available = budget - committed
+    if amount > available:
+        return (
+            f"Das Budget des Aufrufs reicht nicht: verfügbar sind noch {money(available)}, "
+            f"bewilligt werden sollten {money(amount)}."
+        )
+    return ""

@@ -5,18 +5,21 @@ through `actions`. Every page needs a session with verified second factor."""
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import operator_required, staff_required
 from verbund.applications import queries as application_queries
 from verbund.cooperation import actions, queries, rules
-from verbund.core.errors import DomainError, NotFound
+from verbund.core.errors import DomainError, InvalidInput, NotFound
 
 
 def _or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -242,3 +245,152 @@ def service_activation(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("cooperation:administration", slug=slug)
+
+
+# --- the funding programme ------------------------------------------------------------------
+
+
+def _amount(raw: str) -> Decimal | None:
+    value = _fee(raw[:30])
+    return None if value is None or value < 0 else value
+
+
+@operator_required
+def funding(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    now = timezone.now()
+    open_rows = [
+        {"application": a, "age": rules.age_in_days(a.submitted_at, now)}
+        for a in queries.open_funding_applications(land)
+    ]
+    return render(
+        request,
+        "cooperation/funding.html",
+        {
+            "land": land,
+            "reports": queries.funding_report(land),
+            "open_rows": open_rows,
+            "decided": queries.decided_funding_applications(land)[:50],
+        },
+    )
+
+
+@operator_required
+@require_POST
+def open_call(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    values = [
+        _amount(request.POST.get(name, ""))
+        for name in ("budget", "mindestbetrag", "hoechstbetrag", "foerdersatz")
+    ]
+    year = _days(request.POST.get("jahr", "")[:4])
+    title = request.POST.get("titel", "").strip()
+    if None in values or year is None or not title:
+        messages.error(request, _("Bitte alle Angaben des Aufrufs als Zahlen ausfüllen."))
+        return redirect("cooperation:funding")
+    budget, minimum, maximum, rate = (v for v in values if v is not None)
+    try:
+        actions.open_funding_call(
+            land=land,
+            title=title,
+            year=year,
+            budget=budget,
+            min_amount=minimum,
+            max_amount=maximum,
+            rate_percent=rate,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Der Förderaufruf ist eröffnet."))
+    return redirect("cooperation:funding")
+
+
+@operator_required
+@require_POST
+def decide_funding(request: HttpRequest, pk: int) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    application = _or_404(queries.get_funding_application_or_404, land, pk)
+    decision = request.POST.get("entscheidung", "")
+    try:
+        if decision == "bewilligen":
+            amount = _amount(request.POST.get("betrag", ""))
+            if amount is None:
+                raise InvalidInput(_("Bitte den bewilligten Betrag angeben."))
+            actions.approve_funding_application(
+                application=application, amount=amount, actor=request.user
+            )
+            messages.success(
+                request,
+                _("Der Antrag von %(name)s ist bewilligt; %(amount)s sind gebunden.")
+                % {"name": application.applicant.name, "amount": rules.money(amount)},
+            )
+        elif decision == "ablehnen":
+            actions.reject_funding_application(
+                application=application, reason=request.POST.get("grund", ""), actor=request.user
+            )
+            messages.success(request, _("Der Antrag ist abgelehnt."))
+        else:
+            messages.error(request, _("Bitte bewilligen oder ablehnen."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cooperation:funding")
+
+
+CSV_TABLES = {
+    "aufrufe": [
+        "Aufruf",
+        "Jahr",
+        "Budget",
+        "gebunden",
+        "ausgezahlt",
+        "verfügbar",
+        "offene Anträge",
+    ],
+    "offen": ["Antrag", "Aufruf", "Kommune", "Vorhaben", "beantragt", "eingegangen", "Tage offen"],
+}
+
+
+@operator_required
+def funding_csv(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    table = request.GET.get("tabelle", "")
+    if table not in CSV_TABLES:
+        return HttpResponseBadRequest(
+            _("Unbekannte Tabelle; möglich sind: %(names)s.") % {"names": ", ".join(CSV_TABLES)}
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="foerderung-{table}.csv"'
+    response.write("\ufeff")  # so that spreadsheet programs read UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(CSV_TABLES[table])
+    if table == "aufrufe":
+        for report in queries.funding_report(land):
+            t = report.totals
+            writer.writerow(
+                [
+                    report.call.title,
+                    report.call.year,
+                    t["budget"],
+                    t["committed"],
+                    t["paid"],
+                    t["available"],
+                    report.open_count,
+                ]
+            )
+    else:
+        now = timezone.now()
+        for a in queries.open_funding_applications(land):
+            writer.writerow(
+                [
+                    a.pk,
+                    a.call.title,
+                    a.applicant.name,
+                    a.title,
+                    a.requested_amount,
+                    a.submitted_at.date().isoformat(),
+                    rules.age_in_days(a.submitted_at, now),
+                ]
+            )
+    return response
