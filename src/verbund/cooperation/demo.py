@@ -18,7 +18,7 @@ from verbund.authorities.actions import upsert_staff_membership
 from verbund.authorities.models import Authority, StaffRole
 from verbund.catalogue.models import Service
 from verbund.cooperation import actions, queries, rules
-from verbund.cooperation.models import Membership
+from verbund.cooperation.models import FundingCall, Membership
 from verbund.gebiete.models import Gebiet, Level
 
 ACTOR = "load-demo"
@@ -107,7 +107,57 @@ def load(*, out: Callable[[str], None]) -> None:
             totp_secret=DEMO_TOTP_SECRET,
         )
         upsert_staff_membership(user=admin, authority=authority, role=StaffRole.ADMIN, actor=ACTOR)
+    _funding(land, out)
     out(
         f"Verbund: {members} Mitglieder, {len(INVITED)} eingeladen, "
         f"{len(shared)} Online-Dienste zur Übernahme (Konto admin.weimar verwaltet Weimar)."
     )
+
+
+# A funding call with applications in different states (amounts are demo data).
+APPLICATIONS = [
+    ("Stadtverwaltung Erfurt", "Einführung der E-Akte im Bürgeramt", "180000.00", "approve"),
+    ("Verwaltungsgemeinschaft Hanstein-Rusteberg", "Online-Dienste der VG", "40000.00", "open"),
+    ("Stadtverwaltung Jena", "Informationssicherheit im Rathaus", "90000.00", "reject"),
+    ("Landratsamt Eichsfeld", "Qualifizierung der Beschäftigten", "25000.00", "open"),
+]
+
+
+def _funding(land: Gebiet, out: Callable[[str], None]) -> None:
+    title = "ThürEGovRL 2027: Digitalisierung der Kommunen (Demodaten)"
+    if FundingCall.objects.filter(land=land, title=title).exists():
+        return
+    call = actions.open_funding_call(
+        land=land,
+        title=title,
+        year=2027,
+        budget=Decimal("500000.00"),
+        min_amount=Decimal("5000.00"),
+        max_amount=Decimal("150000.00"),
+        rate_percent=Decimal("80"),
+        actor=ACTOR,
+    )
+    for name, project, costs, outcome in APPLICATIONS:
+        authority = _authority(name)
+        if authority is None:
+            continue
+        requested = min(Decimal(costs) * Decimal("0.8"), call.max_amount)
+        application = actions.submit_funding_application(
+            call=call,
+            applicant=authority,
+            title=project,
+            eligible_costs=Decimal(costs),
+            requested_amount=requested,
+            actor=ACTOR,
+        )
+        if outcome == "approve":
+            actions.approve_funding_application(
+                application=application, amount=requested, actor=ACTOR
+            )
+        elif outcome == "reject":
+            actions.reject_funding_application(
+                application=application,
+                reason="Das Vorhaben ist nach Nr. 2 der Richtlinie nicht förderfähig (Demodaten).",
+                actor=ACTOR,
+            )
+    out("1 Förderaufruf mit Demo-Anträgen (bewilligt, offen, abgelehnt).")
