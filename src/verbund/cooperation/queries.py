@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority, StaffRole
@@ -96,11 +97,12 @@ def membership_state(authority: Authority) -> str:
     return membership.state if membership is not None else rules.NOT_INVITED
 
 
+# Translated where shown (templates: {% translate row.state_label %}).
 STATE_LABELS = {
-    rules.NOT_INVITED: "nicht eingeladen",
-    rules.INVITED: "eingeladen",
-    rules.MEMBER: "Mitglied",
-    rules.LEFT: "ausgetreten",
+    rules.NOT_INVITED: gettext_noop("nicht eingeladen"),
+    rules.INVITED: gettext_noop("eingeladen"),
+    rules.MEMBER: gettext_noop("Mitglied"),
+    rules.LEFT: gettext_noop("ausgetreten"),
 }
 
 

@@ -70,7 +70,9 @@ def invite(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("cooperation:land")
-    messages.success(request, f"{membership.authority.name} ist zum Verbund eingeladen.")
+    messages.success(
+        request, _("%(name)s ist zum Verbund eingeladen.") % {"name": membership.authority.name}
+    )
     return redirect("cooperation:land")
 
 
@@ -111,7 +113,10 @@ def publish(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("cooperation:rollout")
-    messages.success(request, f"„{shared.service.name}“ steht den Behörden zur Übernahme bereit.")
+    messages.success(
+        request,
+        _("„%(name)s“ steht den Behörden zur Übernahme bereit.") % {"name": shared.service.name},
+    )
     return redirect("cooperation:rollout")
 
 
@@ -158,7 +163,7 @@ def administration(request: HttpRequest, slug: str) -> HttpResponse:
 def accept(request: HttpRequest, slug: str) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
     if request.POST.get("zustimmung") != "1":
-        messages.error(request, "Bitte bestätigen Sie, dass Sie die Vereinbarung annehmen.")
+        messages.error(request, _("Bitte bestätigen Sie, dass Sie die Vereinbarung annehmen."))
         return redirect("cooperation:administration", slug=slug)
     try:
         actions.accept_agreement(
@@ -171,7 +176,7 @@ def accept(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Die Kooperationsvereinbarung ist angenommen.")
+        messages.success(request, _("Die Kooperationsvereinbarung ist angenommen."))
     return redirect("cooperation:administration", slug=slug)
 
 
@@ -188,7 +193,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            "Ihre Behörde ist ausgetreten; ihre Online-Dienste werden nicht mehr angeboten.",
+            _("Ihre Behörde ist ausgetreten; ihre Online-Dienste werden nicht mehr angeboten."),
         )
     return redirect("cooperation:administration", slug=slug)
 
@@ -229,19 +234,26 @@ def service_activation(request: HttpRequest, slug: str, pk: int) -> HttpResponse
                 processing_days=_days(request.POST.get("frist", "")[:5]),
                 actor=request.user,
             )
-            messages.success(request, f"„{shared.service.name}“ ist freigeschaltet.")
+            messages.success(
+                request, _("„%(name)s“ ist freigeschaltet.") % {"name": shared.service.name}
+            )
         else:
             activation = queries.activation_of(shared, authority)
             if activation is None:
                 raise Http404
             if step == "pausieren":
                 actions.pause_service(activation=activation, actor=request.user)
-                messages.success(request, f"„{shared.service.name}“ ist pausiert.")
+                messages.success(
+                    request, _("„%(name)s“ ist pausiert.") % {"name": shared.service.name}
+                )
             elif step == "fortsetzen":
                 actions.resume_service(activation=activation, actor=request.user)
-                messages.success(request, f"„{shared.service.name}“ ist wieder freigeschaltet.")
+                messages.success(
+                    request,
+                    _("„%(name)s“ ist wieder freigeschaltet.") % {"name": shared.service.name},
+                )
             else:
-                messages.error(request, "Unbekannter Schritt.")
+                messages.error(request, _("Unbekannter Schritt."))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("cooperation:administration", slug=slug)
