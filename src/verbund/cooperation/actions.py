@@ -3,7 +3,7 @@ audit row in the same transaction."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -532,3 +532,45 @@ def release_funding(
             code="not_releasable",
         )
     return _book(locked, rules.RELEASE, amount, actor, note=note)
+
+
+# The form through which Kommunen apply (applications/forms/egov-foerderung.json).
+FUNDING_FORM = "egov-foerderung"
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)).quantize(rules.CENT)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@transaction.atomic(savepoint=False)  # part of the release: fails with it, never alone
+def on_submission_released(*, submission: Any, document: dict[str, Any] | None) -> None:
+    """A Kommune's released `egov-foerderung` application joins the open funding call of its
+    Land (the newest) as a funding application linked to the submission. Sealed API
+    submissions (document None) and applications without a matching call are left to the
+    Land's reviewers."""
+    if document is None or submission.applicant_authority_id is None:
+        return
+    if submission.service.slug != FUNDING_FORM:
+        return
+    applicant = submission.applicant_authority
+    land = queries.land_of(applicant)
+    call = queries.open_call(land) if land is not None else None
+    if call is None:
+        return
+    data = document.get("data", document)
+    costs = _decimal(data.get("gesamtkosten"))
+    requested = _decimal(data.get("beantragt"))
+    if costs is None or requested is None or not 0 < requested <= costs:
+        return
+    submit_funding_application(
+        call=call,
+        applicant=applicant,
+        title=str(data.get("beschreibung", ""))[:300],
+        eligible_costs=costs,
+        requested_amount=requested,
+        submission=submission,
+        actor=SYSTEM,
+    )

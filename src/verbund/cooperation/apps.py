@@ -6,7 +6,9 @@ class CooperationConfig(AppConfig):
     verbose_name = "Zusammenarbeit im Verbund"
 
     def ready(self) -> None:
-        from verbund.applications.extensions import register_online_gate
+        from verbund.applications.extensions import on_released, register_online_gate
+        from verbund.cooperation import actions
         from verbund.cooperation.queries import online_gate
 
         register_online_gate(online_gate)
+        on_released(actions.on_submission_released)

@@ -235,6 +235,11 @@ def funding_calls(land: Gebiet) -> QuerySet[FundingCall]:
     return FundingCall.objects.filter(land=land)
 
 
+def open_call(land: Gebiet) -> FundingCall | None:
+    """The call that takes new applications: the newest open one of the Land."""
+    return funding_calls(land).filter(is_open=True).order_by("-year", "-pk").first()
+
+
 def get_funding_application_or_404(land: Gebiet, pk: int) -> FundingApplication:
     found = (
         FundingApplication.objects.select_related("call", "applicant")
