@@ -7,12 +7,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
 from verbund.applications import queries as application_queries
+from verbund.applications.models import Submission
 from verbund.authorities import actions as authority_actions
 from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.casework import actions as casework_actions
+from verbund.casework.models import Case
 from verbund.catalogue.models import Service
 from verbund.cooperation import queries, rules
 from verbund.cooperation.models import (
@@ -468,6 +472,7 @@ def approve_funding_application(
     locked.decided_by = _user(actor)
     locked.save()
     _book(locked, rules.COMMITMENT, amount, actor, note="Bewilligung")
+    _deliver_grant_notice(locked, amount, actor)
     record_audit(
         action="cooperation.funding_approved",
         actor=actor,
@@ -476,6 +481,54 @@ def approve_funding_application(
         after=snapshot(locked),
     )
     return locked
+
+
+def _linked_case(application: FundingApplication, actor: Actor) -> Case | None:
+    """The back-office case of the application's submission, in progress by the deciding
+    reviewer (None for applications that did not come through the platform's form)."""
+    if application.submission_id is None or _user(actor) is None:
+        return None
+    case = Case.objects.select_related("submission").filter(pk=application.submission_id).first()
+    if case is None:
+        return None
+    if case.submission.status in {Submission.Status.RECEIVED, Submission.Status.FORWARDED}:
+        casework_actions.take_case(case=case, actor=actor)
+    return case
+
+
+def render_grant_notice(*, application: FundingApplication, amount: Decimal) -> bytes:
+    """The Zuwendungsbescheid: addressee, amount, conditions, Rechtsbehelfsbelehrung."""
+    from weasyprint import HTML  # late: loads Pango
+
+    submission = application.submission
+    html = render_to_string(
+        "cooperation/zuwendungsbescheid_pdf.html",
+        {
+            "application": application,
+            "call": application.call,
+            "submission": submission,
+            "issuer": submission.authority if submission is not None else None,
+            "amount": amount,
+            "today": timezone.localdate(),
+        },
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def _deliver_grant_notice(application: FundingApplication, amount: Decimal, actor: Actor) -> None:
+    """Decide the linked case with the Zuwendungsbescheid: sealed for the authority and
+    delivered to the applicant's Postfach by the back office."""
+    case = _linked_case(application, actor)
+    if case is None:
+        return
+    casework_actions.decide_case(
+        case=case,
+        outcome="granted",
+        pdf=render_grant_notice(application=application, amount=amount),
+        filename=f"Zuwendungsbescheid-{case.submission.vorgangsnummer}.pdf",
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -495,6 +548,9 @@ def reject_funding_application(
     locked.decided_at = timezone.now()
     locked.decided_by = _user(actor)
     locked.save()
+    case = _linked_case(locked, actor)
+    if case is not None:
+        casework_actions.reject_case(case=case, reason=locked.reason, actor=actor)
     record_audit(
         action="cooperation.funding_rejected",
         actor=actor,

@@ -64,3 +64,19 @@ def test_egov_foerderung_submission_becomes_a_funding_application(client, login_
     assert application.requested_amount == Decimal("48000.00")
     assert application.eligible_costs == Decimal("60000.00")
     assert application.status == "submitted"
+
+    # when: the Land approves, the Zuwendungsbescheid arrives in the Kommune's Postfach
+    from verbund.cooperation import actions
+    from verbund.mailbox.models import Message
+
+    operator = User.objects.create_user("t-reviewer", kind=User.Kind.OPERATOR)
+    actions.approve_funding_application(
+        application=application, amount=Decimal("48000.00"), actor=operator
+    )
+    submission.refresh_from_db()
+    assert submission.status == "decided"
+    message = Message.objects.get(submission=submission, kind="bescheid")
+    names = [a.filename for a in message.attachments.all()]
+    assert names == [f"Zuwendungsbescheid-{submission.vorgangsnummer}.pdf"]
+    assert queries.ledger(call)["committed"] >= Decimal("48000.00")
+    assert queries.reconcile(call) == []
