@@ -6,6 +6,7 @@ through `actions`. Every page needs a session with verified second factor."""
 from __future__ import annotations
 
 import csv
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -199,7 +200,12 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _fee(raw: str) -> Decimal | None:
-    raw = raw.strip().replace("€", "").replace(".", "").replace(",", ".").strip()
+    """An amount as people type it: 1.234,50 or 1234,5 (German) or 1234.50."""
+    raw = raw.replace("€", "").replace(" ", "").strip()
+    if "," in raw:
+        raw = raw.replace(".", "").replace(",", ".")
+    elif not re.fullmatch(r"\d+\.\d{1,2}", raw):
+        raw = raw.replace(".", "")
     if not raw:
         return None
     try:

@@ -31,3 +31,14 @@ def test_terms_fee_only_where_the_kommune_sets_it():
         fee=None, fee_set_locally=False, contact=" ", processing_days=0
     )
     assert set(bad) == {"contact", "processing_days"}
+
+
+def test_amounts_are_read_as_people_type_them():
+    from verbund.cooperation.views import _fee
+
+    assert _fee("1.234,50 €") == Decimal("1234.50")
+    assert _fee("12,5") == Decimal("12.5")
+    assert _fee("12.50") == Decimal("12.50")
+    assert _fee("24.000") == Decimal("24000")
+    assert _fee("") is None
+    assert _fee("zwölf") == Decimal("-1")  # refused by the rules with their message
