@@ -152,3 +152,15 @@ def commitment_refusal(*, budget: Decimal, committed: Decimal, amount: Decimal) 
             f"bewilligt werden sollten {money(amount)}."
         )
     return ""
+
+
+def decision_times(days: list[int]) -> tuple[float | None, int | None]:
+    """Median and maximum decision time in days (None when nothing is decided yet)."""
+    if not days:
+        return None, None
+    ordered = sorted(days)
+    middle = len(ordered) // 2
+    median = (
+        float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    )
+    return median, ordered[-1]

@@ -287,6 +287,7 @@ def funding(request: HttpRequest) -> HttpResponse:
         {
             "land": land,
             "reports": queries.funding_report(land),
+            "statistics": queries.funding_statistics(land),
             "open_rows": open_rows,
             "decided": queries.decided_funding_applications(land)[:50],
         },
@@ -367,6 +368,7 @@ CSV_TABLES = {
         "offene Anträge",
     ],
     "offen": ["Antrag", "Aufruf", "Kommune", "Vorhaben", "beantragt", "eingegangen", "Tage offen"],
+    "kreise": ["Kreis", "Anträge", "davon offen"],
 }
 
 
@@ -397,6 +399,9 @@ def funding_csv(request: HttpRequest) -> HttpResponse:
                     report.open_count,
                 ]
             )
+    elif table == "kreise":
+        for row in queries.funding_statistics(land).by_kreis:
+            writer.writerow(row)
     else:
         now = timezone.now()
         for a in queries.open_funding_applications(land):

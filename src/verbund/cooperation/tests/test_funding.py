@@ -148,3 +148,16 @@ def test_approval_through_the_console(client, login_staff, operator, call, own):
     application.refresh_from_db()
     assert application.status == rules.APPROVED
     assert application.approved_amount == Decimal("24000.00")
+
+
+def test_statistics_by_status_and_kreis(client, login_staff, operator, call, own, land):
+    application = _apply(call, own)
+    actions.reject_funding_application(application=application, reason="Nein.", actor="t")
+    _apply(call, own)
+    statistics = queries.funding_statistics(land)
+    gera = dict((name, (total, open_)) for name, total, open_ in statistics.by_kreis)["Gera"]
+    assert gera == (2, 1)
+    assert statistics.max_days is not None and statistics.max_days >= 0
+    login_staff(client, operator)
+    csv_text = client.get("/land/foerderung/bericht.csv", {"tabelle": "kreise"}).content
+    assert "Gera;2;1" in csv_text.decode("utf-8-sig")

@@ -42,3 +42,9 @@ def test_amounts_are_read_as_people_type_them():
     assert _fee("24.000") == Decimal("24000")
     assert _fee("") is None
     assert _fee("zwölf") == Decimal("-1")  # refused by the rules with their message
+
+
+def test_decision_times_median_and_maximum():
+    assert rules.decision_times([]) == (None, None)
+    assert rules.decision_times([30, 2, 10]) == (10.0, 30)
+    assert rules.decision_times([1, 2, 3, 100]) == (2.5, 100)
