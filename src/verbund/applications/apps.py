@@ -6,8 +6,10 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "Anträge"
 
     def ready(self) -> None:
-        from verbund.applications.queries import online_application_action
+        from verbund.applications.queries import online_application_action, online_offer
         from verbund.catalogue.extensions import register_service_action
+        from verbund.finder.extensions import register_online_offer
 
         register_service_action(online_application_action)
+        register_online_offer(online_offer)
         import verbund.integrations.payment.checks  # noqa: F401  (registers the deploy check)

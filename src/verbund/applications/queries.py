@@ -13,6 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from verbund.applications import sealing
+from verbund.applications import extensions, sealing
 from verbund.applications.formschema import Form, parse_form
 from verbund.applications.models import (
     Draft,
@@ -37,6 +38,7 @@ from verbund.catalogue.extensions import ServiceAction
 from verbund.catalogue.models import Service
 from verbund.core.audit import record_audit
 from verbund.core.errors import DomainError, InvalidInput, NotFound
+from verbund.finder.extensions import OnlineOffer
 from verbund.finder.resolution import Basis, Place, resolve
 
 User = AbstractBaseUser | AnonymousUser
@@ -538,8 +540,33 @@ def online_application_action(service: Service) -> ServiceAction | None:
     """The service page's "Online beantragen" button, when a published form exists."""
     if published_version(service) is None:
         return None
+    if extensions.online_depends_on_place(service):
+        # Rolled out per authority: the start page asks for the place first and says
+        # plainly when the service is not online there.
+        return ServiceAction(
+            label=_("Online-Antrag: an Ihrem Ort verfügbar?"),
+            url=reverse("applications:start", args=[service.slug]),
+            primary=True,
+        )
     return ServiceAction(
         label=_("Online beantragen"),
         url=reverse("applications:start", args=[service.slug]),
         primary=True,
     )
+
+
+def not_online_note(authority: Authority) -> str:
+    return _(
+        "%(name)s bietet diese Leistung nicht online an. Sie können sie dort persönlich, "
+        "schriftlich oder per E-Mail beantragen; die Kontaktdaten stehen hier."
+    ) % {"name": authority.name}
+
+
+def online_offer(service: Service, authority: Authority, gemeinde_ags: str) -> OnlineOffer | None:
+    """The finder's answer: "Online beantragen" where the form may be used, else a plain note."""
+    if published_version(service) is None:
+        return None
+    if not extensions.online_offered(service, authority):
+        return OnlineOffer(note=not_online_note(authority))
+    url = reverse("applications:start", args=[service.slug])
+    return OnlineOffer(url=f"{url}?{urlencode({'ags': gemeinde_ags})}" if gemeinde_ags else url)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.accounts import actions as account_actions
 from verbund.accounts.models import User
-from verbund.applications import actions, queries, receipts, rendering, rules
+from verbund.applications import actions, extensions, queries, receipts, rendering, rules
 from verbund.applications import attachments as attachment_checks
 from verbund.applications.models import Draft, Payment, Submission
 from verbund.authorities import queries as authority_queries
@@ -132,6 +132,10 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     context["responsible"] = responsible
     if responsible.authority is None:
         status = 200 if responsible.is_ambiguous else 422
+        return render(request, "applications/start.html", context, status=status)
+    if not extensions.online_offered(service, responsible.authority):
+        context["not_online"] = queries.not_online_note(responsible.authority)
+        status = 409 if request.method == "POST" else 200
         return render(request, "applications/start.html", context, status=status)
     offer = _profile_offer(request, service, form, context)
     if request.method != "POST" or "begin" not in request.POST:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from verbund.catalogue import queries as catalogue_queries
 from verbund.core.errors import DomainError, InvalidInput, NotFound
+from verbund.finder.extensions import online_offers
 from verbund.finder.resolution import Answer, Place, resolve
 
 
@@ -38,6 +39,11 @@ def responsibility(request: HttpRequest, slug: str) -> HttpResponse:
             "service": service,
             "texts": catalogue_queries.texts_for(service, answer.authority if answer else None),
             "answer": answer,
+            "offers": online_offers(
+                service, answer.authority, answer.gemeinde.ags if answer.gemeinde else ""
+            )
+            if answer and answer.authority
+            else [],
             "error": error,
             "plz": plz,
             "ort": ort,

@@ -244,6 +244,7 @@ INSTALLED_APPS = [
     "verbund.mailbox",
     "verbund.casework",
     "verbund.einvoices",
+    "verbund.cooperation",
     # After the domains, so that accounts/templates/oauth2_provider/ overrides its pages.
     "oauth2_provider",
 ]

@@ -1,0 +1,632 @@
+"""Every change of the cooperation: one atomic function per state change, each writing its
+audit row in the same transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from verbund.applications import queries as application_queries
+from verbund.applications.models import Submission
+from verbund.authorities import actions as authority_actions
+from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.casework import actions as casework_actions
+from verbund.casework.models import Case
+from verbund.catalogue.models import Service
+from verbund.cooperation import queries, rules
+from verbund.cooperation.models import (
+    Activation,
+    Booking,
+    FundingApplication,
+    FundingCall,
+    LandOperator,
+    Membership,
+    SharedService,
+)
+from verbund.core.audit import SYSTEM, Actor, record_audit, snapshot
+from verbund.core.errors import Conflict, InvalidInput
+from verbund.gebiete.models import Gebiet, GebietType, Level
+
+
+def _user(actor: Actor) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+@transaction.atomic
+def assign_land_operator(*, user: Any, land: Gebiet, actor: Actor) -> LandOperator:
+    row, created = LandOperator.objects.get_or_create(user=user, land=land)
+    if created:
+        record_audit(action="cooperation.operator_assigned", actor=actor, obj=row, land=land.key)
+    return row
+
+
+def _kind_for(gebiet: Gebiet) -> str:
+    if gebiet.level == Level.KREIS:
+        return AuthorityKind.LANDRATSAMT
+    if gebiet.level == Level.VERBAND:
+        return AuthorityKind.VG_VERWALTUNG
+    if gebiet.type in {GebietType.STADT, GebietType.KREISFREIE_STADT}:
+        return AuthorityKind.STADTVERWALTUNG
+    return AuthorityKind.GEMEINDEVERWALTUNG
+
+
+def _authority_for(gebiet: Gebiet, slug: str, actor: Actor) -> Authority:
+    """The authority of the unit: the one chosen, the only one, or a new administration for
+    a unit that has none in the registry yet."""
+    candidates = list(Authority.objects.filter(gebiet=gebiet).order_by("name"))
+    if slug:
+        for candidate in candidates:
+            if candidate.slug == slug:
+                return candidate
+        raise InvalidInput(
+            "Diese Behörde gehört nicht zu dem angegebenen Gebiet.", code="authority_mismatch"
+        )
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(f"{c.name} ({c.slug})" for c in candidates)
+        raise InvalidInput(
+            f"Für dieses Gebiet gibt es mehrere Behörden; bitte eine wählen: {names}.",
+            code="authority_ambiguous",
+            candidates=[c.slug for c in candidates],
+        )
+    if gebiet.level == Level.LAND:
+        raise InvalidInput(
+            "Landesbehörden werden mit ihrem Kurznamen eingeladen.", code="authority_required"
+        )
+    kind = _kind_for(gebiet)
+    prefixes: dict[str, str] = {
+        AuthorityKind.LANDRATSAMT: "Landratsamt",
+        AuthorityKind.VG_VERWALTUNG: "Verwaltungsgemeinschaft",
+        AuthorityKind.STADTVERWALTUNG: "Stadtverwaltung",
+        AuthorityKind.GEMEINDEVERWALTUNG: "Gemeindeverwaltung",
+    }
+    prefix = prefixes[kind]
+    authority, _created = authority_actions.upsert_authority(
+        slug=slugify(f"{prefix} {gebiet.display_name} {gebiet.key}")[:80],
+        actor=actor,
+        name=f"{prefix} {gebiet.display_name}",
+        kind=kind,
+        gebiet=gebiet,
+    )
+    return authority
+
+
+@transaction.atomic
+def invite_authority(*, land: Gebiet, ars: str, actor: Actor, slug: str = "") -> Membership:
+    """The Land invites an authority from the official directory (by ARS) to the Verbund."""
+    gebiet = queries.find_gebiet_in_land(land, ars)
+    authority = _authority_for(gebiet, slug.strip(), actor)
+    membership = Membership.objects.select_for_update().filter(authority=authority).first()
+    current = membership.state if membership is not None else rules.NOT_INVITED
+    if not rules.can_change_membership(current, rules.INVITED):
+        raise Conflict(
+            f"{authority.name} ist bereits {queries.STATE_LABELS[current]}.",
+            code="already_invited",
+        )
+    before = snapshot(membership) if membership is not None else None
+    now = timezone.now()
+    if membership is None:
+        membership = Membership(authority=authority, land=land)
+    membership.state = rules.INVITED
+    membership.invited_at = now
+    membership.invited_by = _user(actor)
+    membership.accepted_at = None
+    membership.accepted_by = None
+    membership.agreement_version = ""
+    membership.left_at = None
+    membership.save()
+    record_audit(
+        action="cooperation.invited",
+        actor=actor,
+        obj=membership,
+        before=before,
+        after=snapshot(membership),
+        authority=authority.slug,
+        ars=gebiet.ars,
+    )
+    return membership
+
+
+@transaction.atomic
+def accept_agreement(
+    *,
+    authority: Authority,
+    version: str,
+    contact_name: str,
+    contact_email: str,
+    actor: Actor,
+) -> Membership:
+    """The authority's administrator accepts the cooperation agreement in the version shown."""
+    membership = Membership.objects.select_for_update().filter(authority=authority).first()
+    current = membership.state if membership is not None else rules.NOT_INVITED
+    if membership is None or not rules.can_change_membership(current, rules.MEMBER):
+        raise Conflict(
+            "Die Vereinbarung kann nur nach einer Einladung des Landes angenommen werden.",
+            code="not_invited",
+        )
+    if version != rules.AGREEMENT_VERSION:
+        raise Conflict(
+            "Diese Fassung der Vereinbarung gilt nicht mehr; bitte die aktuelle lesen.",
+            code="agreement_outdated",
+        )
+    if not contact_name.strip():
+        raise InvalidInput("Bitte eine Ansprechperson nennen.", code="contact_missing")
+    before = snapshot(membership)
+    membership.state = rules.MEMBER
+    membership.agreement_version = version
+    membership.accepted_at = timezone.now()
+    membership.accepted_by = _user(actor)
+    membership.contact_name = contact_name.strip()[:200]
+    membership.contact_email = contact_email.strip()[:254]
+    membership.save()
+    authority_actions.upsert_authority(
+        slug=authority.slug,
+        actor=actor,
+        tenant_status=TenantStatus.JOINED,
+        joined_on=authority.joined_on or timezone.localdate(),
+    )
+    record_audit(
+        action="cooperation.agreement_accepted",
+        actor=actor,
+        obj=membership,
+        before=before,
+        after=snapshot(membership),
+        agreement_version=version,
+        authority=authority.slug,
+    )
+    return membership
+
+
+@transaction.atomic
+def leave_verbund(*, authority: Authority, reason: str, actor: Actor) -> Membership:
+    """The authority leaves: its shared services stop being offered; nothing is deleted
+    (activations, cases and the audit trail stay until their retention ends)."""
+    membership = Membership.objects.select_for_update().filter(authority=authority).first()
+    current = membership.state if membership is not None else rules.NOT_INVITED
+    if membership is None or not rules.can_change_membership(current, rules.LEFT):
+        raise Conflict("Diese Behörde ist nicht Mitglied im Verbund.", code="not_member")
+    before = snapshot(membership)
+    membership.state = rules.LEFT
+    membership.left_at = timezone.now()
+    membership.leave_reason = reason.strip()[:2000]
+    membership.save()
+    authority_actions.upsert_authority(
+        slug=authority.slug, actor=actor, tenant_status=TenantStatus.NOT_JOINED
+    )
+    record_audit(
+        action="cooperation.left",
+        actor=actor,
+        obj=membership,
+        before=before,
+        after=snapshot(membership),
+        authority=authority.slug,
+    )
+    return membership
+
+
+@transaction.atomic
+def publish_shared_service(
+    *, land: Gebiet, service: Service, actor: Actor, fee_set_locally: bool = False
+) -> SharedService:
+    """The Land offers the service's published online form for adoption by its authorities."""
+    version = application_queries.published_version(service)
+    if version is None:
+        raise Conflict(
+            f"Für „{service.name}“ gibt es kein veröffentlichtes Online-Formular.",
+            code="no_published_form",
+        )
+    shared = SharedService.objects.select_for_update().filter(land=land, service=service).first()
+    before = snapshot(shared) if shared is not None else None
+    if shared is None:
+        shared = SharedService(land=land, service=service, published_at=timezone.now())
+    shared.form_version = version
+    shared.fee_set_locally = fee_set_locally
+    shared.save()
+    record_audit(
+        action="cooperation.service_published",
+        actor=actor,
+        obj=shared,
+        before=before,
+        after=snapshot(shared),
+        service=service.slug,
+    )
+    return shared
+
+
+@transaction.atomic
+def activate_service(
+    *,
+    shared: SharedService,
+    authority: Authority,
+    contact: str,
+    processing_days: int | None,
+    actor: Actor,
+    fee: Decimal | None = None,
+) -> Activation:
+    """A member authority offers the shared service in its area on its terms (or changes
+    them); a paused activation is resumed by `resume_service`."""
+    if queries.membership_state(authority) != rules.MEMBER:
+        raise Conflict(
+            "Nur Mitglieder des Verbunds können Online-Dienste freischalten; bitte zuerst "
+            "die Kooperationsvereinbarung annehmen.",
+            code="not_member",
+        )
+    errors = rules.activation_terms_errors(
+        fee=fee,
+        fee_set_locally=shared.fee_set_locally,
+        contact=contact,
+        processing_days=processing_days,
+    )
+    if errors:
+        raise InvalidInput(" ".join(errors.values()), code="invalid_terms", fields=errors)
+    assert processing_days is not None
+    activation = (
+        Activation.objects.select_for_update()
+        .filter(shared_service=shared, authority=authority)
+        .first()
+    )
+    before = snapshot(activation) if activation is not None else None
+    if activation is None:
+        activation = Activation(
+            shared_service=shared,
+            authority=authority,
+            status=rules.ACTIVE,
+            activated_at=timezone.now(),
+        )
+    activation.fee = fee
+    activation.contact = contact.strip()[:200]
+    activation.processing_days = processing_days
+    activation.save()
+    record_audit(
+        action="cooperation.service_activated" if before is None else "cooperation.terms_changed",
+        actor=actor,
+        obj=activation,
+        before=before,
+        after=snapshot(activation),
+        authority=authority.slug,
+        service=shared.service.slug,
+    )
+    return activation
+
+
+def _set_activation_status(activation: Activation, target: str, actor: Actor) -> Activation:
+    locked = Activation.objects.select_for_update().get(pk=activation.pk)
+    if not rules.can_change_activation(locked.status, target):
+        raise Conflict(
+            f"Der Online-Dienst ist bereits {locked.get_status_display()}.",
+            code="activation_state",
+        )
+    before = snapshot(locked)
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    record_audit(
+        action=f"cooperation.service_{'paused' if target == rules.PAUSED else 'resumed'}",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked),
+        authority=locked.authority.slug,
+    )
+    return locked
+
+
+@transaction.atomic
+def pause_service(*, activation: Activation, actor: Actor) -> Activation:
+    return _set_activation_status(activation, rules.PAUSED, actor)
+
+
+@transaction.atomic
+def resume_service(*, activation: Activation, actor: Actor) -> Activation:
+    if queries.membership_state(activation.authority) != rules.MEMBER:
+        raise Conflict("Nur Mitglieder des Verbunds bieten Online-Dienste an.", code="not_member")
+    return _set_activation_status(activation, rules.ACTIVE, actor)
+
+
+# --- the funding programme ------------------------------------------------------------------
+
+
+def _label(actor: Actor) -> str:
+    user = _user(actor)
+    if user is not None:
+        return str(user.get_username())[:200]
+    return str(actor)[:200] if isinstance(actor, str) else SYSTEM
+
+
+@transaction.atomic
+def open_funding_call(
+    *,
+    land: Gebiet,
+    title: str,
+    year: int,
+    budget: Decimal,
+    min_amount: Decimal,
+    max_amount: Decimal,
+    rate_percent: Decimal,
+    actor: Actor,
+    closes_on: Any = None,
+) -> FundingCall:
+    if budget <= 0 or min_amount < 0 or max_amount < min_amount or not 0 < rate_percent <= 100:
+        raise InvalidInput(
+            "Budget positiv, Mindestbetrag nicht über dem Höchstbetrag, Fördersatz über 0 "
+            "und höchstens 100 Prozent.",
+            code="invalid_call",
+        )
+    call = FundingCall.objects.create(
+        land=land,
+        title=title.strip()[:200],
+        year=year,
+        budget=budget,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        rate_percent=rate_percent,
+        closes_on=closes_on,
+    )
+    record_audit(action="cooperation.call_opened", actor=actor, obj=call, after=snapshot(call))
+    return call
+
+
+@transaction.atomic
+def submit_funding_application(
+    *,
+    call: FundingCall,
+    applicant: Authority,
+    title: str,
+    eligible_costs: Decimal,
+    requested_amount: Decimal,
+    actor: Actor,
+    submission: Any = None,
+) -> FundingApplication:
+    if not call.is_open:
+        raise Conflict("Dieser Förderaufruf nimmt keine Anträge mehr an.", code="call_closed")
+    if eligible_costs <= 0 or requested_amount <= 0 or requested_amount > eligible_costs:
+        raise InvalidInput(
+            "Die beantragte Zuwendung muss positiv sein und darf die Ausgaben nicht übersteigen.",
+            code="invalid_amounts",
+        )
+    application = FundingApplication.objects.create(
+        call=call,
+        applicant=applicant,
+        submission=submission,
+        title=title.strip()[:300] or "Vorhaben",
+        eligible_costs=eligible_costs,
+        requested_amount=requested_amount,
+        submitted_at=timezone.now(),
+    )
+    record_audit(
+        action="cooperation.funding_applied",
+        actor=actor,
+        obj=application,
+        after=snapshot(application),
+        authority=applicant.slug,
+    )
+    return application
+
+
+def _book(
+    application: FundingApplication, kind: str, amount: Decimal, actor: Actor, note: str = ""
+) -> Booking:
+    booking = Booking.objects.create(
+        call_id=application.call_id,
+        application=application,
+        kind=kind,
+        amount=amount,
+        actor_label=_label(actor),
+        note=note[:300],
+    )
+    record_audit(
+        action=f"cooperation.booking_{kind}",
+        actor=actor,
+        obj=booking,
+        after=snapshot(booking),
+        call=application.call_id,
+        application=application.pk,
+    )
+    return booking
+
+
+def _lock(application: FundingApplication) -> tuple[FundingCall, FundingApplication]:
+    """Lock the call first (every booking of a call serialises on its row), then the
+    application: two approvals of the same call never both see the old balance."""
+    call = FundingCall.objects.select_for_update().get(pk=application.call_id)
+    locked = FundingApplication.objects.select_for_update().get(pk=application.pk)
+    return call, locked
+
+
+@transaction.atomic
+def approve_funding_application(
+    *, application: FundingApplication, amount: Decimal, actor: Actor
+) -> FundingApplication:
+    """Approve with an amount: commits that money in the call's ledger. Refused (Conflict,
+    with the reason) when the application is decided already or the budget would be
+    overspent; the sum of commitments never exceeds the budget."""
+    call, locked = _lock(application)
+    if not rules.can_change_funding(locked.status, rules.APPROVED):
+        raise Conflict(
+            f"Der Antrag ist bereits {locked.get_status_display()}.", code="already_decided"
+        )
+    errors = rules.grant_errors(
+        amount=amount,
+        eligible_costs=locked.eligible_costs,
+        rate_percent=call.rate_percent,
+        min_amount=call.min_amount,
+        max_amount=call.max_amount,
+    )
+    if errors:
+        raise InvalidInput(" ".join(errors), code="invalid_amount")
+    totals = queries.ledger(call)
+    refusal = rules.commitment_refusal(
+        budget=call.budget, committed=totals["committed"], amount=amount
+    )
+    if refusal:
+        raise Conflict(refusal, code="budget_exhausted", available=str(totals["available"]))
+    before = snapshot(locked)
+    locked.status = rules.APPROVED
+    locked.approved_amount = amount
+    locked.decided_at = timezone.now()
+    locked.decided_by = _user(actor)
+    locked.save()
+    _book(locked, rules.COMMITMENT, amount, actor, note="Bewilligung")
+    _deliver_grant_notice(locked, amount, actor)
+    record_audit(
+        action="cooperation.funding_approved",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked),
+    )
+    return locked
+
+
+def _linked_case(application: FundingApplication, actor: Actor) -> Case | None:
+    """The back-office case of the application's submission, in progress by the deciding
+    reviewer (None for applications that did not come through the platform's form)."""
+    if application.submission_id is None or _user(actor) is None:
+        return None
+    case = Case.objects.select_related("submission").filter(pk=application.submission_id).first()
+    if case is None:
+        return None
+    if case.submission.status in {Submission.Status.RECEIVED, Submission.Status.FORWARDED}:
+        casework_actions.take_case(case=case, actor=actor)
+    return case
+
+
+def render_grant_notice(*, application: FundingApplication, amount: Decimal) -> bytes:
+    """The Zuwendungsbescheid: addressee, amount, conditions, Rechtsbehelfsbelehrung."""
+    from weasyprint import HTML  # late: loads Pango
+
+    submission = application.submission
+    html = render_to_string(
+        "cooperation/zuwendungsbescheid_pdf.html",
+        {
+            "application": application,
+            "call": application.call,
+            "submission": submission,
+            "issuer": submission.authority if submission is not None else None,
+            "amount": amount,
+            "today": timezone.localdate(),
+        },
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def _deliver_grant_notice(application: FundingApplication, amount: Decimal, actor: Actor) -> None:
+    """Decide the linked case with the Zuwendungsbescheid: sealed for the authority and
+    delivered to the applicant's Postfach by the back office."""
+    case = _linked_case(application, actor)
+    if case is None:
+        return
+    casework_actions.decide_case(
+        case=case,
+        outcome="granted",
+        pdf=render_grant_notice(application=application, amount=amount),
+        filename=f"Zuwendungsbescheid-{case.submission.vorgangsnummer}.pdf",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def reject_funding_application(
+    *, application: FundingApplication, reason: str, actor: Actor
+) -> FundingApplication:
+    _call, locked = _lock(application)
+    if not rules.can_change_funding(locked.status, rules.REJECTED):
+        raise Conflict(
+            f"Der Antrag ist bereits {locked.get_status_display()}.", code="already_decided"
+        )
+    if not reason.strip():
+        raise InvalidInput("Eine Ablehnung braucht eine Begründung.", code="reason_missing")
+    before = snapshot(locked)
+    locked.status = rules.REJECTED
+    locked.reason = reason.strip()[:4000]
+    locked.decided_at = timezone.now()
+    locked.decided_by = _user(actor)
+    locked.save()
+    case = _linked_case(locked, actor)
+    if case is not None:
+        casework_actions.reject_case(case=case, reason=locked.reason, actor=actor)
+    record_audit(
+        action="cooperation.funding_rejected",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def disburse_funding(
+    *, application: FundingApplication, amount: Decimal, actor: Actor, note: str = ""
+) -> Booking:
+    """Pay out (on an accepted Verwendungsnachweis) at most what is committed and unpaid."""
+    _call, locked = _lock(application)
+    position = queries.application_position(locked)
+    if locked.status != rules.APPROVED or amount <= 0 or amount > position["open"]:
+        raise Conflict(
+            f"Auszahlbar sind höchstens {rules.money(position['open'])}.", code="not_payable"
+        )
+    return _book(locked, rules.DISBURSEMENT, amount, actor, note=note)
+
+
+@transaction.atomic
+def release_funding(
+    *, application: FundingApplication, amount: Decimal, actor: Actor, note: str = ""
+) -> Booking:
+    """Free committed money that will not be paid (withdrawal, lower actual costs)."""
+    _call, locked = _lock(application)
+    position = queries.application_position(locked)
+    if amount <= 0 or amount > position["open"]:
+        raise Conflict(
+            f"Freigeben lassen sich höchstens {rules.money(position['open'])}.",
+            code="not_releasable",
+        )
+    return _book(locked, rules.RELEASE, amount, actor, note=note)
+
+
+# The form through which Kommunen apply (applications/forms/egov-foerderung.json).
+FUNDING_FORM = "egov-foerderung"
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)).quantize(rules.CENT)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@transaction.atomic(savepoint=False)  # part of the release: fails with it, never alone
+def on_submission_released(*, submission: Any, document: dict[str, Any] | None) -> None:
+    """A Kommune's released `egov-foerderung` application joins the open funding call of its
+    Land (the newest) as a funding application linked to the submission. Sealed API
+    submissions (document None) and applications without a matching call are left to the
+    Land's reviewers."""
+    if document is None or submission.applicant_authority_id is None:
+        return
+    if submission.service.slug != FUNDING_FORM:
+        return
+    applicant = submission.applicant_authority
+    land = queries.land_of(applicant)
+    call = queries.open_call(land) if land is not None else None
+    if call is None:
+        return
+    data = document.get("data", document)
+    costs = _decimal(data.get("gesamtkosten"))
+    requested = _decimal(data.get("beantragt"))
+    if costs is None or requested is None or not 0 < requested <= costs:
+        return
+    submit_funding_application(
+        call=call,
+        applicant=applicant,
+        title=str(data.get("beschreibung", ""))[:300],
+        eligible_costs=costs,
+        requested_amount=requested,
+        submission=submission,
+        actor=SYSTEM,
+    )

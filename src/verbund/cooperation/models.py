@@ -1,0 +1,295 @@
+"""The cooperation of the Land and its authorities: who takes part in the Verbund (with the
+accepted agreement), which shared online services each authority has activated, and the
+Land's funding programme with its budget ledger."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from verbund.applications.models import FormVersion
+from verbund.authorities.models import Authority
+from verbund.catalogue.models import Service
+from verbund.core.models import TimeStampedModel
+from verbund.gebiete.models import Gebiet
+
+
+class LandOperator(TimeStampedModel):
+    """An operator account (kind `operator`) and the Land whose console it may use."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Konto"),
+        on_delete=models.CASCADE,
+        related_name="operated_lands",
+    )
+    land = models.ForeignKey(
+        Gebiet, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Betrieb eines Landes")
+        verbose_name_plural = _("Betrieb der Länder")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "land"], name="land_operator_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.land}"
+
+
+class MembershipState(models.TextChoices):
+    INVITED = "invited", _("eingeladen")
+    MEMBER = "member", _("Mitglied")
+    LEFT = "left", _("ausgetreten")
+
+
+class Membership(TimeStampedModel):
+    """An authority's part in the Verbund: invited by the Land, member once its
+    administrator accepted the cooperation agreement, left when it leaves (nothing of its
+    data is deleted; its services stop being offered online)."""
+
+    authority = models.OneToOneField(
+        Authority,
+        verbose_name=_("Behörde"),
+        on_delete=models.PROTECT,
+        related_name="cooperation_membership",
+    )
+    land = models.ForeignKey(
+        Gebiet, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(_("Stand"), max_length=10, choices=MembershipState.choices)
+    invited_at = models.DateTimeField(_("eingeladen am"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eingeladen von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    agreement_version = models.CharField(
+        _("angenommene Fassung der Kooperationsvereinbarung"), max_length=20, blank=True
+    )
+    accepted_at = models.DateTimeField(_("angenommen am"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("angenommen von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    contact_name = models.CharField(_("Ansprechperson"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("E-Mail der Ansprechperson"), blank=True)
+    left_at = models.DateTimeField(_("ausgetreten am"), null=True, blank=True)
+    leave_reason = models.TextField(_("Grund des Austritts"), blank=True)
+
+    class Meta:
+        verbose_name = _("Mitgliedschaft im Verbund")
+        verbose_name_plural = _("Mitgliedschaften im Verbund")
+
+    def __str__(self) -> str:
+        return f"{self.authority} ({self.get_state_display()})"
+
+
+class SharedService(TimeStampedModel):
+    """An online service the Land offers for adoption ("Einer für Alle" within the Land):
+    a published form version that every responsible authority may activate for its area."""
+
+    land = models.ForeignKey(
+        Gebiet, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("Leistung"), on_delete=models.PROTECT, related_name="+"
+    )
+    form_version = models.ForeignKey(
+        FormVersion, verbose_name=_("Formularversion"), on_delete=models.PROTECT, related_name="+"
+    )
+    fee_set_locally = models.BooleanField(
+        _("Gebühr legt die Kommune fest"),
+        default=False,
+        help_text=_("Wenn das Recht die Höhe der Gebühr der Kommune überlässt."),
+    )
+    published_at = models.DateTimeField(_("zur Übernahme bereitgestellt am"))
+
+    class Meta:
+        verbose_name = _("Online-Dienst zur Übernahme")
+        verbose_name_plural = _("Online-Dienste zur Übernahme")
+        ordering = ["service__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["land", "service"], name="shared_service_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.service)
+
+
+class ActivationStatus(models.TextChoices):
+    ACTIVE = "active", _("freigeschaltet")
+    PAUSED = "paused", _("pausiert")
+
+
+class Activation(TimeStampedModel):
+    """A responsible authority offers a shared online service in its area, on its terms."""
+
+    shared_service = models.ForeignKey(
+        SharedService,
+        verbose_name=_("Online-Dienst"),
+        on_delete=models.PROTECT,
+        related_name="activations",
+    )
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("Behörde"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("Stand"), max_length=10, choices=ActivationStatus.choices)
+    fee = models.DecimalField(
+        _("Gebühr der Kommune"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    contact = models.CharField(_("Kontakt für Rückfragen"), max_length=200)
+    processing_days = models.PositiveSmallIntegerField(_("Bearbeitungsfrist in Tagen"))
+    activated_at = models.DateTimeField(_("freigeschaltet am"))
+
+    class Meta:
+        verbose_name = _("Freischaltung")
+        verbose_name_plural = _("Freischaltungen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shared_service", "authority"], name="activation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shared_service} · {self.authority} ({self.get_status_display()})"
+
+
+class FundingCall(TimeStampedModel):
+    """A call of the Land's funding programme (ThürEGovRL-style) for one budget year."""
+
+    land = models.ForeignKey(
+        Gebiet, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("Titel"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("Haushaltsjahr"))
+    budget = models.DecimalField(_("Budget"), max_digits=14, decimal_places=2)
+    min_amount = models.DecimalField(_("Mindestbetrag"), max_digits=12, decimal_places=2)
+    max_amount = models.DecimalField(_("Höchstbetrag"), max_digits=12, decimal_places=2)
+    rate_percent = models.DecimalField(
+        _("Fördersatz in Prozent der zuwendungsfähigen Ausgaben"), max_digits=5, decimal_places=2
+    )
+    closes_on = models.DateField(_("Antragsfrist"), null=True, blank=True)
+    is_open = models.BooleanField(_("offen für Anträge"), default=True)
+
+    class Meta:
+        verbose_name = _("Förderaufruf")
+        verbose_name_plural = _("Förderaufrufe")
+        ordering = ["-year", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})"
+
+
+class FundingStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("eingegangen")
+    APPROVED = "approved", _("bewilligt")
+    REJECTED = "rejected", _("abgelehnt")
+    WITHDRAWN = "withdrawn", _("zurückgezogen")
+
+
+class FundingApplication(TimeStampedModel):
+    """A Kommune's application to a call, usually arriving through the `egov-foerderung`
+    form (then linked to its submission)."""
+
+    call = models.ForeignKey(
+        FundingCall,
+        verbose_name=_("Förderaufruf"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    applicant = models.ForeignKey(
+        Authority,
+        verbose_name=_("antragstellende Kommune"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submission = models.OneToOneField(
+        "applications.Submission",
+        verbose_name=_("Antrag auf der Plattform"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    title = models.CharField(_("Vorhaben"), max_length=300)
+    eligible_costs = models.DecimalField(
+        _("zuwendungsfähige Ausgaben"), max_digits=14, decimal_places=2
+    )
+    requested_amount = models.DecimalField(
+        _("beantragte Zuwendung"), max_digits=12, decimal_places=2
+    )
+    status = models.CharField(
+        _("Stand"), max_length=10, choices=FundingStatus.choices, default=FundingStatus.SUBMITTED
+    )
+    submitted_at = models.DateTimeField(_("eingegangen am"))
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entschieden von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_amount = models.DecimalField(
+        _("bewilligte Zuwendung"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    reason = models.TextField(_("Begründung"), blank=True)
+
+    class Meta:
+        verbose_name = _("Förderantrag")
+        verbose_name_plural = _("Förderanträge")
+        ordering = ["submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} · {self.title}"
+
+
+class BookingKind(models.TextChoices):
+    COMMITMENT = "commitment", _("Mittelbindung")
+    DISBURSEMENT = "disbursement", _("Auszahlung")
+    RELEASE = "release", _("Freigabe")
+
+
+class Booking(models.Model):
+    """One entry of a call's budget ledger. Entries are never changed or deleted; a
+    correction is a new entry (a release frees committed money)."""
+
+    call = models.ForeignKey(
+        FundingCall,
+        verbose_name=_("Förderaufruf"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    application = models.ForeignKey(
+        FundingApplication,
+        verbose_name=_("Förderantrag"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    kind = models.CharField(_("Art"), max_length=12, choices=BookingKind.choices)
+    amount = models.DecimalField(_("Betrag"), max_digits=12, decimal_places=2)
+    booked_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+    actor_label = models.CharField(_("gebucht von"), max_length=200)
+    note = models.CharField(_("Vermerk"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Buchung")
+        verbose_name_plural = _("Buchungen")
+        ordering = ["booked_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="booking_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} €"

@@ -1,0 +1,174 @@
+"""The authorization matrix of the Land console and the authority administration, every URL
+enumerated from the URL configuration so that a new one cannot escape: operators only in
+their Land, an authority's administrator only for their own authority, other staff and
+other authorities 404, other kinds of account 403, anonymous to the login page."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern
+
+from verbund.accounts.models import User
+from verbund.authorities.models import Authority, AuthorityKind, StaffRole
+from verbund.cooperation import actions
+from verbund.cooperation import urls as cooperation_urls
+from verbund.cooperation.models import LandOperator, SharedService
+from verbund.cooperation.tests.conftest import make_staff
+from verbund.gebiete.models import Gebiet, GebietType, Level
+
+pytestmark = pytest.mark.django_db
+
+LAND = {"operator"}
+# Pages that act on the operator's own Land: an operator of another Land sees and changes
+# only that Land there (see test_an_operator_sees_only_their_land).
+OWN_LAND = {"operator", "foreign_operator"}
+ADMIN = {"admin"}
+# Which roles may use each URL. A URL missing here fails the test.
+MATRIX: dict[str, tuple[str, set[str]]] = {
+    "land": ("get", OWN_LAND),
+    "invite": ("post", OWN_LAND),
+    "rollout": ("get", OWN_LAND),
+    "publish": ("post", OWN_LAND),
+    "funding": ("get", OWN_LAND),
+    "open_call": ("post", OWN_LAND),
+    "decide_funding": ("post", LAND),
+    "funding_csv": ("get", OWN_LAND),
+    "administration_index": ("get", {"admin", "foreign_admin", "clerk", "lead"}),
+    "administration": ("get", ADMIN),
+    "accept": ("post", ADMIN),
+    "leave": ("post", ADMIN),
+    "service_activation": ("post", ADMIN),
+}
+STAFF = {"admin", "foreign_admin", "clerk", "lead", "admin_without_2fa"}
+OPERATORS = {"operator", "foreign_operator", "operator_without_land"}
+ROLES = sorted(STAFF | OPERATORS | {"citizen", "anonymous"})
+
+
+def test_every_url_is_in_the_matrix():
+    names = {p.name for p in cooperation_urls.urlpatterns if isinstance(p, URLPattern)}
+    assert names == set(MATRIX)
+
+
+@pytest.fixture
+def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
+    other_land = Gebiet.objects.create(
+        level=Level.LAND,
+        key="15",
+        ars="150000000000",
+        name="Sachsen-Anhalt",
+        type=GebietType.LAND,
+        gebietsstand=datetime.date(2026, 1, 1),
+    )
+    Authority.objects.create(
+        slug="t-anderes-land",
+        name="Behörde im anderen Land",
+        kind=AuthorityKind.MINISTERIUM,
+        gebiet=other_land,
+    )
+    users = {
+        "operator": operator,
+        "admin": admin,
+        "foreign_admin": foreign_admin,
+        "clerk": make_staff("t-clerk", own, StaffRole.CLERK),
+        "lead": make_staff("t-lead", own, StaffRole.LEAD),
+        "foreign_operator": User.objects.create_user("t-op2", kind=User.Kind.OPERATOR),
+        "operator_without_land": User.objects.create_user("t-op3", kind=User.Kind.OPERATOR),
+        "citizen": User.objects.create_user("t-citizen@example.org", kind=User.Kind.CITIZEN),
+    }
+    LandOperator.objects.create(user=users["foreign_operator"], land=other_land)
+    actions.invite_authority(land=land, ars=own.gebiet.ars, actor="test")
+    call = actions.open_funding_call(
+        land=land,
+        title="Matrix",
+        year=2027,
+        budget=Decimal(100000),
+        min_amount=Decimal(1),
+        max_amount=Decimal(50000),
+        rate_percent=Decimal(100),
+        actor="test",
+    )
+    application = actions.submit_funding_application(
+        call=call,
+        applicant=own,
+        title="x",
+        eligible_costs=Decimal(100),
+        requested_amount=Decimal(100),
+        actor="test",
+    )
+    shared = SharedService.objects.filter(land=land).first()
+    clients: dict[str, Client] = {}
+    for role in ROLES:
+        client = Client()
+        if role == "admin_without_2fa":
+            client.force_login(admin)
+        elif role in users and role != "citizen":
+            login_staff(client, users[role])
+        elif role == "citizen":
+            client.force_login(users[role])
+        clients[role] = client
+    return {
+        "clients": clients,
+        "kwargs": {
+            "decide_funding": {"pk": application.pk},
+            "administration": {"slug": own.slug},
+            "accept": {"slug": own.slug},
+            "leave": {"slug": own.slug},
+            "service_activation": {"slug": own.slug, "pk": shared.pk},
+        },
+        "data": {
+            "invite": {"ars": "16051000"},
+            "decide_funding": {"entscheidung": "ablehnen", "grund": "Matrix"},
+            "accept": {"fassung": "x", "zustimmung": "1", "ansprechperson": "x"},
+            "service_activation": {"schritt": "freischalten", "kontakt": "x", "frist": "3"},
+        },
+    }
+
+
+def _expected_refusal(role: str, name: str) -> set[int]:
+    land_page = MATRIX[name][1] in (LAND, OWN_LAND)
+    if role == "anonymous":
+        return {302}
+    if role == "admin_without_2fa":
+        return {302}
+    if role == "citizen":
+        return {403}
+    if land_page:
+        return {404} if role in OPERATORS else {403}
+    return {403} if role in OPERATORS else {404}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_matrix(world, name):
+    from django.urls import reverse
+
+    method, allowed = MATRIX[name]
+    url = reverse(f"cooperation:{name}", kwargs=world["kwargs"].get(name, {}))
+    if name == "funding_csv":
+        url += "?tabelle=offen"
+    for role in ROLES:
+        client = world["clients"][role]
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, world["data"].get(name, {}))
+        if role in allowed:
+            assert response.status_code in {200, 302}, (role, name, response.status_code)
+            if response.status_code == 302:
+                assert "/konto/" not in response["Location"], (role, name)
+        else:
+            expected = _expected_refusal(role, name)
+            assert response.status_code in expected, (role, name, response.status_code)
+            if response.status_code == 302:
+                assert "/konto/" in response["Location"], (role, name, response["Location"])
+
+
+def test_an_operator_sees_only_their_land(world):
+    client = world["clients"]["foreign_operator"]
+    page = client.get("/land/").content.decode()
+    assert "Behörde im anderen Land" in page and "Stadtverwaltung Erfurt" not in page
+    assert "Stadtverwaltung Gera" not in client.get("/land/foerderung/").content.decode()
+    assert "Gera" not in client.get("/land/foerderung/bericht.csv?tabelle=offen").content.decode()

@@ -1,0 +1,419 @@
+"""The Land console (`/land/`, operators of the Land) and the authority administration
+(`/verwaltung/`, each authority's administrators). Thin views: access through `queries`
+(404 for anything outside the operator's Land or the administrator's authority), changes
+through `actions`. Every page needs a session with verified second factor."""
+
+from __future__ import annotations
+
+import csv
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from verbund.accounts.access import operator_required, staff_required
+from verbund.applications import queries as application_queries
+from verbund.cooperation import actions, queries, rules
+from verbund.core.errors import DomainError, InvalidInput, NotFound
+
+
+def _or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return call(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+# --- Land console ---------------------------------------------------------------------------
+
+
+@operator_required
+def land_console(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    state = request.GET.get("stand", "")
+    if state not in queries.STATE_LABELS:
+        state = ""
+    rows = queries.land_overview(land)
+    counts = {key: 0 for key in queries.STATE_LABELS}
+    for row in rows:
+        counts[row.state] += 1
+    return render(
+        request,
+        "cooperation/land.html",
+        {
+            "land": land,
+            "rows": [row for row in rows if not state or row.state == state],
+            "counts": [(key, label, counts[key]) for key, label in queries.STATE_LABELS.items()],
+            "state": state,
+            "agreement": rules.AGREEMENT_TITLE,
+            "agreement_version": rules.AGREEMENT_VERSION,
+        },
+    )
+
+
+@operator_required
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    try:
+        membership = actions.invite_authority(
+            land=land,
+            ars=request.POST.get("ars", "")[:20],
+            slug=request.POST.get("behoerde", "")[:80],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cooperation:land")
+    messages.success(
+        request, _("%(name)s ist zum Verbund eingeladen.") % {"name": membership.authority.name}
+    )
+    return redirect("cooperation:land")
+
+
+@operator_required
+def land_rollout(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    services, rows = queries.rollout_table(land)
+    shared_ids = {s.service_id for s in services}
+    missing = [
+        sum(1 for row in rows if row.cells[index] != rules.ACTIVE) for index in range(len(services))
+    ]
+    return render(
+        request,
+        "cooperation/land_rollout.html",
+        {
+            "land": land,
+            "services": list(zip(services, missing, strict=True)),
+            "rows": rows,
+            "candidates": [
+                s for s in application_queries.services_with_forms() if s.pk not in shared_ids
+            ],
+        },
+    )
+
+
+@operator_required
+@require_POST
+def publish(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    try:
+        service = application_queries.get_service(request.POST.get("leistung", "")[:200])
+        shared = actions.publish_shared_service(
+            land=land,
+            service=service,
+            fee_set_locally=request.POST.get("gebuehr_kommunal") == "1",
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cooperation:rollout")
+    messages.success(
+        request,
+        _("„%(name)s“ steht den Behörden zur Übernahme bereit.") % {"name": shared.service.name},
+    )
+    return redirect("cooperation:rollout")
+
+
+# --- authority administration ---------------------------------------------------------------
+
+
+@staff_required
+def administration_index(request: HttpRequest) -> HttpResponse:
+    authorities = queries.administered_authorities(request.user)
+    if len(authorities) == 1:
+        return redirect("cooperation:administration", slug=authorities[0].slug)
+    return render(request, "cooperation/administration_index.html", {"authorities": authorities})
+
+
+@staff_required
+def administration(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    membership = queries.membership_of(authority)
+    land = queries.land_of(authority)
+    services = []
+    if land is not None:
+        for shared in queries.shared_services(land):
+            activation = queries.activation_of(shared, authority)
+            services.append({"shared": shared, "activation": activation})
+    return render(
+        request,
+        "cooperation/administration.html",
+        {
+            "authority": authority,
+            "membership": membership,
+            "state": membership.state if membership else rules.NOT_INVITED,
+            "state_label": queries.STATE_LABELS[
+                membership.state if membership else rules.NOT_INVITED
+            ],
+            "agreement": rules.AGREEMENT_TITLE,
+            "agreement_version": rules.AGREEMENT_VERSION,
+            "services": services,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def accept(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    if request.POST.get("zustimmung") != "1":
+        messages.error(request, _("Bitte bestätigen Sie, dass Sie die Vereinbarung annehmen."))
+        return redirect("cooperation:administration", slug=slug)
+    try:
+        actions.accept_agreement(
+            authority=authority,
+            version=request.POST.get("fassung", "")[:20],
+            contact_name=request.POST.get("ansprechperson", "")[:200],
+            contact_email=request.POST.get("email", "")[:254],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Die Kooperationsvereinbarung ist angenommen."))
+    return redirect("cooperation:administration", slug=slug)
+
+
+@staff_required
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    try:
+        actions.leave_verbund(
+            authority=authority, reason=request.POST.get("grund", ""), actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Ihre Behörde ist ausgetreten; ihre Online-Dienste werden nicht mehr angeboten."),
+        )
+    return redirect("cooperation:administration", slug=slug)
+
+
+def _fee(raw: str) -> Decimal | None:
+    """An amount as people type it: 1.234,50 or 1234,5 (German) or 1234.50."""
+    raw = raw.replace("€", "").replace(" ", "").strip()
+    if "," in raw:
+        raw = raw.replace(".", "").replace(",", ".")
+    elif not re.fullmatch(r"\d+\.\d{1,2}", raw):
+        raw = raw.replace(".", "")
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return Decimal("-1")  # refused with the rule's message
+
+
+def _days(raw: str) -> int | None:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        return None
+
+
+@staff_required
+@require_POST
+def service_activation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    land = queries.land_of(authority)
+    if land is None:
+        raise Http404
+    shared = _or_404(queries.get_shared_service_or_404, land, pk)
+    step = request.POST.get("schritt", "freischalten")
+    try:
+        if step == "freischalten":
+            actions.activate_service(
+                shared=shared,
+                authority=authority,
+                fee=_fee(request.POST.get("gebuehr", "")[:20]),
+                contact=request.POST.get("kontakt", "")[:200],
+                processing_days=_days(request.POST.get("frist", "")[:5]),
+                actor=request.user,
+            )
+            messages.success(
+                request, _("„%(name)s“ ist freigeschaltet.") % {"name": shared.service.name}
+            )
+        else:
+            activation = queries.activation_of(shared, authority)
+            if activation is None:
+                raise Http404
+            if step == "pausieren":
+                actions.pause_service(activation=activation, actor=request.user)
+                messages.success(
+                    request, _("„%(name)s“ ist pausiert.") % {"name": shared.service.name}
+                )
+            elif step == "fortsetzen":
+                actions.resume_service(activation=activation, actor=request.user)
+                messages.success(
+                    request,
+                    _("„%(name)s“ ist wieder freigeschaltet.") % {"name": shared.service.name},
+                )
+            else:
+                messages.error(request, _("Unbekannter Schritt."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cooperation:administration", slug=slug)
+
+
+# --- the funding programme ------------------------------------------------------------------
+
+
+def _amount(raw: str) -> Decimal | None:
+    value = _fee(raw[:30])
+    return None if value is None or value < 0 else value
+
+
+@operator_required
+def funding(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    now = timezone.now()
+    open_rows = [
+        {"application": a, "age": rules.age_in_days(a.submitted_at, now)}
+        for a in queries.open_funding_applications(land)
+    ]
+    return render(
+        request,
+        "cooperation/funding.html",
+        {
+            "land": land,
+            "reports": queries.funding_report(land),
+            "statistics": queries.funding_statistics(land),
+            "open_rows": open_rows,
+            "decided": queries.decided_funding_applications(land)[:50],
+        },
+    )
+
+
+@operator_required
+@require_POST
+def open_call(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    values = [
+        _amount(request.POST.get(name, ""))
+        for name in ("budget", "mindestbetrag", "hoechstbetrag", "foerdersatz")
+    ]
+    year = _days(request.POST.get("jahr", "")[:4])
+    title = request.POST.get("titel", "").strip()
+    if None in values or year is None or not title:
+        messages.error(request, _("Bitte alle Angaben des Aufrufs als Zahlen ausfüllen."))
+        return redirect("cooperation:funding")
+    budget, minimum, maximum, rate = (v for v in values if v is not None)
+    try:
+        actions.open_funding_call(
+            land=land,
+            title=title,
+            year=year,
+            budget=budget,
+            min_amount=minimum,
+            max_amount=maximum,
+            rate_percent=rate,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Der Förderaufruf ist eröffnet."))
+    return redirect("cooperation:funding")
+
+
+@operator_required
+@require_POST
+def decide_funding(request: HttpRequest, pk: int) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    application = _or_404(queries.get_funding_application_or_404, land, pk)
+    decision = request.POST.get("entscheidung", "")
+    try:
+        if decision == "bewilligen":
+            amount = _amount(request.POST.get("betrag", ""))
+            if amount is None:
+                raise InvalidInput(_("Bitte den bewilligten Betrag angeben."))
+            actions.approve_funding_application(
+                application=application, amount=amount, actor=request.user
+            )
+            messages.success(
+                request,
+                _("Der Antrag von %(name)s ist bewilligt; %(amount)s sind gebunden.")
+                % {"name": application.applicant.name, "amount": rules.money(amount)},
+            )
+        elif decision == "ablehnen":
+            actions.reject_funding_application(
+                application=application, reason=request.POST.get("grund", ""), actor=request.user
+            )
+            messages.success(request, _("Der Antrag ist abgelehnt."))
+        else:
+            messages.error(request, _("Bitte bewilligen oder ablehnen."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cooperation:funding")
+
+
+CSV_TABLES = {
+    "aufrufe": [
+        "Aufruf",
+        "Jahr",
+        "Budget",
+        "gebunden",
+        "ausgezahlt",
+        "verfügbar",
+        "offene Anträge",
+    ],
+    "offen": ["Antrag", "Aufruf", "Kommune", "Vorhaben", "beantragt", "eingegangen", "Tage offen"],
+    "kreise": ["Kreis", "Anträge", "davon offen"],
+}
+
+
+@operator_required
+def funding_csv(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    table = request.GET.get("tabelle", "")
+    if table not in CSV_TABLES:
+        return HttpResponseBadRequest(
+            _("Unbekannte Tabelle; möglich sind: %(names)s.") % {"names": ", ".join(CSV_TABLES)}
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="foerderung-{table}.csv"'
+    response.write("\ufeff")  # so that spreadsheet programs read UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(CSV_TABLES[table])
+    if table == "aufrufe":
+        for report in queries.funding_report(land):
+            t = report.totals
+            writer.writerow(
+                [
+                    report.call.title,
+                    report.call.year,
+                    t["budget"],
+                    t["committed"],
+                    t["paid"],
+                    t["available"],
+                    report.open_count,
+                ]
+            )
+    elif table == "kreise":
+        for row in queries.funding_statistics(land).by_kreis:
+            writer.writerow(row)
+    else:
+        now = timezone.now()
+        for a in queries.open_funding_applications(land):
+            writer.writerow(
+                [
+                    a.pk,
+                    a.call.title,
+                    a.applicant.name,
+                    a.title,
+                    a.requested_amount,
+                    a.submitted_at.date().isoformat(),
+                    rules.age_in_days(a.submitted_at, now),
+                ]
+            )
+    return response
