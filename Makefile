@@ -31,23 +31,23 @@ assets:
 system:
 	@$(PYTHON) src/verbund/core/components.py
 
-## setup: virtualenv, dependencies, database, demo data (idempotent)
+## setup: virtualenv, dependencies, keys, database (idempotent; no demo data)
 setup: system install assets
 	@echo "== Übersetzungen kompilieren"
 	$(BIN)/verbund compilemessages --ignore=.venv --ignore=node_modules -v0
-	@echo "== Datenbank anlegen/aktualisieren (beim ersten Mal etwa eine Minute)"
-	$(BIN)/verbund migrate --noinput -v1
+	@echo "== Schlüssel und Datenbank anlegen/aktualisieren (beim ersten Mal etwa eine Minute)"
+	$(BIN)/verbund setup -v1
 	@echo "== Statische Dateien sammeln und komprimieren (beim ersten Mal bis zu einer Minute)"
 	$(BIN)/verbund collectstatic --noinput -v1
 	@echo "== Amtliche Daten (VERBUND_DATA_DIR) prüfen, fehlende holen"
 	$(BIN)/verbund fetch-data --demo
-	@echo "== Demodaten laden"
-	$(BIN)/verbund load-demo
 
-## demo: set up and serve the platform on http://127.0.0.1:$(PORT)
+## demo: set up, load the demo data (public passwords!) and serve on http://127.0.0.1:$(PORT)
 # The demo pays fees with the built-in test provider (never in production: check --deploy).
 demo: export VERBUND_PAYMENT_PROVIDER ?= test
 demo: setup
+	@echo "== Demodaten laden (Demo-Konten mit öffentlichen Passwörtern: nie in Produktion)"
+	$(BIN)/verbund load-demo
 	$(BIN)/verbund serve --with-worker --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite
@@ -64,6 +64,7 @@ lint: install
 
 ## bench: every benchmark in bench/, each printing its ratio against a baseline
 bench: setup
+	$(BIN)/verbund load-demo
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ## docs: regenerate docs/configuration.md from the settings

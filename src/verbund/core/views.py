@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from verbund.core import health
 from verbund.core.audit import record_audit
 
 
@@ -17,16 +18,18 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness in one: the app answers and its database does too."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # any database failure makes the instance unready
-        return JsonResponse(
-            {"status": "error", "database": str(exc.__class__.__name__)}, status=503
-        )
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    """Readiness: database reachable and writable, migrations applied, file storage
+    writable, e-invoice rules in place, a task worker alive. 503 names each failed check."""
+    results = health.run_checks()
+    failed = [r.name for r in results if not r.ok]
+    return JsonResponse(
+        {
+            "status": "error" if failed else "ok",
+            "failed": failed,
+            "checks": {r.name: {"ok": r.ok, "detail": r.detail} for r in results},
+        },
+        status=503 if failed else 200,
+    )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 
+from verbund.settings import state
 from verbund.settings.env import (
     env_bool,
     env_int,
@@ -44,19 +44,11 @@ DEBUG = env_bool(
 def _secret_key() -> str:
     configured = env_optional(
         "SECRET_KEY",
-        "Django's secret key. When unset, a random key is generated once and kept in "
-        "`$VERBUND_STATE_DIR/secret-key`; several app servers must share one key.",
+        "Django's secret key. When unset, the key in `$VERBUND_STATE_DIR/secret-key` "
+        "(created by `verbund setup`); without either `verbund serve` refuses to start. "
+        "Several app servers must share one key.",
     )
-    if configured:
-        return configured
-    key_file = STATE_DIR / "secret-key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
-    return key
+    return configured or state.read_key(STATE_DIR, state.SECRET_KEY)
 
 
 SECRET_KEY = _secret_key()
@@ -470,8 +462,8 @@ VERBUND_PROFILE_ENCRYPTION_KEYS = env_list(
     "Comma-separated Fernet keys (`verbund generate-profile-key`) that encrypt profile "
     "data at rest (name, address, date of birth); the first encrypts, all decrypt, so a "
     "new key goes first and old ones stay until `verbund reencrypt-profiles` has run. "
-    "When unset, a key is generated once into `$VERBUND_STATE_DIR/profile-key`; several "
-    "app servers must share the keys.",
+    "When unset, the key in `$VERBUND_STATE_DIR/profile-key` (created by `verbund setup`); "
+    "several app servers must share the keys.",
     group="Servicekonto",
 )
 VERBUND_WEBAUTHN_RP_ID = env_str(
@@ -552,8 +544,9 @@ VERBUND_OIDC_PROVIDERS = env_str(
 VERBUND_OIDC_PRIVATE_KEY_FILE = env_str(
     "VERBUND_OIDC_PRIVATE_KEY_FILE",
     "",
-    "PEM RSA private key that signs ID tokens (RS256). Empty: a 3072-bit key is generated "
-    "once into `$VERBUND_STATE_DIR/oidc-signing-key.pem`; several app servers must share it.",
+    "PEM RSA private key that signs ID tokens (RS256). Empty: the 3072-bit key in "
+    "`$VERBUND_STATE_DIR/oidc-signing-key.pem` (created by `verbund setup`); several app "
+    "servers must share it.",
     group="OpenID Connect",
 )
 VERBUND_OIDC_ISSUER = env_str(
@@ -593,21 +586,7 @@ def _oidc_private_key() -> str:
     configured = VERBUND_OIDC_PRIVATE_KEY_FILE
     if configured:
         return Path(configured).read_text()
-    key_file = STATE_DIR / "oidc-signing-key.pem"
-    if not key_file.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        key_file.write_bytes(pem)
-        key_file.chmod(0o600)
-    return key_file.read_text()
+    return state.read_key(STATE_DIR, state.OIDC_KEY)
 
 
 OAUTH2_PROVIDER = {

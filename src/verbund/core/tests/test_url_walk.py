@@ -109,6 +109,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "2",
             "--timeout",
             "120",
+            # /healthz answers 200 only with a live task worker, as in `make demo`.
+            "--with-worker",
         ],
         env=env,
         stdout=log,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
 
@@ -60,6 +60,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.db import connections
+
+        from verbund.core.health import missing_state
+
+        missing = missing_state()
+        connections.close_all()
+        if missing:
+            raise CommandError(
+                "Verbund startet nicht, es fehlt:\n"
+                + "".join(f"  - {item}\n" for item in missing)
+                + "`verbund setup` (oder `make setup`) legt Schlüssel und Datenbank an. "
+                "Ist VERBUND_STATE_DIR richtig gesetzt?"
+            )
         self.stdout.write(
             f"Verbund läuft auf http://{options['host']}:{options['port']}/ "
             f"({options['workers']} Worker). Beenden mit Strg+C."
