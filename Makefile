@@ -45,6 +45,8 @@ setup: system install assets
 ## demo: set up, load the demo data (public passwords!) and serve on http://127.0.0.1:$(PORT)
 # The demo pays fees with the built-in test provider (never in production: check --deploy).
 demo: export VERBUND_PAYMENT_PROVIDER ?= test
+# Plain http on 127.0.0.1: no secure cookies, no HSTS (production: VERBUND_HTTPS on, the default).
+demo: export VERBUND_HTTPS ?= false
 demo: setup
 	@echo "== Demodaten laden (Demo-Konten mit öffentlichen Passwörtern: nie in Produktion)"
 	$(BIN)/verbund load-demo
@@ -63,6 +65,7 @@ lint: install
 	DJANGO_SETTINGS_MODULE=verbund.settings.test $(BIN)/verbund makemigrations --check --dry-run -v0
 
 ## bench: every benchmark in bench/, each printing its ratio against a baseline
+bench: export VERBUND_HTTPS ?= false
 bench: setup
 	$(BIN)/verbund load-demo
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -224,6 +224,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "verbund.core",
@@ -244,6 +245,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -384,18 +386,40 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-_https = env_bool(
+VERBUND_HTTPS = env_bool(
     "VERBUND_HTTPS",
-    False,
-    "Set when the instance is served over HTTPS (behind a proxy that sets "
-    "X-Forwarded-Proto): secure cookies and HSTS.",
+    not DEBUG,
+    "The instance is served over HTTPS (behind a proxy that sets X-Forwarded-Proto): "
+    "secure cookies, HSTS and a redirect from http (except /healthz). On by default unless "
+    "DEBUG; `make demo` turns it off for http://127.0.0.1, `verbund check --deploy` "
+    "refuses it off.",
     group="Sicherheit",
 )
-if _https:
+if VERBUND_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # the Land's other services decide for themselves
+
+# A strict Content-Security-Policy on every response (django-csp): scripts, styles, fonts
+# and images only from our own static files, nothing inline, no framing (BSI TR-03161-3,
+# OWASP ASVS 5.0 V3.4). Templates keep scripts and styles in static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", "Log level of Verbund's own loggers.")
 LOGGING = {
