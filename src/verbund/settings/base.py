@@ -304,8 +304,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 # Kept open for SQLite too: opening one costs more than a small request (the PRAGMAs and
-# Django's SQL functions run on every connect). gunicorn closes inherited connections
-# after forking (`verbund serve`).
+# Django's SQL functions run on every connect). `verbund serve` closes them before it forks
+# its workers.
 DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
