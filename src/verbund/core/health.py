@@ -7,6 +7,7 @@ every failed check, so a load balancer takes the instance out and the operator s
 
 from __future__ import annotations
 
+import errno
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -172,3 +173,41 @@ def run_checks() -> list[CheckResult]:
     results += check_storage()
     results.append(check_einvoice_rules())
     return results
+
+
+# Errors of the operating system that mean "this disk takes no files now", not a bug.
+_STORAGE_ERRNOS = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.ENOTDIR,
+}
+DATABASE_READ_ONLY_MESSAGE = (
+    "Verbund nimmt gerade keine Änderungen an: die Datenbank ist nur lesbar (Wartung oder "
+    "Störung). Ihre Eingaben wurden nicht gespeichert. Lesen geht weiter; bitte versuchen "
+    "Sie es in einigen Minuten erneut."
+)
+STORAGE_MESSAGE = (
+    "Verbund kann gerade keine Dateien speichern (Ablage nicht beschreibbar). Ihre Eingaben "
+    "wurden nicht gespeichert. Lesen geht weiter; bitte versuchen Sie es in einigen Minuten "
+    "erneut."
+)
+
+
+def write_refusal(exc: BaseException | None) -> str | None:
+    """The German message for an exception that means writes are impossible right now (a
+    read-only database, an unwritable or full storage), else None: an operator's outage
+    answers 503 with this message, not 500 (issue 11, finding 17)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DatabaseError):
+            text = str(exc).lower()
+            if "readonly" in text or "read-only" in text or "read only" in text:
+                return DATABASE_READ_ONLY_MESSAGE
+        elif isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+            return STORAGE_MESSAGE
+        exc = exc.__cause__ or exc.__context__
+    return None

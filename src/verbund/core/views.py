@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -45,6 +47,13 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is handled: a refused write (read-only database, storage
+    # not writable) is an outage with a message, not a bug.
+    message = health.write_refusal(sys.exc_info()[1])
+    if message is not None:
+        response = render(request, "503.html", {"message": message}, status=503)
+        response["Retry-After"] = "120"
+        return response
     return render(request, "500.html", status=500)
 
 
