@@ -19,7 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from verbund import __version__
 from verbund.core.errors import DomainError
-from verbund.core.health import write_refusal
+from verbund.core.health import outage_message
 
 logger = logging.getLogger("verbund.api")
 
@@ -118,9 +118,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    refusal = write_refusal(exc)
-    if refusal is not None:  # an outage (read-only database, storage), not a bug
-        logger.warning("Write refused on %s: %s", request.path, exc)
+    refusal = outage_message(exc)
+    if refusal is not None:  # an outage (read-only database, storage, rules), not a bug
+        logger.warning("Outage on %s: %s", request.path, exc)
         response = problem(
             request, status=503, code="service_unavailable", title=refusal, detail=refusal
         )

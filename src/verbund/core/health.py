@@ -196,13 +196,25 @@ STORAGE_MESSAGE = (
 )
 
 
-def write_refusal(exc: BaseException | None) -> str | None:
-    """The German message for an exception that means writes are impossible right now (a
-    read-only database, an unwritable or full storage), else None: an operator's outage
-    answers 503 with this message, not 500 (issue 11, finding 17)."""
+EINVOICE_RULES_MESSAGE = (
+    "Die Prüfregeln für E-Rechnungen sind nicht installiert, daher kann gerade keine "
+    "E-Rechnung geprüft oder angenommen werden. Bitte versuchen Sie es später erneut; der "
+    "Betrieb ist informiert (`verbund fetch-data` installiert die Regeln)."
+)
+
+
+def outage_message(exc: BaseException | None) -> str | None:
+    """The German message for an exception that is an operator's outage, not a bug: writes
+    impossible right now (a read-only database, an unwritable or full storage; issue 11,
+    finding 17) or the e-invoice rules missing (issue 13). Such requests answer 503 with
+    the message, not 500. None for any other exception."""
+    from verbund.einvoices.validation.ruleset import RulesUnavailable
+
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
+        if isinstance(exc, RulesUnavailable):
+            return EINVOICE_RULES_MESSAGE
         if isinstance(exc, DatabaseError):
             text = str(exc).lower()
             if "readonly" in text or "read-only" in text or "read only" in text:

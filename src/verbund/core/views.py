@@ -48,8 +48,8 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # Called while the exception is handled: a refused write (read-only database, storage
-    # not writable) is an outage with a message, not a bug.
-    message = health.write_refusal(sys.exc_info()[1])
+    # not writable) or missing e-invoice rules is an outage with a message, not a bug.
+    message = health.outage_message(sys.exc_info()[1])
     if message is not None:
         response = render(request, "503.html", {"message": message}, status=503)
         response["Retry-After"] = "120"

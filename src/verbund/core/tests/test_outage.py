@@ -87,3 +87,26 @@ def test_an_unwritable_storage_answers_503_in_german(client, settings, tmp_path,
     assert response.status_code == 503, response.content[:500]
     assert "keine Dateien speichern" in response.content.decode()
     assert client.get("/e-rechnung/").status_code == 200
+
+
+def test_an_einvoice_check_without_rules_answers_503_in_german(
+    client, settings, tmp_path, shared_data
+):
+    # given: the rule directory is missing (issue 13: a fresh machine without the data)
+    client.raise_request_exception = False
+    settings.VERBUND_EINVOICE_RULES = tmp_path / "keine-regeln"
+    hanstein = Authority.objects.get(name="Verwaltungsgemeinschaft Hanstein-Rusteberg")
+    data = with_buyer_reference(
+        (shared_data / "xrechnung" / "testsuite" / UBL).read_bytes(), leitweg_of(hanstein)
+    )
+    # when: the API check and the upload page
+    api = client.post("/api/v1/einvoices/validate", data, content_type="application/xml")
+    page = client.post(
+        "/e-rechnung/", {"document": SimpleUploadedFile("rechnung.xml", data), "email": ""}
+    )
+    # then
+    assert api.status_code == 503
+    assert api["Content-Type"].startswith("application/problem+json")
+    assert api.json()["title"].startswith("Die Prüfregeln für E-Rechnungen sind nicht installiert")
+    assert page.status_code == 503
+    assert "Die Prüfregeln für E-Rechnungen sind nicht installiert" in page.content.decode()
