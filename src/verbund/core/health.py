@@ -20,6 +20,7 @@ from django.core.files.storage import storages
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from verbund.settings import state
 from verbund.settings.storage import KINDS as STORAGE_KINDS
@@ -184,19 +185,19 @@ _STORAGE_ERRNOS = {
     errno.EDQUOT,
     errno.ENOTDIR,
 }
-DATABASE_READ_ONLY_MESSAGE = (
+DATABASE_READ_ONLY_MESSAGE = _(
     "Verbund nimmt gerade keine Änderungen an: die Datenbank ist nur lesbar (Wartung oder "
     "Störung). Ihre Eingaben wurden nicht gespeichert. Lesen geht weiter; bitte versuchen "
     "Sie es in einigen Minuten erneut."
 )
-STORAGE_MESSAGE = (
+STORAGE_MESSAGE = _(
     "Verbund kann gerade keine Dateien speichern (Ablage nicht beschreibbar). Ihre Eingaben "
     "wurden nicht gespeichert. Lesen geht weiter; bitte versuchen Sie es in einigen Minuten "
     "erneut."
 )
 
 
-EINVOICE_RULES_MESSAGE = (
+EINVOICE_RULES_MESSAGE = _(
     "Die Prüfregeln für E-Rechnungen sind nicht installiert, daher kann gerade keine "
     "E-Rechnung geprüft oder angenommen werden. Bitte versuchen Sie es später erneut; der "
     "Betrieb ist informiert (`verbund fetch-data` installiert die Regeln)."
@@ -214,12 +215,12 @@ def outage_message(exc: BaseException | None) -> str | None:
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, RulesUnavailable):
-            return EINVOICE_RULES_MESSAGE
+            return str(EINVOICE_RULES_MESSAGE)
         if isinstance(exc, DatabaseError):
             text = str(exc).lower()
             if "readonly" in text or "read-only" in text or "read only" in text:
-                return DATABASE_READ_ONLY_MESSAGE
+                return str(DATABASE_READ_ONLY_MESSAGE)
         elif isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
-            return STORAGE_MESSAGE
+            return str(STORAGE_MESSAGE)
         exc = exc.__cause__ or exc.__context__
     return None
