@@ -31,25 +31,27 @@ assets:
 system:
 	@$(PYTHON) src/verbund/core/components.py
 
-## setup: virtualenv, dependencies, database, demo data (idempotent)
+## setup: virtualenv, dependencies, keys, database (idempotent; no demo data)
 setup: system install assets
 	@echo "== Übersetzungen kompilieren"
 	$(BIN)/verbund compilemessages --ignore=.venv --ignore=node_modules -v0
-	@echo "== Datenbank anlegen/aktualisieren (beim ersten Mal etwa eine Minute)"
-	$(BIN)/verbund migrate --noinput -v1
+	@echo "== Schlüssel und Datenbank anlegen/aktualisieren (beim ersten Mal etwa eine Minute)"
+	$(BIN)/verbund setup -v1
 	@echo "== Statische Dateien sammeln und komprimieren (beim ersten Mal bis zu einer Minute)"
 	$(BIN)/verbund collectstatic --noinput -v1
 	@echo "== Amtliche Daten (VERBUND_DATA_DIR) prüfen, fehlende holen"
 	$(BIN)/verbund fetch-data --demo
-	@echo "== Demodaten laden"
-	$(BIN)/verbund load-demo
 
-## demo: set up and serve the platform on http://127.0.0.1:$(PORT)
+## demo: set up, load the demo data (public passwords!) and serve on http://127.0.0.1:$(PORT)
 # The demo pays fees with the built-in test provider (never in production: check --deploy).
 demo: export VERBUND_PAYMENT_PROVIDER ?= test
 # The demo service of accounts/demo.py calls back to http://127.0.0.1 (loopback only).
 demo: export VERBUND_OIDC_LOOPBACK_HTTP ?= true
+# Plain http on 127.0.0.1: no secure cookies, no HSTS (production: VERBUND_HTTPS on, the default).
+demo: export VERBUND_HTTPS ?= false
 demo: setup
+	@echo "== Demodaten laden (Demo-Konten mit öffentlichen Passwörtern: nie in Produktion)"
+	$(BIN)/verbund load-demo
 	$(BIN)/verbund serve --with-worker --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite
@@ -65,7 +67,9 @@ lint: install
 	DJANGO_SETTINGS_MODULE=verbund.settings.test $(BIN)/verbund makemigrations --check --dry-run -v0
 
 ## bench: every benchmark in bench/, each printing its ratio against a baseline
+bench: export VERBUND_HTTPS ?= false
 bench: setup
+	$(BIN)/verbund load-demo
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ## docs: regenerate docs/configuration.md from the settings

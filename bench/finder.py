@@ -4,7 +4,7 @@ by wrk (a separate process) at 32 connections.
 
 Usage: python bench/finder.py [--seconds 10] [--connections 32] [--workers 2]
 
-Uses the configured database (DATABASE_URL; `make setup` loads the demo data). The finder
+Uses the configured database (DATABASE_URL; `verbund load-demo` loads the demo data). The finder
 requests rotate over real places: every Gemeinde of the Land by AGS with a mix of Gemeinde,
 Kreis and Land services, and PLZ lookups (some ambiguous, some with `ort`).
 Goal (issue 3): finder >= 0.7 × the minimal view, p99 <= 30 ms at 32 connections.
@@ -70,7 +70,7 @@ def finder_paths(count: int) -> list[str]:
     )
     plz = list(Postleitzahl.objects.values_list("plz", "ort"))
     if not gemeinden:
-        sys.exit("No Gemeinden in the database: run `make setup` first.")
+        sys.exit("No Gemeinden in the database: run `verbund load-demo` first.")
     paths = []
     for n in range(count):
         params = {"service": SERVICES[n % len(SERVICES)]}

@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from verbund import __version__
 from verbund.core.errors import DomainError
+from verbund.core.health import outage_message
 
 logger = logging.getLogger("verbund.api")
 
@@ -117,6 +118,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    refusal = outage_message(exc)
+    if refusal is not None:  # an outage (read-only database, storage, rules), not a bug
+        logger.warning("Outage on %s: %s", request.path, exc)
+        response = problem(
+            request, status=503, code="service_unavailable", title=refusal, detail=refusal
+        )
+        response["Retry-After"] = "120"
+        return response
     logger.exception("Unhandled API error on %s", request.path)
     return problem(
         request,

@@ -1,10 +1,10 @@
 """Field-level encryption of personal profile data at rest.
 
 Values are encrypted with Fernet (AES-128-CBC with HMAC-SHA256, `cryptography`) under the
-keys of VERBUND_PROFILE_ENCRYPTION_KEYS (or one generated into the state directory). A
-database dump, a backup or a read replica alone does not reveal names, addresses or dates
-of birth; the application servers hold the keys. The first key encrypts, every key
-decrypts, so keys rotate without downtime (`verbund reencrypt-profiles`).
+keys of VERBUND_PROFILE_ENCRYPTION_KEYS (or the one `verbund setup` created in the state
+directory). A database dump, a backup or a read replica alone does not reveal names,
+addresses or dates of birth; the application servers hold the keys. The first key encrypts,
+every key decrypts, so keys rotate without downtime (`verbund reencrypt-profiles`).
 """
 
 from __future__ import annotations
@@ -15,18 +15,24 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from verbund.settings import state
 
 PREFIX = "fernet:"
 
 
 def _state_key() -> str:
-    key_file = settings.STATE_DIR / "profile-key"
-    if not key_file.exists():
-        settings.STATE_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(Fernet.generate_key().decode())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    """The key `verbund setup` created in the state directory; never made here (a new key
+    would make every stored profile unreadable)."""
+    key = state.read_key(settings.STATE_DIR, state.PROFILE_KEY)
+    if not key:
+        raise ImproperlyConfigured(
+            f"{state.PROFILE_KEY.label} fehlt: weder VERBUND_PROFILE_ENCRYPTION_KEYS noch "
+            f"{settings.STATE_DIR / state.PROFILE_KEY.filename} (`verbund setup` legt ihn an)."
+        )
+    return key
 
 
 @cache

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+import sys
+
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from verbund.core import health
 from verbund.core.audit import record_audit
 
 
@@ -17,16 +20,18 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness in one: the app answers and its database does too."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # any database failure makes the instance unready
-        return JsonResponse(
-            {"status": "error", "database": str(exc.__class__.__name__)}, status=503
-        )
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    """Readiness: database reachable and writable, migrations applied, file storage
+    writable, e-invoice rules in place, a task worker alive. 503 names each failed check."""
+    results = health.run_checks()
+    failed = [r.name for r in results if not r.ok]
+    return JsonResponse(
+        {
+            "status": "error" if failed else "ok",
+            "failed": failed,
+            "checks": {r.name: {"ok": r.ok, "detail": r.detail} for r in results},
+        },
+        status=503 if failed else 200,
+    )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -42,6 +47,13 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is handled: a refused write (read-only database, storage
+    # not writable) or missing e-invoice rules is an outage with a message, not a bug.
+    message = health.outage_message(sys.exc_info()[1])
+    if message is not None:
+        response = render(request, "503.html", {"message": message}, status=503)
+        response["Retry-After"] = "120"
+        return response
     return render(request, "500.html", status=500)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 
+from verbund.settings import state
 from verbund.settings.env import (
     env_bool,
     env_int,
@@ -44,19 +44,11 @@ DEBUG = env_bool(
 def _secret_key() -> str:
     configured = env_optional(
         "SECRET_KEY",
-        "Django's secret key. When unset, a random key is generated once and kept in "
-        "`$VERBUND_STATE_DIR/secret-key`; several app servers must share one key.",
+        "Django's secret key. When unset, the key in `$VERBUND_STATE_DIR/secret-key` "
+        "(created by `verbund setup`); without either `verbund serve` refuses to start. "
+        "Several app servers must share one key.",
     )
-    if configured:
-        return configured
-    key_file = STATE_DIR / "secret-key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
-    return key
+    return configured or state.read_key(STATE_DIR, state.SECRET_KEY)
 
 
 SECRET_KEY = _secret_key()
@@ -232,6 +224,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "verbund.core",
@@ -253,6 +246,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -311,8 +305,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 # Kept open for SQLite too: opening one costs more than a small request (the PRAGMAs and
-# Django's SQL functions run on every connect). gunicorn closes inherited connections
-# after forking (`verbund serve`).
+# Django's SQL functions run on every connect). `verbund serve` closes them before it forks
+# its workers.
 DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -393,18 +387,40 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-_https = env_bool(
+VERBUND_HTTPS = env_bool(
     "VERBUND_HTTPS",
-    False,
-    "Set when the instance is served over HTTPS (behind a proxy that sets "
-    "X-Forwarded-Proto): secure cookies and HSTS.",
+    not DEBUG,
+    "The instance is served over HTTPS (behind a proxy that sets X-Forwarded-Proto): "
+    "secure cookies, HSTS and a redirect from http (except /healthz). On by default unless "
+    "DEBUG; `make demo` turns it off for http://127.0.0.1, `verbund check --deploy` "
+    "refuses it off.",
     group="Sicherheit",
 )
-if _https:
+if VERBUND_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # the Land's other services decide for themselves
+
+# A strict Content-Security-Policy on every response (django-csp): scripts, styles, fonts
+# and images only from our own static files, nothing inline, no framing (BSI TR-03161-3,
+# OWASP ASVS 5.0 V3.4). Templates keep scripts and styles in static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", "Log level of Verbund's own loggers.")
 LOGGING = {
@@ -490,8 +506,8 @@ VERBUND_PROFILE_ENCRYPTION_KEYS = env_list(
     "Comma-separated Fernet keys (`verbund generate-profile-key`) that encrypt profile "
     "data at rest (name, address, date of birth); the first encrypts, all decrypt, so a "
     "new key goes first and old ones stay until `verbund reencrypt-profiles` has run. "
-    "When unset, a key is generated once into `$VERBUND_STATE_DIR/profile-key`; several "
-    "app servers must share the keys.",
+    "When unset, the key in `$VERBUND_STATE_DIR/profile-key` (created by `verbund setup`); "
+    "several app servers must share the keys.",
     group="Servicekonto",
 )
 VERBUND_WEBAUTHN_RP_ID = env_str(
@@ -572,8 +588,9 @@ VERBUND_OIDC_PROVIDERS = env_str(
 VERBUND_OIDC_PRIVATE_KEY_FILE = env_str(
     "VERBUND_OIDC_PRIVATE_KEY_FILE",
     "",
-    "PEM RSA private key that signs ID tokens (RS256). Empty: a 3072-bit key is generated "
-    "once into `$VERBUND_STATE_DIR/oidc-signing-key.pem`; several app servers must share it.",
+    "PEM RSA private key that signs ID tokens (RS256). Empty: the 3072-bit key in "
+    "`$VERBUND_STATE_DIR/oidc-signing-key.pem` (created by `verbund setup`); several app "
+    "servers must share it.",
     group="OpenID Connect",
 )
 VERBUND_OIDC_ISSUER = env_str(
@@ -613,21 +630,7 @@ def _oidc_private_key() -> str:
     configured = VERBUND_OIDC_PRIVATE_KEY_FILE
     if configured:
         return Path(configured).read_text()
-    key_file = STATE_DIR / "oidc-signing-key.pem"
-    if not key_file.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        key_file.write_bytes(pem)
-        key_file.chmod(0o600)
-    return key_file.read_text()
+    return state.read_key(STATE_DIR, state.OIDC_KEY)
 
 
 VERBUND_OIDC_LOOPBACK_HTTP = env_bool(

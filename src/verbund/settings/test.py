@@ -1,7 +1,26 @@
 """Settings for the test suite: fast hashing, no manifest storage, no network."""
 
+import os
+
+from verbund.settings import state
 from verbund.settings.base import *  # noqa: F403
-from verbund.settings.base import STORAGES
+from verbund.settings.base import OAUTH2_PROVIDER, SECRET_KEY, STATE_DIR, STORAGES
+
+# Throwaway keys for the suite (and the servers it starts, each with its own state
+# directory): only tests create keys on the fly; a real server needs `verbund setup`.
+state.create_keys(STATE_DIR)
+SECRET_KEY = SECRET_KEY or state.read_key(STATE_DIR, state.SECRET_KEY)
+if not OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]:
+    OAUTH2_PROVIDER = {
+        **OAUTH2_PROVIDER,
+        "OIDC_RSA_PRIVATE_KEY": state.read_key(STATE_DIR, state.OIDC_KEY),
+    }
+
+# The suite (and the servers it starts) talk plain http to 127.0.0.1.
+if "VERBUND_HTTPS" not in os.environ:
+    VERBUND_HTTPS = False
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = False
+    SECURE_HSTS_SECONDS = 0
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

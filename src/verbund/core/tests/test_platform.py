@@ -3,17 +3,21 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from verbund.core.audit import record_audit
-from verbund.core.models import AuditEntry
+from verbund.core.models import AuditEntry, WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
 
 
 def test_healthz_reports_database(client):
+    WorkerHeartbeat.objects.create(worker_id="test", seen_at=timezone.now())
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.json()["checks"]["database"] == {"ok": True, "detail": "sqlite"} or (
+        response.json()["checks"]["database"]["detail"] == "postgresql"
+    )
 
 
 def test_start_page_is_german_and_accessible(client):

@@ -1,4 +1,12 @@
-"""verbund serve --host H --port P: serve Verbund with gunicorn (production WSGI server)."""
+"""verbund serve --host H --port P: serve Verbund with granian (production WSGI server).
+
+granian reads requests on Rust's asynchronous I/O (hyper) and hands only complete requests
+to the Python threads that run Django: a client that trickles its headers costs a socket,
+not a worker, so a few hundred slow clients do not make the site unresponsive (issue 11,
+finding 6; gunicorn's sync workers were held by six). Clients get `--header-timeout`
+seconds for their headers. In production a reverse proxy still goes in front
+(docs/deployment.md): TLS, request size limits and rate limits per client.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +15,11 @@ import subprocess
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
-from gunicorn.app.base import BaseApplication
-
-
-class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from django.db import connections
-        from django.urls import get_resolver
-
-        from verbund.wsgi import application
-
-        # Import the URL configuration once in the master: otherwise every worker does it
-        # on its first request (measured: 8 % of a worker's first seconds under load).
-        get_resolver().url_patterns  # noqa: B018
-        # Connections are kept open between requests (CONN_MAX_AGE): none may be opened
-        # in the master and inherited by the forked workers.
-        connections.close_all()
-        return application
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Startet Verbund mit gunicorn (nicht mit dem Entwicklungsserver)."
+    help = "Startet Verbund mit granian (nicht mit dem Entwicklungsserver)."
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -49,9 +32,19 @@ class Command(BaseCommand):
             help="Worker processes (default: VERBUND_WORKERS or 2 × CPU cores + 1).",
         )
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("VERBUND_THREADS", 1))
+            "--threads",
+            type=int,
+            default=int(os.environ.get("VERBUND_THREADS", 1)),
+            help="Threads per worker that run Django (default: VERBUND_THREADS or 1).",
         )
-        parser.add_argument("--timeout", type=int, default=60)
+        parser.add_argument(
+            "--header-timeout",
+            "--timeout",
+            dest="header_timeout",
+            type=int,
+            default=30,
+            help="Seconds a client may take to send its request headers (default 30).",
+        )
         parser.add_argument(
             "--with-worker",
             action="store_true",
@@ -60,10 +53,27 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.db import connections
+
+        from verbund.core.health import missing_state
+
+        missing = missing_state()
+        if not missing:
+            self.preload()
+        # None may be inherited by the forked workers (CONN_MAX_AGE keeps them open).
+        connections.close_all()
+        if missing:
+            raise CommandError(
+                "Verbund startet nicht, es fehlt:\n"
+                + "".join(f"  - {item}\n" for item in missing)
+                + "`verbund setup` (oder `make setup`) legt Schlüssel und Datenbank an. "
+                "Ist VERBUND_STATE_DIR richtig gesetzt?"
+            )
         self.stdout.write(
             f"Verbund läuft auf http://{options['host']}:{options['port']}/ "
             f"({options['workers']} Worker). Beenden mit Strg+C."
         )
+        self.stdout.flush()
         worker = None
         if options["with_worker"]:
             worker = subprocess.Popen(  # noqa: S603 - our own console script
@@ -72,22 +82,38 @@ class Command(BaseCommand):
                 else [sys.executable, "-m", "verbund", "worker", "--verbosity", "0"]
             )
         try:
-            self.run_gunicorn(options)
+            self.run_granian(options)
         finally:
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=30)
 
-    def run_gunicorn(self, options: dict[str, Any]) -> None:
-        _Gunicorn(
-            {
-                "bind": f"{options['host']}:{options['port']}",
-                "workers": options["workers"],
-                "threads": options["threads"],
-                "timeout": options["timeout"],
-                "accesslog": "-",
-                "errorlog": "-",
-                "loglevel": "warning",
-                "preload_app": True,
-            }
-        ).run()
+    def preload(self) -> None:
+        """Import the application, its URL configuration and what /healthz uses once, here:
+        the workers are forked from this process and answer their first request warm."""
+        from django.urls import get_resolver
+
+        import verbund.einvoices.validation.ruleset
+        import verbund.wsgi  # noqa: F401
+
+        get_resolver().url_patterns  # noqa: B018
+
+    def run_granian(self, options: dict[str, Any]) -> None:
+        from granian import Granian
+        from granian.constants import HTTPModes, Interfaces
+        from granian.http import HTTP1Settings
+        from granian.log import LogLevels
+
+        Granian(
+            "verbund.wsgi:application",
+            address=options["host"],
+            port=options["port"],
+            interface=Interfaces.WSGI,
+            http=HTTPModes.http1,
+            workers=options["workers"],
+            blocking_threads=options["threads"],
+            http1_settings=HTTP1Settings(header_read_timeout=options["header_timeout"] * 1000),
+            log_level=LogLevels.warning,
+            log_access=True,
+            respawn_failed_workers=True,
+        ).serve()
