@@ -36,6 +36,7 @@ from verbund.catalogue import language
 from verbund.catalogue.language import fold, stem, words
 
 THESAURUS = Path(__file__).resolve().parent / "thesaurus.toml"
+LEXICON = Path(__file__).resolve().parent / "lexicon.toml"
 
 # How much a match counts, by the field it is found in.
 FIELD_WEIGHTS = {
@@ -122,6 +123,32 @@ def thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
                     if word not in language.STOPWORDS and word not in table[phrase]:
                         table[phrase].append(word)
     return {k: tuple(v) for k, v in table.items()}
+
+
+@cache
+def foreign_lexicon() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Words of other languages, by their `foreign_form`s → the catalogue words they mean
+    (folded)."""
+    with LEXICON.open("rb") as fh:
+        raw = tomllib.load(fh)
+    table: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for section in raw.values():
+        for key, meanings in section.items():
+            phrase = tuple(language.foreign_form(w) for w in words(key))
+            if not phrase:
+                continue
+            for meaning in meanings:
+                for word in words(meaning):
+                    if word not in language.STOPWORDS and word not in table[phrase]:
+                        table[phrase].append(word)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def lexicon_entries() -> list[str]:
+    """The keys of the multilingual lexicon as written (for the check against the dev sets)."""
+    with LEXICON.open("rb") as fh:
+        raw = tomllib.load(fh)
+    return [key for section in raw.values() for key in section]
 
 
 class Engine:
@@ -262,9 +289,25 @@ class Engine:
     def analyse_query(self, text: str) -> list[Concept]:
         tokens = self._join_separable_verb(words(text)[: MAX_QUERY_WORDS * 2])
         table = thesaurus()
+        foreign = foreign_lexicon()
+        # In a query of another language, unknown words are not German typos.
+        in_other_language = any(
+            self._is_foreign(t) and self._foreign_phrase(tokens, n, foreign)
+            for n, t in enumerate(tokens)
+        )
         concepts: list[Concept] = []
         i = 0
         while i < len(tokens):
+            # a word or phrase of another language that the lexicon knows
+            if self._is_foreign(tokens[i]):
+                size = self._foreign_phrase(tokens, i, foreign)
+                if size:
+                    phrase = tuple(language.foreign_form(t) for t in tokens[i : i + size])
+                    concept = Concept(" ".join(tokens[i : i + size]))
+                    self._add_meanings(concept, foreign[phrase], THESAURUS_WEIGHT)
+                    concepts.append(concept)
+                    i += size
+                    continue
             # the longest thesaurus phrase starting here ("auf die welt", "id card")
             phrase_len = 0
             for size in range(min(PHRASE_MAX, len(tokens) - i), 1, -1):
@@ -292,12 +335,30 @@ class Engine:
                 if joined:
                     token = joined
                     i += 1
-            concepts.extend(self._word_concepts(token, table))
+            concepts.extend(self._word_concepts(token, table, typos=not in_other_language))
         merged: dict[tuple[str, ...], Concept] = {}
         for concept in concepts:
             if concept.alternatives:
                 merged.setdefault(tuple(sorted(concept.alternatives)), concept)
         return list(merged.values())[:MAX_QUERY_WORDS]
+
+    def _is_foreign(self, token: str) -> bool:
+        """A word the German vocabulary does not know (the lexicon of other languages
+        may)."""
+        if language.is_foreign_script(token):
+            return True
+        return token not in self.word_stem and not self.known(stem(token))
+
+    @staticmethod
+    def _foreign_phrase(
+        tokens: list[str], start: int, foreign: dict[tuple[str, ...], tuple[str, ...]]
+    ) -> int:
+        """The length of the longest lexicon phrase starting at `start`, or 0."""
+        for size in range(min(3, len(tokens) - start), 0, -1):
+            phrase = tuple(language.foreign_form(t) for t in tokens[start : start + size])
+            if phrase in foreign:
+                return size
+        return 0
 
     def _join_separable_verb(self, tokens: list[str]) -> list[str]:
         """German separable verbs put their particle last: "ich melde mein Auto ab" means
@@ -327,7 +388,7 @@ class Engine:
         return ""
 
     def _word_concepts(
-        self, token: str, table: dict[tuple[str, ...], tuple[str, ...]]
+        self, token: str, table: dict[tuple[str, ...], tuple[str, ...]], *, typos: bool = True
     ) -> list[Concept]:
         concept = Concept(token)
         token_stem = stem(token)
@@ -344,7 +405,7 @@ class Engine:
             self._add_meanings(concept, meanings, THESAURUS_WEIGHT)
         if concept.alternatives:
             return [concept]
-        if token.isdigit():
+        if token.isdigit() or language.is_foreign_script(token) or not typos:
             return []
         # A near miss of a known word ("wohngelt") is a typo before it is a compound.
         candidates = self.typo_candidates(token)
