@@ -56,6 +56,9 @@ STOPWORDS = frozenset(
     soll sollte darf duerfen brauche brauchst brauchen benoetige gibt geht gehen tun
     machen mache macht gemacht lassen laesst jetzt heute gestern morgen hier dort da
     dieser diese dieses diesen kein keine keinen nicht nichts
+    wegen leute jemand etwas einfach immer mehr viel viele also dann damit dafuer davon
+    dazu falls trotzdem eigentlich ueberhaupt ne nen nem ner is nich gibts krieg kriege
+    kriegt kriegen sollen wollte will wuerde waere sonst jetzt einen irgendwo irgendwie
     i me my mine we our you your he she it its they their a an the and or of to for in
     on at by with from how do does did can could would should is am are was were be been
     want need get please where what when which who

@@ -59,6 +59,10 @@ COMPOUND_HEAD = 0.6
 TYPO = {1: 0.75, 2: 0.55}
 LEBENSLAGE_WEIGHT = 0.7
 CURATED_FACTOR = 1.35
+# The share of the query's evidence (idf-weighted concepts) a service must answer before
+# curation or an editorial boost lifts it; and how steeply partial answers fall.
+STRONG_MATCH = 0.75
+EVIDENCE_POWER = 1.5
 OUTDATED_FACTOR = 0.75
 VARIANT_GAP = 0.97
 # A curated service caps its sub-variants only when it scores at least this share of them.
@@ -74,6 +78,10 @@ SEPARABLE_PARTICLES = frozenset(
     ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
 )
 PHRASE_MAX = 4
+# An unknown word of at least this length finds the known compounds it begins or ends.
+AFFIX_MIN = 5
+AFFIX_ALTERNATIVES = 4
+AFFIX_WEIGHT = 0.8
 
 
 @dataclass
@@ -179,6 +187,7 @@ class Engine:
         self._trigram_index: tuple[dict[str, list[str]], dict[str, int]] | None = None
         self._idf: dict[str, float] = {}
         self._deletion_index: dict[str, list[str]] | None = None
+        self._affix_index: dict[str, list[str]] | None = None
         self._lock = threading.Lock()
 
     # -- vocabulary ------------------------------------------------------------------
@@ -201,6 +210,30 @@ class Engine:
         if part in self.df:
             return part
         return self.word_stem.get(part) or stem(part)
+
+    def compounds_with(self, word: str) -> list[str]:
+        """Known compounds that begin or end with an unknown word, rarest first:
+        "aufforsten" is in "Erstaufforstung", "Kurzarbeit" in "Kurzarbeitergeld"."""
+        if len(word) < AFFIX_MIN or not word.isalpha():
+            return []
+        found = self._affixes().get(stem(word), [])
+        stems = language.unique(self.word_stem[w] for w in found)
+        stems = [s for s in stems if self.known(s)]
+        stems.sort(key=lambda s: self.df.get(s, 0))
+        return stems[:AFFIX_ALTERNATIVES]
+
+    def _affixes(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._affix_index is None:
+                index: dict[str, list[str]] = defaultdict(list)
+                for word in self.word_stem:
+                    if len(word) < AFFIX_MIN + 3 or not word.isalpha():
+                        continue
+                    for cut in range(AFFIX_MIN, len(word) - 2):
+                        index[stem(word[:cut])].append(word)
+                        index[stem(word[-cut:])].append(word)
+                self._affix_index = dict(index)
+            return self._affix_index
 
     def typo_candidates(self, word: str) -> list[tuple[str, int]]:
         """Known words within the allowed edit distance, nearest first."""
@@ -411,6 +444,11 @@ class Engine:
         candidates = self.typo_candidates(token)
         if candidates and candidates[0][1] == 1:
             return [self._typo_concept(concept, candidates, table)]
+        # a word the catalogue only holds inside its compounds
+        for compound in self.compounds_with(token):
+            concept.add(compound, AFFIX_WEIGHT)
+        if concept.alternatives:
+            return [concept]
         parts = language.split_compound(token, self.is_word)
         if parts:
             out = []
@@ -459,6 +497,9 @@ class Engine:
         idf = {t: self.idf(t) for t in terms}
         padded = {t: f" {t} " for t in terms}
         lebenslage_bonus = self._lebenslage_matches(concepts)
+        # how much each concept tells: the idf of its most telling alternative
+        weights = [max(idf[t] for t in c.alternatives) for c in concepts]
+        weight_sum = sum(weights) or 1.0
         weight_order = [(COLUMNS.index(name), FIELD_WEIGHTS[name]) for name in FIELDS]
         hits: list[Hit] = []
         for service_id, *columns in rows:
@@ -477,6 +518,7 @@ class Engine:
                         break
             total = 0.0
             matched = 0
+            evidence = 0.0
             for index, concept in enumerate(concepts):
                 best = lebenslage_bonus.get((index, service_id), 0.0)
                 for term, weight in concept.alternatives.items():
@@ -486,19 +528,26 @@ class Engine:
                 if best > 0:
                     matched += 1
                     total += best
+                    evidence += weights[index]
             if not matched:
                 continue
             coverage = matched / len(concepts)
-            value = total / len(concepts) * coverage**1.5
+            # the share of the query's information the service answers: a rare word of
+            # the query counts more than a common one
+            value = total / len(concepts) * (evidence / weight_sum) ** EVIDENCE_POWER
             names = texts[0]
             if names.strip():
                 in_names = sum(1 for t in terms if padded[t] in names)
                 value *= 1 + 0.25 * in_names / (names.strip().count(" ") + 1)
-            if info.is_curated:
+            # Curation and editorial boosts lift only a service that answers the query
+            # well: never one whose match is weak or partial.
+            strong = evidence / weight_sum >= STRONG_MATCH
+            if info.is_curated and strong:
                 value *= CURATED_FACTOR
             elif info.is_outdated:
                 value *= OUTDATED_FACTOR
-            value *= info.boost
+            if strong or info.boost < 1:
+                value *= info.boost
             hits.append(Hit(service_id, value, coverage))
         return self._rank(hits)
 
