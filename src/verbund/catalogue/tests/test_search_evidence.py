@@ -36,3 +36,17 @@ def test_partial_curated_match_scores_below_the_full_leika_match():
     curated = [r.score for r in results if r.service.is_curated]
     assert Service.objects.filter(is_curated=True).exists()
     assert all(score < results[0].score / 3 for score in curated)
+
+
+def test_leika_names_get_the_everyday_words_of_their_verrichtung():
+    from verbund.catalogue.indexing import everyday_words
+
+    assert "bescheid" in everyday_words("Schenkungsteuer Festsetzung").lower()
+    assert "beantragen" in everyday_words("Abbruchgenehmigung Erteilung")
+    assert "nachfragen" in everyday_words("Umweltinformationserteilung")
+    assert everyday_words("Kurzarbeitergeld") == ""
+
+
+def test_the_long_tail_is_found_by_everyday_verbs():
+    found = keys("wie viel schenkungsteuer bescheid")
+    assert found[0].startswith("99102016"), found
