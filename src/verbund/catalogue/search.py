@@ -73,6 +73,10 @@ SELECTIVE_DF = 250
 CANDIDATES = 400
 TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY_WORDS = 12
+# The relevance floor of the result page: a result is shown when it scores at least this
+# share of the best one and answers at least this share of the query's evidence.
+FLOOR_RATIO = 0.15
+FLOOR_EVIDENCE = 0.3
 # Particles of German separable verbs (an-melden, ab-melden, um-ziehen, …).
 SEPARABLE_PARTICLES = frozenset(
     ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
@@ -90,6 +94,8 @@ class Concept:
 
     text: str
     alternatives: dict[str, float] = field(default_factory=dict)
+    # the known word a typo was corrected to, for "Meinten Sie …?"
+    correction: str = ""
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -101,6 +107,8 @@ class Hit:
     service_id: int
     score: float
     coverage: float = 1.0
+    # the share of the query's evidence (idf-weighted concepts) the service answers
+    evidence: float = 1.0
 
 
 Row = tuple[int, str, str, str, str, str]
@@ -467,6 +475,8 @@ class Engine:
         candidates: list[tuple[str, int]],
         table: dict[tuple[str, ...], tuple[str, ...]],
     ) -> Concept:
+        if candidates:
+            concept.correction = candidates[0][0]
         for candidate, distance in candidates:
             weight = TYPO[distance]
             candidate_stem = self.word_stem.get(candidate, stem(candidate))
@@ -548,7 +558,7 @@ class Engine:
                 value *= OUTDATED_FACTOR
             if strong or info.boost < 1:
                 value *= info.boost
-            hits.append(Hit(service_id, value, coverage))
+            hits.append(Hit(service_id, value, coverage, evidence / weight_sum))
         return self._rank(hits)
 
     def _lebenslage_matches(self, concepts: list[Concept]) -> dict[tuple[int, int], float]:
@@ -601,7 +611,7 @@ class Engine:
                     caps.append(family)
                 if caps:
                     score = min(score, max(caps) * VARIANT_GAP)
-            ranked.append(Hit(hit.service_id, score, hit.coverage))
+            ranked.append(Hit(hit.service_id, score, hit.coverage, hit.evidence))
         ranked.sort(
             key=lambda h: (-h.score, not self.services[h.service_id].is_curated, h.service_id)
         )
@@ -784,3 +794,29 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
     if not concepts:
         return []
     return engine.score(concepts, candidate_rows(engine, concepts))[:limit]
+
+
+def above_floor(hits: list[Hit]) -> list[Hit]:
+    """The hits that answer the query: the others are left off the result page."""
+    if not hits:
+        return []
+    best = hits[0].score
+    return [h for h in hits if h.score >= FLOOR_RATIO * best and h.evidence >= FLOOR_EVIDENCE]
+
+
+def suggestion(text: str) -> str:
+    """The query with its typos corrected ("Meinten Sie …?"), or "" when nothing was
+    corrected."""
+    engine = current_engine()
+    corrections = {
+        c.text: c.correction for c in engine.analyse_query(text) if c.correction != c.text
+    }
+    corrections = {k: v for k, v in corrections.items() if v}
+    if not corrections:
+        return ""
+    out = []
+    for word in text.split():
+        folded = words(word)
+        out.append(corrections.get(folded[0], word) if len(folded) == 1 else word)
+    corrected = " ".join(out)
+    return corrected if corrected != " ".join(text.split()) else ""
