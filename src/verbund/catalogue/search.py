@@ -96,6 +96,8 @@ class Concept:
     alternatives: dict[str, float] = field(default_factory=dict)
     # the known word a typo was corrected to, for "Meinten Sie …?"
     correction: str = ""
+    # the catalogue words (folded) a thesaurus or lexicon entry gave it
+    meanings: list[str] = field(default_factory=list)
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -377,11 +379,28 @@ class Engine:
                     token = joined
                     i += 1
             concepts.extend(self._word_concepts(token, table, typos=not in_other_language))
+        self._join_meanings(concepts)
         merged: dict[tuple[str, ...], Concept] = {}
         for concept in concepts:
             if concept.alternatives:
                 merged.setdefault(tuple(sorted(concept.alternatives)), concept)
         return list(merged.values())[:MAX_QUERY_WORDS]
+
+    def _join_meanings(self, concepts: list[Concept]) -> None:
+        """Two words whose meanings German writes as one compound mean that compound:
+        "свидетельство о браке" is Urkunde + Ehe, the catalogue says Eheurkunde. The
+        compound becomes an alternative of both words, in either order of the parts."""
+        with_meanings = [c for c in concepts if c.meanings]
+        for n, first in enumerate(with_meanings):
+            for second in with_meanings[n + 1 :]:
+                for a in first.meanings:
+                    for b in second.meanings:
+                        for left, right in ((a, b), (b, a)):
+                            joined = self._compound_of(left, right)
+                            joined_stem = self.word_stem.get(joined, "")
+                            if joined_stem and self.known(joined_stem):
+                                first.add(joined_stem, THESAURUS_WEIGHT)
+                                second.add(joined_stem, THESAURUS_WEIGHT)
 
     def _is_foreign(self, token: str) -> bool:
         """A word the German vocabulary does not know (the lexicon of other languages
@@ -488,6 +507,7 @@ class Engine:
 
     def _add_meanings(self, concept: Concept, meanings: Iterable[str], weight: float) -> None:
         for meaning in meanings:
+            concept.meanings.append(meaning)
             meaning_stem = stem(meaning)
             if self.known(meaning_stem):
                 concept.add(meaning_stem, weight)

@@ -93,3 +93,9 @@ def test_no_dev_query_is_in_the_shipped_vocabulary(shared_data, dev_set):
     assert queries
     leaked = [q for q in queries if " ".join(language.fold(q).split()) in vocabulary]
     assert leaked == []
+
+
+@pytest.mark.django_db
+def test_words_whose_meanings_form_a_compound_find_the_compound():
+    # Geburt + Urkunde, in the order of the other language: Geburtsurkunde
+    assert top("свидетельство о рождении", 1) == ["geburtsurkunde"]
