@@ -7,10 +7,13 @@ split into their compound parts, so "Hundesteuer" is found by "Hund" and "Steuer
 
 from __future__ import annotations
 
+import functools
 import secrets
+import tomllib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import connection
 from django.utils import timezone
@@ -41,7 +44,30 @@ SERVICE_FIELDS = (
     "english_terms",
     "ozg_leistung__name",
     "ozg_leistung__lebenslage__name",
+    "ozg_leistung__lebenslage__themenfeld__name",
+    "is_curated",
 )
+VERRICHTUNGEN = Path(__file__).resolve().parent / "verrichtungen.toml"
+
+
+@functools.cache
+def verrichtungen() -> dict[str, str]:
+    """Folded Verrichtung (the act a LeiKa name ends in) → its everyday words."""
+    with VERRICHTUNGEN.open("rb") as fh:
+        raw = tomllib.load(fh)["verrichtung"]
+    return {language.fold(key): " ".join(words) for key, words in raw.items()}
+
+
+def everyday_words(name: str) -> str:
+    """The everyday words of the Verrichtungen in a LeiKa name, also at the end of a
+    compound ("Informationserteilung" is an Erteilung)."""
+    table = verrichtungen()
+    found = []
+    for word in words(name):
+        keys = [key for key in table if word.endswith(key)]
+        if keys:
+            found.append(table[max(keys, key=len)])
+    return " ".join(found)
 
 
 @dataclass
@@ -111,8 +137,12 @@ class Analyser:
             text("full_text"),
             text("ozg_leistung__name"),
             text("ozg_leistung__lebenslage__name"),
+            text("ozg_leistung__lebenslage__themenfeld__name"),
             *lebenslagen,
         ]
+        if not values.get("is_curated"):
+            # the long tail: the everyday words of the act its catalogue name names
+            term_texts.append(everyday_words(text("leika_name") or text("name")))
         names = self.stems(name_texts)
         terms = [t for t in self.stems(term_texts) if t not in names]
         return Document(
@@ -158,11 +188,13 @@ def rebuild_index() -> dict[str, int]:
     titles = _lebenslage_titles()
     surface: set[str] = set()
     for row in values:
-        for name in SERVICE_FIELDS[1:]:
+        for name in SERVICE_FIELDS[1:-1]:
             surface.update(words(str(row.get(name) or "")))
     for texts in titles.values():
         for text in texts:
             surface.update(words(text))
+    for meaning in verrichtungen().values():
+        surface.update(words(meaning))
     surface = {w for w in surface if len(w) >= 3 and w not in language.STOPWORDS}
     analyser = Analyser(surface | thesaurus_words())
     documents = [analyser.document(row, titles.get(int(str(row["pk"])), [])) for row in values]
@@ -200,7 +232,7 @@ def reindex_services(service_ids: Iterable[int]) -> None:
     titles = _lebenslage_titles(ids)
     new_words: set[str] = set()
     for row in values:
-        for name in SERVICE_FIELDS[1:]:
+        for name in SERVICE_FIELDS[1:-1]:
             new_words.update(words(str(row.get(name) or "")))
     new_words = {
         w

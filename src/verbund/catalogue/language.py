@@ -23,8 +23,16 @@ from collections.abc import Callable, Iterable
 import Stemmer
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
-_TOKEN = re.compile(r"[a-z0-9]+")
+# Letters that carry no combining mark to drop but are variants of a base letter: Turkish
+# dotless i, Vietnamese and Croatian d with stroke, Polish l with stroke, Danish o.
+_STROKES = str.maketrans({"ı": "i", "đ": "d", "ł": "l", "ø": "o", "ħ": "h"})
+# A word: letters and digits of any script (Latin, Cyrillic, Arabic, …).
+_TOKEN = re.compile(r"[^\W_]+")
 _STEMMER = Stemmer.Stemmer("german")
+_RUSSIAN = Stemmer.Stemmer("russian")
+_ARABIC = Stemmer.Stemmer("arabic")
+# The Arabic article and the conjunctions and prepositions written together with it.
+_ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 
 
 # Function words of German and English questions ("ich bin umgezogen", "how do I register
@@ -48,6 +56,9 @@ STOPWORDS = frozenset(
     soll sollte darf duerfen brauche brauchst brauchen benoetige gibt geht gehen tun
     machen mache macht gemacht lassen laesst jetzt heute gestern morgen hier dort da
     dieser diese dieses diesen kein keine keinen nicht nichts
+    wegen leute jemand etwas einfach immer mehr viel viele also dann damit dafuer davon
+    dazu falls trotzdem eigentlich ueberhaupt ne nen nem ner is nich gibts krieg kriege
+    kriegt kriegen sollen wollte will wuerde waere sonst jetzt einen irgendwo irgendwie
     i me my mine we our you your he she it its they their a an the and or of to for in
     on at by with from how do does did can could would should is am are was were be been
     want need get please where what when which who
@@ -63,12 +74,13 @@ LINKS = ("es", "en", "s", "n", "e")
 
 
 def fold(text: str) -> str:
-    """Lower case ASCII with umlauts and ß written out."""
+    """Lower case with umlauts and ß written out and other accents dropped; letters of
+    other scripts (Cyrillic, Arabic) stay, without their combining marks."""
     lowered = text.lower().translate(_UMLAUTS)
     if lowered.isascii():
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFKD", lowered.translate(_STROKES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_STROKES)
 
 
 def words(text: str) -> list[str]:
@@ -83,13 +95,36 @@ def stem(word: str) -> str:
     Nouns in -erung are stemmed as their verb in -ern ("Verlängerung" as "verlängern"),
     which Snowball otherwise keeps apart ("verlanger" and "verlang").
     """
-    if not word.isalpha():
+    if not word.isalpha() or not word.isascii():
         return word
     if word.endswith("erungen"):
         word = word[:-5] + "n"
     elif word.endswith("erung"):
         word = word[:-3] + "n"
     return str(_STEMMER.stemWord(word))
+
+
+def is_foreign_script(word: str) -> bool:
+    """Whether a folded word is written in another script than Latin."""
+    return not word.isascii() and any(c.isalpha() and not c.isascii() for c in word)
+
+
+@functools.lru_cache(maxsize=50_000)
+def foreign_form(word: str) -> str:
+    """The form under which a folded word of another language meets the entries of the
+    multilingual lexicon: Cyrillic words by their Russian Snowball stem (Ukrainian shares
+    most endings), Arabic words without article by the Arabic stem, words in Latin script
+    (Turkish, Polish, Romanian, Vietnamese once folded) by their first five letters, which
+    is where their inflection does not reach."""
+    if any("\u0400" <= c <= "\u04ff" for c in word):
+        return str(_RUSSIAN.stemWord(word))[:6]
+    if any("\u0600" <= c <= "\u06ff" for c in word):
+        for prefix in _ARABIC_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+                word = word[len(prefix) :]
+                break
+        return str(_ARABIC.stemWord(word))
+    return word[:5]
 
 
 def content_words(text: str) -> list[str]:

@@ -119,6 +119,50 @@ def search_services(q: str, limit: int = 10) -> list[SearchResult]:
     ]
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of the result page: only the results above the relevance floor."""
+
+    results: list[SearchResult]
+    page: int
+    total: int
+    has_next: bool
+    suggestion: str
+    per_page: int = 10
+
+    @property
+    def start(self) -> int:
+        """The number of the first result of this page (for the list's numbering)."""
+        return (self.page - 1) * self.per_page + 1
+
+
+def search_page(q: str, page: int = 1, per_page: int = 10) -> SearchPage:
+    """The `page`-th page of the results that answer `q`, and a corrected query when the
+    search corrected a typo."""
+    if len(q) > QUERY_MAX:
+        raise InvalidInput(
+            f"Die Suchanfrage ist länger als {QUERY_MAX} Zeichen.", code="query_too_long"
+        )
+    if page < 1 or (page - 1) * per_page >= LIMIT_MAX:
+        raise InvalidInput("Diese Seite gibt es nicht.", code="invalid_page")
+    hits = search.above_floor(search.search(q, limit=LIMIT_MAX))
+    start = (page - 1) * per_page
+    chunk = hits[start : start + per_page]
+    by_pk = Service.objects.in_bulk([h.service_id for h in chunk])
+    return SearchPage(
+        results=[
+            SearchResult(service=by_pk[h.service_id], score=round(h.score, 4))
+            for h in chunk
+            if h.service_id in by_pk
+        ],
+        page=page,
+        total=len(hits),
+        has_next=start + per_page < len(hits),
+        suggestion=search.suggestion(q) if q.strip() else "",
+        per_page=per_page,
+    )
+
+
 # -- effective texts: the Land's text, replaced field by field by the authority's own ------
 
 

@@ -36,6 +36,7 @@ from verbund.catalogue import language
 from verbund.catalogue.language import fold, stem, words
 
 THESAURUS = Path(__file__).resolve().parent / "thesaurus.toml"
+LEXICON = Path(__file__).resolve().parent / "lexicon.toml"
 
 # How much a match counts, by the field it is found in.
 FIELD_WEIGHTS = {
@@ -58,6 +59,10 @@ COMPOUND_HEAD = 0.6
 TYPO = {1: 0.75, 2: 0.55}
 LEBENSLAGE_WEIGHT = 0.7
 CURATED_FACTOR = 1.35
+# The share of the query's evidence (idf-weighted concepts) a service must answer before
+# curation or an editorial boost lifts it; and how steeply partial answers fall.
+STRONG_MATCH = 0.75
+EVIDENCE_POWER = 1.5
 OUTDATED_FACTOR = 0.75
 VARIANT_GAP = 0.97
 # A curated service caps its sub-variants only when it scores at least this share of them.
@@ -68,11 +73,19 @@ SELECTIVE_DF = 250
 CANDIDATES = 400
 TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY_WORDS = 12
+# The relevance floor of the result page: a result is shown when it scores at least this
+# share of the best one and answers at least this share of the query's evidence.
+FLOOR_RATIO = 0.15
+FLOOR_EVIDENCE = 0.3
 # Particles of German separable verbs (an-melden, ab-melden, um-ziehen, …).
 SEPARABLE_PARTICLES = frozenset(
     ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
 )
 PHRASE_MAX = 4
+# An unknown word of at least this length finds the known compounds it begins or ends.
+AFFIX_MIN = 5
+AFFIX_ALTERNATIVES = 4
+AFFIX_WEIGHT = 0.8
 
 
 @dataclass
@@ -81,6 +94,10 @@ class Concept:
 
     text: str
     alternatives: dict[str, float] = field(default_factory=dict)
+    # the known word a typo was corrected to, for "Meinten Sie …?"
+    correction: str = ""
+    # the catalogue words (folded) a thesaurus or lexicon entry gave it
+    meanings: list[str] = field(default_factory=list)
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -92,6 +109,8 @@ class Hit:
     service_id: int
     score: float
     coverage: float = 1.0
+    # the share of the query's evidence (idf-weighted concepts) the service answers
+    evidence: float = 1.0
 
 
 Row = tuple[int, str, str, str, str, str]
@@ -124,6 +143,32 @@ def thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
+@cache
+def foreign_lexicon() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Words of other languages, by their `foreign_form`s → the catalogue words they mean
+    (folded)."""
+    with LEXICON.open("rb") as fh:
+        raw = tomllib.load(fh)
+    table: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for section in raw.values():
+        for key, meanings in section.items():
+            phrase = tuple(language.foreign_form(w) for w in words(key))
+            if not phrase:
+                continue
+            for meaning in meanings:
+                for word in words(meaning):
+                    if word not in language.STOPWORDS and word not in table[phrase]:
+                        table[phrase].append(word)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def lexicon_entries() -> list[str]:
+    """The keys of the multilingual lexicon as written (for the check against the dev sets)."""
+    with LEXICON.open("rb") as fh:
+        raw = tomllib.load(fh)
+    return [key for section in raw.values() for key in section]
+
+
 class Engine:
     """The in-memory side of one index version: vocabulary, document frequencies,
     service flags and life situations. Rebuilt when the index version changes."""
@@ -152,6 +197,7 @@ class Engine:
         self._trigram_index: tuple[dict[str, list[str]], dict[str, int]] | None = None
         self._idf: dict[str, float] = {}
         self._deletion_index: dict[str, list[str]] | None = None
+        self._affix_index: dict[str, list[str]] | None = None
         self._lock = threading.Lock()
 
     # -- vocabulary ------------------------------------------------------------------
@@ -174,6 +220,30 @@ class Engine:
         if part in self.df:
             return part
         return self.word_stem.get(part) or stem(part)
+
+    def compounds_with(self, word: str) -> list[str]:
+        """Known compounds that begin or end with an unknown word, rarest first:
+        "aufforsten" is in "Erstaufforstung", "Kurzarbeit" in "Kurzarbeitergeld"."""
+        if len(word) < AFFIX_MIN or not word.isalpha():
+            return []
+        found = self._affixes().get(stem(word), [])
+        stems = language.unique(self.word_stem[w] for w in found)
+        stems = [s for s in stems if self.known(s)]
+        stems.sort(key=lambda s: self.df.get(s, 0))
+        return stems[:AFFIX_ALTERNATIVES]
+
+    def _affixes(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._affix_index is None:
+                index: dict[str, list[str]] = defaultdict(list)
+                for word in self.word_stem:
+                    if len(word) < AFFIX_MIN + 3 or not word.isalpha():
+                        continue
+                    for cut in range(AFFIX_MIN, len(word) - 2):
+                        index[stem(word[:cut])].append(word)
+                        index[stem(word[-cut:])].append(word)
+                self._affix_index = dict(index)
+            return self._affix_index
 
     def typo_candidates(self, word: str) -> list[tuple[str, int]]:
         """Known words within the allowed edit distance, nearest first."""
@@ -262,9 +332,25 @@ class Engine:
     def analyse_query(self, text: str) -> list[Concept]:
         tokens = self._join_separable_verb(words(text)[: MAX_QUERY_WORDS * 2])
         table = thesaurus()
+        foreign = foreign_lexicon()
+        # In a query of another language, unknown words are not German typos.
+        in_other_language = any(
+            self._is_foreign(t) and self._foreign_phrase(tokens, n, foreign)
+            for n, t in enumerate(tokens)
+        )
         concepts: list[Concept] = []
         i = 0
         while i < len(tokens):
+            # a word or phrase of another language that the lexicon knows
+            if self._is_foreign(tokens[i]):
+                size = self._foreign_phrase(tokens, i, foreign)
+                if size:
+                    phrase = tuple(language.foreign_form(t) for t in tokens[i : i + size])
+                    concept = Concept(" ".join(tokens[i : i + size]))
+                    self._add_meanings(concept, foreign[phrase], THESAURUS_WEIGHT)
+                    concepts.append(concept)
+                    i += size
+                    continue
             # the longest thesaurus phrase starting here ("auf die welt", "id card")
             phrase_len = 0
             for size in range(min(PHRASE_MAX, len(tokens) - i), 1, -1):
@@ -292,12 +378,47 @@ class Engine:
                 if joined:
                     token = joined
                     i += 1
-            concepts.extend(self._word_concepts(token, table))
+            concepts.extend(self._word_concepts(token, table, typos=not in_other_language))
+        self._join_meanings(concepts)
         merged: dict[tuple[str, ...], Concept] = {}
         for concept in concepts:
             if concept.alternatives:
                 merged.setdefault(tuple(sorted(concept.alternatives)), concept)
         return list(merged.values())[:MAX_QUERY_WORDS]
+
+    def _join_meanings(self, concepts: list[Concept]) -> None:
+        """Two words whose meanings German writes as one compound mean that compound:
+        "свидетельство о браке" is Urkunde + Ehe, the catalogue says Eheurkunde. The
+        compound becomes an alternative of both words, in either order of the parts."""
+        with_meanings = [c for c in concepts if c.meanings]
+        for n, first in enumerate(with_meanings):
+            for second in with_meanings[n + 1 :]:
+                for a in first.meanings:
+                    for b in second.meanings:
+                        for left, right in ((a, b), (b, a)):
+                            joined = self._compound_of(left, right)
+                            joined_stem = self.word_stem.get(joined, "")
+                            if joined_stem and self.known(joined_stem):
+                                first.add(joined_stem, THESAURUS_WEIGHT)
+                                second.add(joined_stem, THESAURUS_WEIGHT)
+
+    def _is_foreign(self, token: str) -> bool:
+        """A word the German vocabulary does not know (the lexicon of other languages
+        may)."""
+        if language.is_foreign_script(token):
+            return True
+        return token not in self.word_stem and not self.known(stem(token))
+
+    @staticmethod
+    def _foreign_phrase(
+        tokens: list[str], start: int, foreign: dict[tuple[str, ...], tuple[str, ...]]
+    ) -> int:
+        """The length of the longest lexicon phrase starting at `start`, or 0."""
+        for size in range(min(3, len(tokens) - start), 0, -1):
+            phrase = tuple(language.foreign_form(t) for t in tokens[start : start + size])
+            if phrase in foreign:
+                return size
+        return 0
 
     def _join_separable_verb(self, tokens: list[str]) -> list[str]:
         """German separable verbs put their particle last: "ich melde mein Auto ab" means
@@ -327,7 +448,7 @@ class Engine:
         return ""
 
     def _word_concepts(
-        self, token: str, table: dict[tuple[str, ...], tuple[str, ...]]
+        self, token: str, table: dict[tuple[str, ...], tuple[str, ...]], *, typos: bool = True
     ) -> list[Concept]:
         concept = Concept(token)
         token_stem = stem(token)
@@ -344,12 +465,17 @@ class Engine:
             self._add_meanings(concept, meanings, THESAURUS_WEIGHT)
         if concept.alternatives:
             return [concept]
-        if token.isdigit():
+        if token.isdigit() or language.is_foreign_script(token) or not typos:
             return []
         # A near miss of a known word ("wohngelt") is a typo before it is a compound.
         candidates = self.typo_candidates(token)
         if candidates and candidates[0][1] == 1:
             return [self._typo_concept(concept, candidates, table)]
+        # a word the catalogue only holds inside its compounds
+        for compound in self.compounds_with(token):
+            concept.add(compound, AFFIX_WEIGHT)
+        if concept.alternatives:
+            return [concept]
         parts = language.split_compound(token, self.is_word)
         if parts:
             out = []
@@ -368,6 +494,8 @@ class Engine:
         candidates: list[tuple[str, int]],
         table: dict[tuple[str, ...], tuple[str, ...]],
     ) -> Concept:
+        if candidates:
+            concept.correction = candidates[0][0]
         for candidate, distance in candidates:
             weight = TYPO[distance]
             candidate_stem = self.word_stem.get(candidate, stem(candidate))
@@ -379,6 +507,7 @@ class Engine:
 
     def _add_meanings(self, concept: Concept, meanings: Iterable[str], weight: float) -> None:
         for meaning in meanings:
+            concept.meanings.append(meaning)
             meaning_stem = stem(meaning)
             if self.known(meaning_stem):
                 concept.add(meaning_stem, weight)
@@ -398,6 +527,9 @@ class Engine:
         idf = {t: self.idf(t) for t in terms}
         padded = {t: f" {t} " for t in terms}
         lebenslage_bonus = self._lebenslage_matches(concepts)
+        # how much each concept tells: the idf of its most telling alternative
+        weights = [max(idf[t] for t in c.alternatives) for c in concepts]
+        weight_sum = sum(weights) or 1.0
         weight_order = [(COLUMNS.index(name), FIELD_WEIGHTS[name]) for name in FIELDS]
         hits: list[Hit] = []
         for service_id, *columns in rows:
@@ -416,6 +548,7 @@ class Engine:
                         break
             total = 0.0
             matched = 0
+            evidence = 0.0
             for index, concept in enumerate(concepts):
                 best = lebenslage_bonus.get((index, service_id), 0.0)
                 for term, weight in concept.alternatives.items():
@@ -425,20 +558,27 @@ class Engine:
                 if best > 0:
                     matched += 1
                     total += best
+                    evidence += weights[index]
             if not matched:
                 continue
             coverage = matched / len(concepts)
-            value = total / len(concepts) * coverage**1.5
+            # the share of the query's information the service answers: a rare word of
+            # the query counts more than a common one
+            value = total / len(concepts) * (evidence / weight_sum) ** EVIDENCE_POWER
             names = texts[0]
             if names.strip():
                 in_names = sum(1 for t in terms if padded[t] in names)
                 value *= 1 + 0.25 * in_names / (names.strip().count(" ") + 1)
-            if info.is_curated:
+            # Curation and editorial boosts lift only a service that answers the query
+            # well: never one whose match is weak or partial.
+            strong = evidence / weight_sum >= STRONG_MATCH
+            if info.is_curated and strong:
                 value *= CURATED_FACTOR
             elif info.is_outdated:
                 value *= OUTDATED_FACTOR
-            value *= info.boost
-            hits.append(Hit(service_id, value, coverage))
+            if strong or info.boost < 1:
+                value *= info.boost
+            hits.append(Hit(service_id, value, coverage, evidence / weight_sum))
         return self._rank(hits)
 
     def _lebenslage_matches(self, concepts: list[Concept]) -> dict[tuple[int, int], float]:
@@ -491,7 +631,7 @@ class Engine:
                     caps.append(family)
                 if caps:
                     score = min(score, max(caps) * VARIANT_GAP)
-            ranked.append(Hit(hit.service_id, score, hit.coverage))
+            ranked.append(Hit(hit.service_id, score, hit.coverage, hit.evidence))
         ranked.sort(
             key=lambda h: (-h.score, not self.services[h.service_id].is_curated, h.service_id)
         )
@@ -674,3 +814,29 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
     if not concepts:
         return []
     return engine.score(concepts, candidate_rows(engine, concepts))[:limit]
+
+
+def above_floor(hits: list[Hit]) -> list[Hit]:
+    """The hits that answer the query: the others are left off the result page."""
+    if not hits:
+        return []
+    best = hits[0].score
+    return [h for h in hits if h.score >= FLOOR_RATIO * best and h.evidence >= FLOOR_EVIDENCE]
+
+
+def suggestion(text: str) -> str:
+    """The query with its typos corrected ("Meinten Sie …?"), or "" when nothing was
+    corrected."""
+    engine = current_engine()
+    corrections = {
+        c.text: c.correction for c in engine.analyse_query(text) if c.correction != c.text
+    }
+    corrections = {k: v for k, v in corrections.items() if v}
+    if not corrections:
+        return ""
+    out = []
+    for word in text.split():
+        folded = words(word)
+        out.append(corrections.get(folded[0], word) if len(folded) == 1 else word)
+    corrected = " ".join(out)
+    return corrected if corrected != " ".join(text.split()) else ""

@@ -13,7 +13,7 @@ from verbund.catalogue.extensions import service_actions
 from verbund.catalogue.models import Level, Service, Wirkungskreis
 from verbund.core.errors import DomainError
 
-RESULTS_PER_PAGE = 20
+RESULTS_PER_PAGE = 10
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -28,7 +28,16 @@ def search(request: HttpRequest) -> HttpResponse:
             "max": queries.QUERY_MAX
         }
     elif q:
-        context["results"] = queries.search_services(q, limit=RESULTS_PER_PAGE)
+        raw_page = request.GET.get("seite", "1")
+        page_number = int(raw_page) if raw_page.isdigit() else 0
+        try:
+            page = queries.search_page(q, page_number, RESULTS_PER_PAGE)
+        except DomainError as exc:
+            context["error"] = exc.message
+            context["q"] = q
+            return render(request, "catalogue/search.html", context, status=400)
+        context["page"] = page
+        context["results"] = page.results
     else:
         curated = list(queries.curated_services())
         context["alphabet"] = [

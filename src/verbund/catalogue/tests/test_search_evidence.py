@@ -1,0 +1,52 @@
+"""Ranking that lets evidence win (issue 15): curation lifts only strong answers, and the
+long tail of LeiKa services is found by the words of its catalogue structure."""
+
+import pytest
+
+from verbund.catalogue.models import Service
+from verbund.catalogue.queries import search_services
+
+pytestmark = pytest.mark.django_db
+
+
+def keys(query, n=5):
+    return [r.service.leika_key or r.service.slug for r in search_services(query, limit=n)]
+
+
+def test_a_curated_service_sharing_one_word_does_not_beat_the_answer():
+    # "Erlaubnis" is in the names of many curated services; the afforestation permit
+    # answers the whole query.
+    found = keys("wald aufforsten erlaubnis")
+    assert found[0].startswith("99048003"), found
+
+
+def test_curation_still_lifts_a_service_that_answers_fully():
+    assert search_services("heilpraktiker erlaubnis", limit=1)[0].service.slug == (
+        "heilpraktiker-erlaubnis"
+    )
+
+
+def test_a_word_found_only_inside_a_compound_finds_the_compound():
+    found = keys("kurzarbeit beantragen")
+    assert found[0].startswith("99038003"), found
+
+
+def test_partial_curated_match_scores_below_the_full_leika_match():
+    results = search_services("wald aufforsten erlaubnis", limit=10)
+    curated = [r.score for r in results if r.service.is_curated]
+    assert Service.objects.filter(is_curated=True).exists()
+    assert all(score < results[0].score / 3 for score in curated)
+
+
+def test_leika_names_get_the_everyday_words_of_their_verrichtung():
+    from verbund.catalogue.indexing import everyday_words
+
+    assert "bescheid" in everyday_words("Schenkungsteuer Festsetzung").lower()
+    assert "beantragen" in everyday_words("Abbruchgenehmigung Erteilung")
+    assert "nachfragen" in everyday_words("Umweltinformationserteilung")
+    assert everyday_words("Kurzarbeitergeld") == ""
+
+
+def test_the_long_tail_is_found_by_everyday_verbs():
+    found = keys("wie viel schenkungsteuer bescheid")
+    assert found[0].startswith("99102016"), found

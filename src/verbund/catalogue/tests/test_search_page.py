@@ -1,0 +1,58 @@
+"""The result page shows only answers (issue 15): a relevance floor, paging, "Meinten
+Sie …?" for a corrected query, and LeiKa entries without internal keys."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, **params):
+    return client.get(reverse("catalogue:search"), params)
+
+
+def test_results_below_the_relevance_floor_are_not_shown(client):
+    response = get(client, q="wald aufforsten erlaubnis")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Erstaufforstung" in html
+    # curated services that only share the word "Erlaubnis" are no answer
+    assert "Heilpraktikererlaubnis" not in html
+    assert "Waffenbesitzkarte" not in html
+
+
+def test_a_query_without_answers_says_so(client):
+    html = get(client, q="qqqq zzzz").content.decode()
+    assert "Dazu haben wir nichts gefunden." in html
+
+
+def test_a_corrected_query_is_offered(client):
+    html = get(client, q="baugenemigung").content.decode()
+    assert "Meinten Sie" in html
+    assert "?q=baugenehmigung" in html
+
+
+def test_a_correct_query_gets_no_suggestion(client):
+    assert "Meinten Sie" not in get(client, q="Baugenehmigung").content.decode()
+
+
+def test_results_are_paged(client):
+    first = get(client, q="Genehmigung").content.decode()
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = get(client, q="Genehmigung", seite="2").content.decode()
+    assert 'rel="prev"' in second
+    assert 'start="11"' in second
+
+
+@pytest.mark.parametrize("seite", ["0", "abc", "99"])
+def test_a_page_that_does_not_exist_is_a_clear_400(client, seite):
+    response = get(client, q="Genehmigung", seite=seite)
+    assert response.status_code == 400
+    assert "Diese Seite gibt es nicht." in response.content.decode()
+
+
+def test_catalogue_entries_are_shown_without_internal_keys(client):
+    html = get(client, q="wald aufforsten erlaubnis").content.decode()
+    assert "Eintrag aus dem Leistungskatalog" in html
+    assert "Leistungsschlüssel" not in html
+    assert ">99048003" not in html
