@@ -115,6 +115,15 @@ class Stylesheet:
 
 
 @dataclass(frozen=True)
+class FusedPass:
+    """A scenario's Schematron files compiled into one walk that writes only what fired
+    (`schematron.compile_fused`); `sheets` are the same files apart, in the same order."""
+
+    executable: PyXsltExecutable
+    sheets: tuple[Stylesheet, ...]
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     namespaces: dict[str, str]
@@ -139,6 +148,8 @@ class RuleSet:
     peppol: dict[str, Stylesheet] = field(default_factory=dict)
     compile_seconds: float = 0.0
     schema_locks: dict[Path, threading.Lock] = field(default_factory=dict)
+    # By the sources of the scenario's stylesheets; None where they cannot share a pass.
+    fused: dict[tuple[Path, ...], FusedPass | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # An lxml XMLSchema keeps its error log on the object: one validation at a time.
@@ -161,6 +172,10 @@ class RuleSet:
 
     def schema_lock(self, path: Path) -> threading.Lock:
         return self.schema_locks[path]
+
+    def fused_for(self, scenario: Scenario) -> FusedPass | None:
+        """The scenario's one-pass stylesheet, or None: then run `stylesheets_for` apart."""
+        return self.fused.get(tuple(s.source for s in self.stylesheets_for(scenario)))
 
     def stylesheets_for(self, scenario: Scenario) -> list[Stylesheet]:
         sheets = [self.stylesheets[p] for p in scenario.schematron]
@@ -332,6 +347,39 @@ def compile_stylesheet(
     )
 
 
+def compile_fused(sheets: list[Stylesheet], tokens: dict[str, str]) -> FusedPass | None:
+    """The one-pass stylesheet of `sheets` (cached on disk as their XSLT is), or None when
+    the files cannot share one stylesheet (they then run one after the other)."""
+    cache_dir = getattr(settings, "VERBUND_EINVOICE_CACHE_DIR", None)
+    cached = None
+    xslt: str | None = None
+    if cache_dir:
+        digest = hashlib.sha256()
+        for sheet in sheets:
+            digest.update(_sources_digest(sheet.source).encode())
+            digest.update(repr(sorted(sheet.only_rules or ())).encode())
+        cached = Path(cache_dir) / f"fused-{digest.hexdigest()}.xsl"
+        if cached.exists():
+            xslt = cached.read_text(encoding="utf-8")
+    if xslt is None:
+        try:
+            xslt = sch.compile_fused(
+                [sch.FusedSource(s.source, s.only_rules) for s in sheets], tokens
+            )
+        except sch.SchematronError as exc:
+            logger.info("Schematron %s run apart: %s", [s.name for s in sheets], exc)
+            return None
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(".tmp")
+                tmp.write_text(xslt, encoding="utf-8")
+                tmp.replace(cached)
+            except OSError as exc:
+                logger.warning("cannot cache the fused Schematron in %s: %s", cached, exc)
+    return FusedPass(executable=_compile_xslt(xslt), sheets=tuple(sheets))
+
+
 def _load_xsd(path: Path) -> etree.XMLSchema:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     return etree.XMLSchema(etree.parse(str(path), parser))
@@ -355,7 +403,7 @@ def load(directory: Path) -> RuleSet:
         candidate = directory / "schematron" / "peppol" / filename
         if candidate.exists():
             peppol[syntax] = compile_stylesheet(candidate, tokens, PEPPOL_ADOPTED)
-    return RuleSet(
+    rules = RuleSet(
         directory=directory,
         tokens=tokens,
         scenarios=scenarios,
@@ -363,8 +411,14 @@ def load(directory: Path) -> RuleSet:
         schemas=schemas,
         stylesheets=stylesheets,
         peppol=peppol,
-        compile_seconds=time.perf_counter() - started,
     )
+    for scenario in scenarios:
+        sheets = rules.stylesheets_for(scenario)
+        key = tuple(s.source for s in sheets)
+        if key not in rules.fused:
+            rules.fused[key] = compile_fused(sheets, tokens)
+    rules.compile_seconds = time.perf_counter() - started
+    return rules
 
 
 _cache: dict[Path, RuleSet] = {}
