@@ -43,7 +43,7 @@ def _start_worker(settings_module: str, values: dict[str, Any]) -> None:
         setattr(worker_settings, name, value)
     from verbund.einvoices.validation import ruleset
 
-    ruleset.ruleset()  # compile now, not on the first document
+    ruleset.ruleset().prepare()  # compile now, not on the first documents
 
 
 def _validate(data: bytes) -> tuple[str, Any, str]:

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -104,14 +105,21 @@ class RulesUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Stylesheet:
-    """A compiled Schematron: its executable, source and rule ids."""
+    """A compiled Schematron: its XSLT (SVRL output), source and rule ids.
+
+    `validate()` runs the scenario's fused pass; this stylesheet on its own serves the
+    rule tests and the fallback, so Saxon compiles it on first use only."""
 
     name: str
     source: Path
-    executable: PyXsltExecutable
+    xslt: str
     rule_ids: frozenset[str]
     compile_seconds: float
     only_rules: frozenset[str] | None = None  # Peppol: keep only the rules XRechnung adopts
+
+    @cached_property
+    def executable(self) -> PyXsltExecutable:
+        return _compile_xslt(self.xslt)
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,7 @@ class RuleSet:
     schema_locks: dict[Path, threading.Lock] = field(default_factory=dict)
     # By the sources of the scenario's stylesheets; None where they cannot share a pass.
     fused: dict[tuple[Path, ...], FusedPass | None] = field(default_factory=dict)
+    fused_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         # An lxml XMLSchema keeps its error log on the object: one validation at a time.
@@ -174,8 +183,24 @@ class RuleSet:
         return self.schema_locks[path]
 
     def fused_for(self, scenario: Scenario) -> FusedPass | None:
-        """The scenario's one-pass stylesheet, or None: then run `stylesheets_for` apart."""
-        return self.fused.get(tuple(s.source for s in self.stylesheets_for(scenario)))
+        """The scenario's one-pass stylesheet, or None: then run `stylesheets_for` apart.
+
+        Compiled on the scenario's first document and kept (`prepare()` compiles all)."""
+        sheets = self.stylesheets_for(scenario)
+        key = tuple(s.source for s in sheets)
+        try:
+            return self.fused[key]
+        except KeyError:
+            pass
+        with self.fused_lock:
+            if key not in self.fused:
+                self.fused[key] = compile_fused(sheets, self.tokens)
+            return self.fused[key]
+
+    def prepare(self) -> None:
+        """Compile every scenario's pass now (worker start-up, benchmarks, rule checks)."""
+        for scenario in self.scenarios:
+            self.fused_for(scenario)
 
     def stylesheets_for(self, scenario: Scenario) -> list[Stylesheet]:
         sheets = [self.stylesheets[p] for p in scenario.schematron]
@@ -336,11 +361,10 @@ def compile_stylesheet(
         rule_ids = frozenset(
             re.findall(r'<svrl:(?:failed-assert|successful-report) id="([^"]*)"', xslt)
         )
-    executable = _compile_xslt(xslt)
     return Stylesheet(
         name=path.stem,
         source=path,
-        executable=executable,
+        xslt=xslt,
         rule_ids=rule_ids,
         compile_seconds=time.perf_counter() - started,
         only_rules=only_rules,
@@ -386,13 +410,14 @@ def _load_xsd(path: Path) -> etree.XMLSchema:
 
 
 def load(directory: Path) -> RuleSet:
-    """Read and compile the whole rule directory (slow: seconds; cached by `ruleset()`)."""
+    """Read and compile the rule directory (slow: a second; cached by `ruleset()`); the
+    Saxon compilation of the fused passes follows on first use or `RuleSet.prepare()`."""
     started = time.perf_counter()
     if not directory.is_dir():
         raise RulesUnavailable(f"Regelverzeichnis {directory} fehlt")
     tokens = build_tokens(directory)
     scenarios = load_scenarios(directory, tokens)
-    schemas = {s.xsd: _load_xsd(s.xsd) for s in scenarios}
+    schemas = {xsd: _load_xsd(xsd) for xsd in dict.fromkeys(s.xsd for s in scenarios)}
     stylesheets: dict[Path, Stylesheet] = {}
     for scenario in scenarios:
         for path in scenario.schematron:
@@ -403,7 +428,7 @@ def load(directory: Path) -> RuleSet:
         candidate = directory / "schematron" / "peppol" / filename
         if candidate.exists():
             peppol[syntax] = compile_stylesheet(candidate, tokens, PEPPOL_ADOPTED)
-    rules = RuleSet(
+    return RuleSet(
         directory=directory,
         tokens=tokens,
         scenarios=scenarios,
@@ -411,14 +436,8 @@ def load(directory: Path) -> RuleSet:
         schemas=schemas,
         stylesheets=stylesheets,
         peppol=peppol,
+        compile_seconds=time.perf_counter() - started,
     )
-    for scenario in scenarios:
-        sheets = rules.stylesheets_for(scenario)
-        key = tuple(s.source for s in sheets)
-        if key not in rules.fused:
-            rules.fused[key] = compile_fused(sheets, tokens)
-    rules.compile_seconds = time.perf_counter() - started
-    return rules
 
 
 _cache: dict[Path, RuleSet] = {}
