@@ -124,14 +124,23 @@ def our_verdict(data: bytes) -> tuple[str, str, list[str]]:
     )
 
 
+NO_INVOICE = ("invalid", "-", ["KOSIT-SCENARIO:fatal"])
+
+
 def compare_verdicts(directory: Path, verdicts: Path) -> tuple[int, int, list[str]]:
-    """(invoices, findings, differences) of `validate()` against the anchor's verdicts."""
+    """(invoices, findings, differences) of `validate()` against the anchor's verdicts.
+
+    XML that is no UBL or CII invoice at all (rule-test fragments) is refused by both: the
+    anchor finds no scenario, `validate()` refuses it as `unknown_document_type`; such
+    files are not counted as invoices."""
     differences = []
     count = findings = 0
     for line in verdicts.read_text(encoding="utf-8").splitlines():
         name, valid, scenario, _n, rules = (line.split("\t") + [""] * 5)[:5]
         theirs = (valid, scenario, sorted(r for r in rules.split(",") if r))
         ours = our_verdict((directory / name).read_bytes())
+        if ours == ("unexaminable", "-", ["unknown_document_type"]) and theirs == NO_INVOICE:
+            continue
         count += 1
         findings += len(theirs[2])
         if ours != theirs:
