@@ -315,6 +315,10 @@ def compile_schematron(path: Path, tokens: Mapping[str, str] | None = None) -> C
 #   file number TAB pattern number TAB id TAB flag TAB role TAB location TAB message
 # so that nothing is written or read when nothing fired (the usual case).
 FUSED_FIELDS = 7
+# `//@name` (every attribute of that name in the document; 24 EN 16931 UBL rules forbid
+# one each) walks the whole tree per rule; an index built once per document answers all.
+ATTRIBUTE_INDEX = True
+_ALL_ATTRIBUTES = re.compile(r"(?<![\w)\].*/])//@([A-Za-z_][\w.\-]*)(?=\s|\)|,|$)")
 
 
 @dataclass(frozen=True)
@@ -405,6 +409,10 @@ def compile_fused(sources: list[FusedSource], tokens: Mapping[str, str] | None =
                 continue
             seen_globals[name] = value
             out.add(f'<xsl:variable name="{_attr(name)}" select="{_attr(value)}"/>')
+    out.add(
+        '<xsl:key name="sch-fused-attribute" match="@*[namespace-uri() = \'\']"'
+        ' use="local-name()"/>'
+    )
     out.add('<xsl:template match="/"><xsl:apply-templates select="." mode="F"/></xsl:template>')
     everything = [
         (file_number, pattern)
@@ -470,6 +478,8 @@ def _fused_checks(
                 continue  # not a rule of this scenario (Peppol rules XRechnung does not adopt)
             flag = item.get("flag") or rule_flag or ""
             role = item.get("role") or rule_role or ""
+            if ATTRIBUTE_INDEX:
+                test = _ALL_ATTRIBUTES.sub(r"key('sch-fused-attribute', '\1', /)", test)
             condition = f"not({test})" if item.tag == _S + "assert" else f"({test})"
             for value in (rid, flag, role):
                 if any(c in value for c in "\t\n\r"):
