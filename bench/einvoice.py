@@ -99,7 +99,8 @@ def run_anchor(
     rates = re.search(r"invoices/s best ([\d.]+), median ([\d.]+)", out)
     latency = re.search(r"latency per invoice: p50 ([\d.]+) ms, p95 ([\d.]+) ms", out)
     ready = re.search(r"rules_compiled_at=([\d.]+)", out)
-    if not rates or not latency or not ready:
+    cpu = re.search(r"per_cpu_s=([\d.]+)", out)
+    if not rates or not latency or not ready or not cpu:
         sys.exit(f"cannot read the anchor's output:\n{out}")
     return {
         "best": float(rates.group(1)),
@@ -107,6 +108,7 @@ def run_anchor(
         "p50": float(latency.group(1)),
         "p95": float(latency.group(2)),
         "ready": float(ready.group(1)),
+        "cpu": float(cpu.group(1)),  # per process CPU second (all threads: JIT, GC too)
     }
 
 
@@ -204,15 +206,18 @@ def main() -> None:
 
     latencies: list[float] = []
 
+    cpu_times: list[float] = []
+
     def our_round() -> float:
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         for data in documents:
             one = time.perf_counter()
             validate(data)
             latencies.append(time.perf_counter() - one)
+        cpu_times.append(time.process_time() - cpu)
         return time.perf_counter() - begin
 
-    blocks = []
+    blocks: list[tuple[dict[str, float] | None, dict[str, float]]] = []
     for block in range(args.blocks):
         theirs = None
         if anchor is not None and not missing:
@@ -236,24 +241,26 @@ def main() -> None:
                         f"({findings} findings)"
                     )
         latencies.clear()
+        cpu_times.clear()
         times = [our_round() for _ in range(args.rounds)]
         ours = {
             "best": n / min(times),
             "median": n / statistics.median(times),
             "p50": percentile(latencies, 0.5) * 1000,
             "p95": percentile(latencies, 0.95) * 1000,
+            "cpu": n / min(cpu_times),
         }
         blocks.append((theirs, ours))
         line = (
             f"block {block + 1}: validate() {ours['best']:.1f}/s best, "
             f"{ours['median']:.1f}/s median, p50 {ours['p50']:.2f} ms, "
-            f"p95 {ours['p95']:.2f} ms"
+            f"p95 {ours['p95']:.2f} ms, {ours['cpu']:.1f}/CPU s"
         )
         if theirs:
             line += (
                 f" | anchor {theirs['best']:.1f}/s best, {theirs['median']:.1f}/s median, "
-                f"p50 {theirs['p50']:.2f} ms, p95 {theirs['p95']:.2f} ms "
-                f"(rules ready {theirs['ready']:.1f} s after JVM start)"
+                f"p50 {theirs['p50']:.2f} ms, p95 {theirs['p95']:.2f} ms, "
+                f"{theirs['cpu']:.1f}/CPU s (rules ready {theirs['ready']:.1f} s after JVM start)"
             )
         print(line, flush=True)
     shutil.rmtree(work, ignore_errors=True)
@@ -297,6 +304,8 @@ def main() -> None:
     if compared:
         rate = [o["best"] / t["best"] for t, o in compared]
         median_rate = [o["median"] / t["median"] for t, o in compared]
+        per_cpu = [o["cpu"] / t["cpu"] for t, o in compared]
+        print(f"ratio validate()/anchor per CPU second (less load-sensitive): {spread(per_cpu)}")
         p95 = [t["p95"] / o["p95"] for t, o in compared]
         print(f"ratio validate()/anchor, median rounds: {spread(median_rate)}")
         print(f"ratio anchor p95 / validate() p95 (>= 1: ours lower): {spread(p95)}")
