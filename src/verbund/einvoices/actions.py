@@ -72,12 +72,16 @@ def receive_invoice(
     filename: str = "",
     supplier_email: str = "",
     api_key: SupplierApiKey | None = None,
+    report: validation.Report | None = None,
 ) -> Receipt:
     """Validate, route by Leitweg-ID and store an e-invoice; unchanged bytes received before
     return the first receipt. Raises Unexaminable for a document that cannot be examined.
 
     A valid invoice for a participating authority is `eingegangen`; any other is kept as
-    `abgelehnt` with the reasons, and the supplier gets a notice after the commit."""
+    `abgelehnt` with the reasons, and the supplier gets a notice after the commit.
+
+    `report`: the validation report of exactly these bytes when it was made elsewhere
+    (bulk receipt validates in worker processes, see `validation.pool`)."""
     if len(data) > settings.VERBUND_EINVOICE_MAX_BYTES:
         raise InvalidInput(
             _("Die Rechnung ist größer als %(mb)s MB.")
@@ -90,7 +94,8 @@ def receive_invoice(
     if existing is not None:
         return Receipt(invoice=existing, created=False)
     # Validation is the slow part and touches no database: outside the transaction.
-    report = validation.validate(data)
+    if report is None:
+        report = validation.validate(data)
     try:
         readable: reading.ReadableInvoice | None = reading.read_invoice(report.xml or data)
     except reading.UnreadableInvoice:

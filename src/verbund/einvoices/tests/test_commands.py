@@ -9,8 +9,9 @@ from email.message import EmailMessage
 import pytest
 from django.core.management import call_command
 
-from verbund.einvoices import queries
+from verbund.einvoices import queries, validation
 from verbund.einvoices.models import Invoice, InvoiceStatus
+from verbund.einvoices.tests.conftest import CII, UBL
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,32 @@ def test_api_key_command_prints_a_working_key(client, ubl_for, hanstein):
         "/api/v1/einvoices", ubl_for(hanstein), content_type="application/xml", HTTP_X_API_KEY=key
     )
     assert response.status_code == 201
+
+
+def test_a_batch_of_mails_is_validated_in_worker_processes(tmp_path, ubl_for, hanstein, suite):
+    box = mailbox.Maildir(tmp_path / "rechnungen", create=True)
+    sent = [ubl_for(hanstein, UBL), ubl_for(hanstein, CII)]
+    invalid = sent[0].replace(b"<cbc:IssueDate>", b"<cbc:IssueDate>x", 1)
+    for index, data in enumerate([*sent, invalid]):
+        box.add(mail_with([(f"r{index}.xml", data, "application/xml")], "edi@l.example"))
+    box.add(mail_with([("kaputt.xml", b"<nicht", "application/xml")], "x@example.org"))
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "ingest-einvoice-mail",
+        str(tmp_path / "rechnungen"),
+        "--processes=2",
+        "--pool-min=2",
+        stdout=out,
+        stderr=err,
+    )
+    assert (
+        "4 Mails verarbeitet: 2 Rechnungen eingegangen, 1 abgelehnt, 1 nicht prüfbar"
+        in out.getvalue()
+    )
+    assert "kaputt.xml" in err.getvalue()
+    for index, data in enumerate([*sent, invalid]):
+        invoice = Invoice.objects.get(filename=f"r{index}.xml")
+        assert queries.original_bytes(invoice) == data
+        # The report made in a worker is the one validate() makes here.
+        assert invoice.report == validation.validate(data).to_dict()
+    assert Invoice.objects.get(filename="r2.xml").status == InvoiceStatus.REJECTED

@@ -11,6 +11,7 @@ from lxml import etree
 from saxonche import PySaxonApiError, PyXdmNode
 
 from verbund.einvoices.validation import ruleset as rs
+from verbund.einvoices.validation import schematron as sch
 from verbund.einvoices.validation.report import Finding, Report, Severity, Unexaminable
 from verbund.einvoices.validation.safety import examine, text_of
 
@@ -129,9 +130,48 @@ def schema_findings_locked(rules: rs.RuleSet, xsd: Path, root: etree._Element) -
         return schema_findings(rules.schemas[xsd], root)
 
 
+def parse_fired(text: str, *, levels: dict[str, Severity] | None = None) -> list[Finding]:
+    """Findings of a fused pass (one line per fired assertion, see `compile_fused`), in
+    the order the separate SVRL reports give them: by file, by pattern, then document order."""
+    if not text:
+        return []  # nothing fired (the usual case)
+    rows = []
+    for line in text.split("\n"):
+        if not line:
+            continue
+        fields = line.split("\t", sch.FUSED_FIELDS - 1)
+        if len(fields) != sch.FUSED_FIELDS:
+            raise ValueError(f"malformed line of a fused Schematron pass: {line[:200]!r}")
+        rows.append(fields)
+    rows.sort(key=lambda f: (int(f[0]), int(f[1])))  # stable: document order within
+    findings = []
+    for _file, _pattern, rule, flag, role, location, message in rows:
+        severity = severity_of(flag, role)
+        if levels and rule in levels:
+            severity = levels[rule]
+        findings.append(
+            Finding(
+                rule=rule,
+                severity=severity,
+                location=readable_location(location),
+                message=" ".join(message.split()),
+                stage="schematron",
+            )
+        )
+    return findings
+
+
 def _schematron_findings(
     rules: rs.RuleSet, scenario: rs.Scenario, node: PyXdmNode
 ) -> list[Finding]:
+    fused = rules.fused_for(scenario)
+    if fused is not None:
+        try:
+            return parse_fired(rs.run(fused.executable, node), levels=scenario.custom_levels)
+        except PySaxonApiError as exc:
+            # A dynamic error in one file: run them apart, so that only that file's rules
+            # are reported as not executable (as without fusing).
+            logger.info("fused Schematron failed, running the files apart: %s", exc)
     findings: list[Finding] = []
     for sheet in rules.stylesheets_for(scenario):
         try:

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -104,14 +105,30 @@ class RulesUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Stylesheet:
-    """A compiled Schematron: its executable, source and rule ids."""
+    """A compiled Schematron: its XSLT (SVRL output), source and rule ids.
+
+    `validate()` runs the scenario's fused pass; this stylesheet on its own serves the
+    rule tests and the fallback, so Saxon compiles it on first use only."""
 
     name: str
     source: Path
-    executable: PyXsltExecutable
+    xslt: str
     rule_ids: frozenset[str]
     compile_seconds: float
     only_rules: frozenset[str] | None = None  # Peppol: keep only the rules XRechnung adopts
+
+    @cached_property
+    def executable(self) -> PyXsltExecutable:
+        return _compile_xslt(self.xslt)
+
+
+@dataclass(frozen=True)
+class FusedPass:
+    """A scenario's Schematron files compiled into one walk that writes only what fired
+    (`schematron.compile_fused`); `sheets` are the same files apart, in the same order."""
+
+    executable: PyXsltExecutable
+    sheets: tuple[Stylesheet, ...]
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,9 @@ class RuleSet:
     peppol: dict[str, Stylesheet] = field(default_factory=dict)
     compile_seconds: float = 0.0
     schema_locks: dict[Path, threading.Lock] = field(default_factory=dict)
+    # By the sources of the scenario's stylesheets; None where they cannot share a pass.
+    fused: dict[tuple[Path, ...], FusedPass | None] = field(default_factory=dict)
+    fused_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         # An lxml XMLSchema keeps its error log on the object: one validation at a time.
@@ -161,6 +181,26 @@ class RuleSet:
 
     def schema_lock(self, path: Path) -> threading.Lock:
         return self.schema_locks[path]
+
+    def fused_for(self, scenario: Scenario) -> FusedPass | None:
+        """The scenario's one-pass stylesheet, or None: then run `stylesheets_for` apart.
+
+        Compiled on the scenario's first document and kept (`prepare()` compiles all)."""
+        sheets = self.stylesheets_for(scenario)
+        key = tuple(s.source for s in sheets)
+        try:
+            return self.fused[key]
+        except KeyError:
+            pass
+        with self.fused_lock:
+            if key not in self.fused:
+                self.fused[key] = compile_fused(sheets, self.tokens)
+            return self.fused[key]
+
+    def prepare(self) -> None:
+        """Compile every scenario's pass now (worker start-up, benchmarks, rule checks)."""
+        for scenario in self.scenarios:
+            self.fused_for(scenario)
 
     def stylesheets_for(self, scenario: Scenario) -> list[Stylesheet]:
         sheets = [self.stylesheets[p] for p in scenario.schematron]
@@ -321,15 +361,47 @@ def compile_stylesheet(
         rule_ids = frozenset(
             re.findall(r'<svrl:(?:failed-assert|successful-report) id="([^"]*)"', xslt)
         )
-    executable = _compile_xslt(xslt)
     return Stylesheet(
         name=path.stem,
         source=path,
-        executable=executable,
+        xslt=xslt,
         rule_ids=rule_ids,
         compile_seconds=time.perf_counter() - started,
         only_rules=only_rules,
     )
+
+
+def compile_fused(sheets: list[Stylesheet], tokens: dict[str, str]) -> FusedPass | None:
+    """The one-pass stylesheet of `sheets` (cached on disk as their XSLT is), or None when
+    the files cannot share one stylesheet (they then run one after the other)."""
+    cache_dir = getattr(settings, "VERBUND_EINVOICE_CACHE_DIR", None)
+    cached = None
+    xslt: str | None = None
+    if cache_dir:
+        digest = hashlib.sha256()
+        for sheet in sheets:
+            digest.update(_sources_digest(sheet.source).encode())
+            digest.update(repr(sorted(sheet.only_rules or ())).encode())
+        cached = Path(cache_dir) / f"fused-{digest.hexdigest()}.xsl"
+        if cached.exists():
+            xslt = cached.read_text(encoding="utf-8")
+    if xslt is None:
+        try:
+            xslt = sch.compile_fused(
+                [sch.FusedSource(s.source, s.only_rules) for s in sheets], tokens
+            )
+        except sch.SchematronError as exc:
+            logger.info("Schematron %s run apart: %s", [s.name for s in sheets], exc)
+            return None
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(".tmp")
+                tmp.write_text(xslt, encoding="utf-8")
+                tmp.replace(cached)
+            except OSError as exc:
+                logger.warning("cannot cache the fused Schematron in %s: %s", cached, exc)
+    return FusedPass(executable=_compile_xslt(xslt), sheets=tuple(sheets))
 
 
 def _load_xsd(path: Path) -> etree.XMLSchema:
@@ -338,13 +410,14 @@ def _load_xsd(path: Path) -> etree.XMLSchema:
 
 
 def load(directory: Path) -> RuleSet:
-    """Read and compile the whole rule directory (slow: seconds; cached by `ruleset()`)."""
+    """Read and compile the rule directory (slow: a second; cached by `ruleset()`); the
+    Saxon compilation of the fused passes follows on first use or `RuleSet.prepare()`."""
     started = time.perf_counter()
     if not directory.is_dir():
         raise RulesUnavailable(f"Regelverzeichnis {directory} fehlt")
     tokens = build_tokens(directory)
     scenarios = load_scenarios(directory, tokens)
-    schemas = {s.xsd: _load_xsd(s.xsd) for s in scenarios}
+    schemas = {xsd: _load_xsd(xsd) for xsd in dict.fromkeys(s.xsd for s in scenarios)}
     stylesheets: dict[Path, Stylesheet] = {}
     for scenario in scenarios:
         for path in scenario.schematron:

@@ -300,3 +300,200 @@ def compile_schematron(path: Path, tokens: Mapping[str, str] | None = None) -> C
     return CompiledSchematron(
         source=path, title=title, xslt="".join(out.parts), rule_ids=frozenset(rule_ids)
     )
+
+
+# The fused pass (docs/decisions/0018-einvoice-speed.md): the Schematron files of a scenario
+# compiled into one stylesheet that walks the document once and writes only what fired.
+#
+# Each pattern of the compiled SVRL stylesheet above walks the whole tree in its own mode.
+# Here every rule of every pattern is a template of one mode, ordered by priority: first
+# file, then pattern, then rule. A template does its pattern's checks and hands the node on
+# with `xsl:next-match`, passing the number of the pattern that has taken it, so the later
+# rules of the same pattern skip it (a node is checked by the first matching rule of each
+# pattern, as in Schematron); the last template walks on to the children. The output is
+# text, one line per fired assertion:
+#   file number TAB pattern number TAB id TAB flag TAB role TAB location TAB message
+# so that nothing is written or read when nothing fired (the usual case).
+FUSED_FIELDS = 7
+# `//@name` (every attribute of that name in the document; 24 EN 16931 UBL rules forbid
+# one each) walks the whole tree per rule; an index built once per document answers all.
+ATTRIBUTE_INDEX = True
+_ALL_ATTRIBUTES = re.compile(r"(?<![\w)\].*/])//@([A-Za-z_][\w.\-]*)(?=\s|\)|,|$)")
+
+
+@dataclass(frozen=True)
+class FusedSource:
+    """One Schematron file of a fused pass; `only_rules` keeps just these assertion ids."""
+
+    path: Path
+    only_rules: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    schema: etree._Element
+    namespaces: dict[str, str]
+    extra_namespaces: dict[str, str]
+    patterns: list[etree._Element]
+    globals: list[tuple[str, str]]
+    declarations: list[tuple[str, str]]  # foreign xsl:function / xsl:key: (kind name, text)
+
+
+def _load_for_fusing(path: Path, tokens: Mapping[str, str]) -> _Loaded:
+    schema = _load(path, tokens)
+    if schema.tag != _S + "schema":
+        raise SchematronError(f"{path} is not an ISO Schematron schema")
+    _resolve_includes(schema, path, tokens)
+    binding = (schema.get("queryBinding") or "xslt2").lower()
+    if binding not in {"xslt2", "xslt3", "xpath2", "xpath3", "xpath31"}:
+        raise SchematronError(f"{path}: queryBinding {binding} is not supported")
+    declarations = [
+        (
+            f"{child.tag} {child.get('name')}",
+            etree.tostring(child, encoding="unicode", with_tail=False),
+        )
+        for child in schema.iter(f"{{{XSL}}}function", f"{{{XSL}}}key")
+    ]
+    patterns = _instantiate(schema)
+    lets = list(schema.findall(_S + "let"))
+    for pattern in patterns:
+        lets.extend(pattern.findall(_S + "let"))
+    found: list[tuple[str, str]] = []
+    for let in lets:
+        value = let.get("value")
+        if value is None:
+            raise SchematronError(f"let {let.get('name')} without value")
+        found.append((let.get("name", ""), value))
+    extra = {p: u for p, u in (schema.nsmap or {}).items() if p and p not in {"xsl", "svrl", "xs"}}
+    return _Loaded(schema, _ns_declarations(schema), extra, patterns, found, declarations)
+
+
+def compile_fused(sources: list[FusedSource], tokens: Mapping[str, str] | None = None) -> str:
+    """One XSLT 3.0 text that checks all `sources` in a single walk (see above).
+
+    Raises `SchematronError` when the files cannot share one stylesheet (a namespace prefix
+    or a global `let` with two meanings, XSLT functions); the caller then runs them apart.
+    """
+    tokens = tokens or {}
+    loaded = [_load_for_fusing(source.path, tokens) for source in sources]
+    namespaces: dict[str, str] = {}
+    for item in loaded:
+        for prefix, uri in {**item.extra_namespaces, **item.namespaces}.items():
+            if namespaces.get(prefix, uri) != uri:
+                raise SchematronError(f"prefix {prefix} bound to two namespaces: not fused")
+            namespaces[prefix] = uri
+    seen_globals: dict[str, str] = {}
+    out = _Writer()
+    ns_attrs = "".join(f' xmlns:{p}="{_attr(u)}"' for p, u in namespaces.items() if p != "xsl")
+    extra = "" if "xs" in namespaces else f' xmlns:xs="{XS}"'
+    out.add(
+        f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSL}"{extra}{ns_attrs}'
+        ' exclude-result-prefixes="#all">'
+        '<xsl:output method="text" encoding="UTF-8"/>'
+        '<xsl:mode name="F" on-no-match="shallow-skip"/>'
+    )
+    seen_declarations: dict[str, str] = {}
+    for item in loaded:
+        for key, text in item.declarations:
+            if key in seen_declarations:
+                if seen_declarations[key] != text:
+                    raise SchematronError(f"{key} declared twice differently: not fused")
+                continue
+            seen_declarations[key] = text
+            out.add(text)
+    for item in loaded:
+        for name, value in item.globals:
+            if name in seen_globals:
+                if seen_globals[name] != value:
+                    raise SchematronError(f"global let {name} with two values: not fused")
+                continue
+            seen_globals[name] = value
+            out.add(f'<xsl:variable name="{_attr(name)}" select="{_attr(value)}"/>')
+    out.add(
+        '<xsl:key name="sch-fused-attribute" match="@*[namespace-uri() = \'\']"'
+        ' use="local-name()"/>'
+    )
+    out.add('<xsl:template match="/"><xsl:apply-templates select="." mode="F"/></xsl:template>')
+    everything = [
+        (file_number, pattern)
+        for file_number, item in enumerate(loaded)
+        for pattern in item.patterns
+    ]
+    total = len(everything)
+    for number, (file_number, pattern) in enumerate(everything):
+        only = sources[file_number].only_rules
+        rules = [r for r in pattern.findall(_S + "rule") if r.get("abstract") != "true"]
+        if len(rules) >= 10000:
+            raise SchematronError("too many rules in one pattern")
+        for rule_number, rule in enumerate(rules):
+            context = rule.get("context")
+            if not context:
+                raise SchematronError(f"rule without context in pattern {pattern.get('id')}")
+            priority = (total - number) * 10000 + (9999 - rule_number)
+            out.add(
+                f'<xsl:template match="{_attr(context)}" priority="{priority}" mode="F">'
+                '<xsl:param name="sch-fused-taken" as="xs:integer" select="-1"/>'
+                f'<xsl:choose><xsl:when test="$sch-fused-taken eq {number}"><xsl:next-match>'
+                '<xsl:with-param name="sch-fused-taken" select="$sch-fused-taken"/>'
+                "</xsl:next-match></xsl:when>"
+                "<xsl:otherwise>"
+            )
+            _fused_checks(rule, file_number, number, only, out)
+            out.add(
+                f'<xsl:next-match><xsl:with-param name="sch-fused-taken" select="{number}"/>'
+                "</xsl:next-match></xsl:otherwise></xsl:choose></xsl:template>"
+            )
+    # Every element (and the document node) ends up here, once, and the walk goes on.
+    out.add(
+        '<xsl:template match="document-node()|*" priority="-1" mode="F">'
+        '<xsl:apply-templates select="*" mode="F"/></xsl:template>'
+    )
+    out.add("</xsl:stylesheet>")
+    return "".join(out.parts)
+
+
+def _fused_checks(
+    rule: etree._Element,
+    file_number: int,
+    pattern_number: int,
+    only: frozenset[str] | None,
+    out: _Writer,
+) -> None:
+    rule_flag = rule.get("flag")
+    rule_role = rule.get("role")
+    for item in rule:
+        if not isinstance(item.tag, str):
+            continue
+        if item.tag == _S + "let":
+            value = item.get("value")
+            if value is None:
+                raise SchematronError(f"let {item.get('name')} without value")
+            out.add(f'<xsl:variable name="{_attr(item.get("name", ""))}" select="{_attr(value)}"/>')
+        elif item.tag in (_S + "assert", _S + "report"):
+            test = item.get("test")
+            if test is None:
+                raise SchematronError("assert/report without test")
+            rid = item.get("id") or ""
+            if only is not None and rid not in only:
+                continue  # not a rule of this scenario (Peppol rules XRechnung does not adopt)
+            flag = item.get("flag") or rule_flag or ""
+            role = item.get("role") or rule_role or ""
+            if ATTRIBUTE_INDEX:
+                test = _ALL_ATTRIBUTES.sub(r"key('sch-fused-attribute', '\1', /)", test)
+            condition = f"not({test})" if item.tag == _S + "assert" else f"({test})"
+            for value in (rid, flag, role):
+                if any(c in value for c in "\t\n\r"):
+                    raise SchematronError(f"tab or line break in id/flag/role of {rid}")
+            out.add(f'<xsl:if test="{_attr(condition)}"><xsl:variable name="sch-fused-message">')
+            _message(item, out)
+            out.add(
+                f"</xsl:variable><xsl:text>{file_number}&#9;{pattern_number}&#9;"
+                f"{_text(rid)}&#9;{_text(flag)}&#9;{_text(role)}&#9;</xsl:text>"
+                '<xsl:value-of select="path(.)"/><xsl:text>&#9;</xsl:text>'
+                '<xsl:value-of select="normalize-space($sch-fused-message)"/>'
+                "<xsl:text>&#10;</xsl:text></xsl:if>"
+            )
+        elif item.tag in (_S + "title", _S + "p"):
+            continue
+        else:
+            raise SchematronError(f"unsupported element {item.tag} in a rule")

@@ -53,6 +53,7 @@ class Command(BaseCommand):
             from verbund.einvoices.validation import ruleset
 
             rules = ruleset.load(directory)
+            rules.prepare()  # Saxon compiles the fused passes (errors show here, not later)
             self.stdout.write(
                 f"{len(rules.scenarios)} Szenarien, {len(rules.stylesheets)} Schematron-Dateien"
                 f"{' + Peppol' if rules.peppol else ''} übersetzt in "

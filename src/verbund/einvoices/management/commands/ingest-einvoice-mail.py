@@ -4,6 +4,10 @@ Maildir folder (XML or PDF attachments), then move each mail to the `verarbeitet
 Run it from cron or a systemd timer against the folder the mail server delivers to the
 invoice address. A mail is moved only after all its attachments were handled, so a crash
 leaves it to the next run; receipt is idempotent by SHA-256.
+
+Mails are taken in batches; when a batch holds enough invoices, they are validated in a
+pool of worker processes (`--processes`, default: one per CPU), the slow part, and then
+received one after the other with those reports (docs/decisions/0018-einvoice-speed.md).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
+import os
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -21,9 +26,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from verbund.core.errors import DomainError
 from verbund.einvoices.actions import receive_invoice
 from verbund.einvoices.models import Channel, InvoiceStatus
+from verbund.einvoices.validation import Report, Unexaminable
+from verbund.einvoices.validation.pool import ValidationPool
 
 INVOICE_TYPES = {"application/xml", "text/xml", "application/pdf"}
 INVOICE_SUFFIXES = (".xml", ".pdf")
+BATCH_MAILS = 64  # mails read per batch (bounded memory)
+POOL_MIN_INVOICES = 8  # fewer invoices than this per worker start are validated in place
 
 
 def invoice_attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
@@ -46,6 +55,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("maildir", type=Path, help="Maildir-Ordner (mit cur/, new/, tmp/)")
         parser.add_argument(
+            "--processes",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Prozesse für die Prüfung (Standard: einer je CPU; 1: ohne Prozesspool)",
+        )
+        parser.add_argument(
+            "--pool-min",
+            type=int,
+            default=POOL_MIN_INVOICES,
+            help="Rechnungen je Stapel, ab denen der Prozesspool prüft",
+        )
+        parser.add_argument(
             "--processed", default="verarbeitet", help="Unterordner für verarbeitete Mails"
         )
 
@@ -53,37 +74,64 @@ class Command(BaseCommand):
         path: Path = options["maildir"]
         if not (path / "new").is_dir() or not (path / "cur").is_dir():
             raise CommandError(f"{path} ist kein Maildir-Ordner (new/ und cur/ fehlen).")
+        if options["processes"] < 1:
+            raise CommandError("--processes muss mindestens 1 sein.")
         box = mailbox.Maildir(path, factory=None, create=False)
         processed = box.add_folder(options["processed"])
-        counts = {"mails": 0, "received": 0, "rejected": 0, "refused": 0, "known": 0}
-        for key in list(box.iterkeys()):
-            raw = box.get_bytes(key)
-            message = email.message_from_bytes(raw, policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            sender = parseaddr(str(message.get("From", "")))[1]
-            for filename, data in invoice_attachments(message):
-                try:
-                    receipt = receive_invoice(
-                        data=data,
-                        channel=Channel.EMAIL,
-                        actor="email",
-                        filename=filename,
-                        supplier_email=sender if "@" in sender else "",
-                    )
-                except DomainError as exc:
-                    counts["refused"] += 1
-                    self.stderr.write(f"{filename or '(ohne Namen)'} von {sender}: {exc.message}")
-                    continue
-                if not receipt.created:
-                    counts["known"] += 1
-                elif receipt.invoice.status == InvoiceStatus.REJECTED:
-                    counts["rejected"] += 1
-                else:
-                    counts["received"] += 1
-            processed.add(mailbox.MaildirMessage(raw))
-            box.remove(key)
-            counts["mails"] += 1
+        self.counts = {"mails": 0, "received": 0, "rejected": 0, "refused": 0, "known": 0}
+        pool: ValidationPool | None = None
+        try:
+            keys = list(box.iterkeys())
+            for start in range(0, len(keys), BATCH_MAILS):
+                batch = []
+                for key in keys[start : start + BATCH_MAILS]:
+                    raw = box.get_bytes(key)
+                    message = email.message_from_bytes(raw, policy=email.policy.default)
+                    assert isinstance(message, EmailMessage)
+                    sender = parseaddr(str(message.get("From", "")))[1]
+                    batch.append((key, raw, sender, invoice_attachments(message)))
+                documents = [data for *_, attachments in batch for _, data in attachments]
+                reports: list[Report | Unexaminable | None] = [None] * len(documents)
+                if options["processes"] > 1 and len(documents) >= options["pool_min"]:
+                    if pool is None:
+                        pool = ValidationPool(options["processes"])
+                    reports = list(pool.validate_many(documents))
+                outcomes = iter(reports)
+                for key, raw, sender, attachments in batch:
+                    for filename, data in attachments:
+                        self._receive(filename, data, sender, next(outcomes))
+                    processed.add(mailbox.MaildirMessage(raw))
+                    box.remove(key)
+                    self.counts["mails"] += 1
+        finally:
+            if pool is not None:
+                pool.close()
         self.stdout.write(
             "{mails} Mails verarbeitet: {received} Rechnungen eingegangen, {rejected} abgelehnt, "
-            "{refused} nicht prüfbar, {known} bereits bekannt.".format(**counts)
+            "{refused} nicht prüfbar, {known} bereits bekannt.".format(**self.counts)
         )
+
+    def _receive(
+        self, filename: str, data: bytes, sender: str, outcome: Report | Unexaminable | None
+    ) -> None:
+        try:
+            if isinstance(outcome, Unexaminable):
+                raise outcome
+            receipt = receive_invoice(
+                data=data,
+                channel=Channel.EMAIL,
+                actor="email",
+                filename=filename,
+                supplier_email=sender if "@" in sender else "",
+                report=outcome,
+            )
+        except DomainError as exc:
+            self.counts["refused"] += 1
+            self.stderr.write(f"{filename or '(ohne Namen)'} von {sender}: {exc.message}")
+            return
+        if not receipt.created:
+            self.counts["known"] += 1
+        elif receipt.invoice.status == InvoiceStatus.REJECTED:
+            self.counts["rejected"] += 1
+        else:
+            self.counts["received"] += 1

@@ -1,0 +1,133 @@
+"""The fused Schematron pass (docs/decisions/0018-einvoice-speed.md): one walk over the
+document for all of a scenario's rule files, writing only what fired, must report exactly
+what the files' separate SVRL reports say (rules, severities, locations, messages, order)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from lxml import etree
+
+from verbund.core.testing import needs
+from verbund.einvoices.tests.test_validation_engine import INCLUDED, SCHEMA
+from verbund.einvoices.validation import Finding
+from verbund.einvoices.validation import ruleset as rs
+from verbund.einvoices.validation.engine import parse_fired, parse_svrl
+
+RULES = Path(settings.VERBUND_EINVOICE_RULES)
+
+SECOND = """<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+  <ns prefix="t" uri="urn:test"/>
+  <pattern id="second">
+    <rule context="t:line">
+      <assert test="t:v" id="S-V" flag="warning">[S-V] line without v</assert>
+    </rule>
+    <rule context="t:line | t:doc">
+      <report test="true()" id="S-SHADOWED-FOR-LINES">[S] <name/> seen</report>
+    </rule>
+  </pattern>
+</schema>
+"""
+
+CLASH = """<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+  <ns prefix="t" uri="urn:test"/>
+  <let name="max" value="99"/>
+  <pattern id="clash"><rule context="t:doc"><assert test="true()" id="C">c</assert></rule>
+  </pattern>
+</schema>
+"""
+
+
+def _separate(sheets: list[rs.Stylesheet], xml: str) -> list[Finding]:
+    node = rs.parse_for_saxon(xml)
+    found: list[Finding] = []
+    for sheet in sheets:
+        found.extend(parse_svrl(rs.run(sheet.executable, node), only_rules=sheet.only_rules))
+    return found
+
+
+def _fused(sheets: list[rs.Stylesheet], xml: str) -> list[Finding]:
+    fused = rs.compile_fused(sheets, {})
+    assert fused is not None
+    return parse_fired(rs.run(fused.executable, rs.parse_for_saxon(xml)))
+
+
+@pytest.fixture
+def sheets(tmp_path: Path) -> list[rs.Stylesheet]:
+    (tmp_path / "main.sch").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "inc.sch").write_text(INCLUDED, encoding="utf-8")
+    (tmp_path / "second.sch").write_text(SECOND, encoding="utf-8")
+    return [
+        rs.compile_stylesheet(tmp_path / "main.sch", {"token": "1.2"}),
+        rs.compile_stylesheet(tmp_path / "second.sch", {}, only_rules=frozenset({"S-V"})),
+    ]
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        '<doc xmlns="urn:test"><line><v>x</v></line><line/><line><v>12</v></line></doc>',
+        '<doc xmlns="urn:test"><line><v>a</v></line></doc>',
+        '<doc xmlns="urn:test"><x><line/></x><line>\n  <v>\t1 </v></line></doc>',
+    ],
+)
+def test_fused_pass_reports_what_the_separate_stylesheets_report(
+    sheets: list[rs.Stylesheet], xml: str
+) -> None:
+    separate = _separate(sheets, xml)
+    assert separate, "the example documents are meant to fire rules"
+    # First matching rule per pattern only (R-SHADOWED never fires), rules of a file
+    # limited to `only_rules` (S-SHADOWED-FOR-LINES is not kept), order by file/pattern.
+    assert {f.rule for f in separate} <= {"R-A", "R-AB", "R-COUNT", "R-FIRST", "S-V"}
+    assert _fused(sheets, xml) == separate
+
+
+def test_files_that_cannot_share_a_pass_run_apart(
+    sheets: list[rs.Stylesheet], tmp_path: Path
+) -> None:
+    (tmp_path / "clash.sch").write_text(CLASH, encoding="utf-8")
+    clash = rs.compile_stylesheet(tmp_path / "clash.sch", {})
+    # main.sch's global $max is 1, clash.sch's is 99: one stylesheet cannot hold both.
+    assert rs.compile_fused([sheets[0], clash], {}) is None
+
+
+def _documents() -> list[Path]:
+    return sorted((RULES / "testsuite").rglob("*.xml")) + sorted(
+        (RULES / "unit-tests").rglob("*.xml")
+    )
+
+
+def test_fused_pass_equals_the_separate_reports_on_the_official_files() -> None:
+    """Every test-suite invoice and every rule-test document that a scenario takes."""
+    needs("rules")
+    rules = rs.ruleset(RULES)
+    assert all(rules.fused.values()), "the EN 16931 and XRechnung files share one pass"
+    compared = fired = 0
+    for path in _documents():
+        try:
+            root = etree.fromstring(path.read_bytes())
+        except etree.XMLSyntaxError:
+            continue
+        scenario = rules.select(root, lambda: pytest.fail("XPath 1.0 matches expected"))
+        if scenario is None:
+            continue
+        xml = etree.tostring(root, encoding="unicode")
+        node = rs.parse_for_saxon(xml)
+        fused = rules.fused_for(scenario)
+        assert fused is not None
+        one_pass = parse_fired(rs.run(fused.executable, node), levels=scenario.custom_levels)
+        apart: list[Finding] = []
+        for sheet in rules.stylesheets_for(scenario):
+            apart.extend(
+                parse_svrl(
+                    rs.run(sheet.executable, node),
+                    only_rules=sheet.only_rules,
+                    levels=scenario.custom_levels,
+                )
+            )
+        assert one_pass == apart, path.relative_to(RULES)
+        compared += 1
+        fired += len(apart)
+    assert compared >= 400 and fired >= 600, (compared, fired)
