@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -20,12 +21,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from verbund.accounts.encryption import decrypt, encrypt
 from verbund.applications import attachments as attachment_checks
 from verbund.applications import extensions, queries, rules, sealing
 from verbund.applications.formschema import Form, parse_form, unresolved_codelists
@@ -46,6 +47,7 @@ from verbund.catalogue.models import Service
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from verbund.integrations import payment as payment_api
+from verbund.integrations.mail import enqueue_mail
 from verbund.integrations.payment import xbezahldienste
 from verbund.integrations.payment.testprovider import TestPaymentProvider
 
@@ -288,18 +290,15 @@ def send_resume_link(*, draft: Draft, email: str, link_for: Any, actor: Actor) -
     record_audit(action="application.resume_link_sent", actor=actor, obj=draft)
     url = link_for(token)
     until = timezone.localtime(draft.expires_at).strftime("%d.%m.%Y")
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=_("Ihr Antrag: %(service)s") % {"service": draft.service.name},
-            message=_(
-                "Guten Tag,\n\nmit diesem Link setzen Sie Ihren Antrag „%(service)s“ fort:\n\n"
-                "%(url)s\n\nDer Entwurf wird am %(until)s gelöscht, wenn Sie ihn nicht "
-                "weiter bearbeiten. Geben Sie den Link nicht weiter.\n\nIhr Verbund-Portal"
-            )
-            % {"service": draft.service.name, "url": url, "until": until},
-            from_email=None,
-            recipient_list=[email],
+    enqueue_mail(
+        to=email,
+        subject=_("Ihr Antrag: %(service)s") % {"service": draft.service.name},
+        body=_(
+            "Guten Tag,\n\nmit diesem Link setzen Sie Ihren Antrag „%(service)s“ fort:\n\n"
+            "%(url)s\n\nDer Entwurf wird am %(until)s gelöscht, wenn Sie ihn nicht "
+            "weiter bearbeiten. Geben Sie den Link nicht weiter.\n\nIhr Verbund-Portal"
         )
+        % {"service": draft.service.name, "url": url, "until": until},
     )
     return token
 
@@ -337,6 +336,7 @@ class Receipt:
     submission: Submission
     secret: str  # the applicant's access code for the status page; shown once
     payment_url: str = ""
+    response: dict[str, Any] | None = None  # the API's first answer, for a retried completion
 
 
 def _document(
@@ -1133,9 +1133,12 @@ def submit_announced(
     encrypted_metadata: str,
     data_sha256: str,
     actor: Actor,
+    respond: Callable[[Receipt], dict[str, Any]] | None = None,
 ) -> Receipt:
     """Complete an announced submission: all attachments present, data and metadata JWE for
-    the destination's key. Sending the same again returns the same receipt."""
+    the destination's key. `respond(receipt)` builds the API's answer, which is kept
+    (encrypted) in the same transaction: sending the same again returns exactly that answer,
+    access code included, even when the first answer never reached the sender."""
     submission = queries.get_announced_submission(submission_id, for_update=True)
     for label, token in (
         ("encryptedData", encrypted_data),
@@ -1148,7 +1151,12 @@ def submit_announced(
     ciphertext_hash = sealing.sha256_hex(encrypted_data.strip().encode())
     if submission.status != Submission.Status.ANNOUNCED:
         if submission.ciphertext_sha256 == ciphertext_hash:
-            return Receipt(submission=submission, secret="")
+            first = (
+                json.loads(decrypt(submission.first_response))
+                if submission.first_response
+                else None
+            )
+            return Receipt(submission=submission, secret="", response=first)
         raise Conflict(
             _("Diese Einreichung wurde bereits mit anderen Daten abgeschlossen."),
             code="submission_closed",
@@ -1172,6 +1180,12 @@ def submit_announced(
     )
     submission.released_at = None if fee.due else now
     _save_with_number(submission, update_fields=_SUBMITTED_FIELDS)
+    receipt = Receipt(submission=submission, secret=secret)
+    if respond is not None:
+        response = respond(receipt)
+        submission.first_response = encrypt(json.dumps(response, ensure_ascii=False))
+        submission.save(update_fields=["first_response"])
+        receipt = Receipt(submission=submission, secret=secret, response=response)
     record_audit(
         action="application.submitted",
         actor=actor,
@@ -1182,4 +1196,4 @@ def submit_announced(
         ciphertext_sha256=ciphertext_hash,
     )
     extensions.notify_released(submission)
-    return Receipt(submission=submission, secret=secret)
+    return receipt

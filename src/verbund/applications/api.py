@@ -229,7 +229,9 @@ def upload_attachment(
     summary="Einreichung abschließen: verschlüsselte Metadaten und Daten; Antwort ist der "
     "Eingangsnachweis mit Vorgangsnummer",
 )
-def submit(request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn) -> ReceiptOut:
+def submit(
+    request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn
+) -> ReceiptOut | dict[str, Any]:
     if payload.dataHash and (
         len(payload.dataHash) != 64
         or any(c not in "0123456789abcdefABCDEF" for c in payload.dataHash)
@@ -241,7 +243,10 @@ def submit(request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn) ->
         encrypted_metadata=payload.encryptedMetadata,
         data_sha256=payload.dataHash,
         actor=ACTOR,
+        respond=lambda first: _receipt(first).model_dump(mode="json"),
     )
+    if receipt.response is not None:
+        return receipt.response
     return _receipt(receipt)
 
 

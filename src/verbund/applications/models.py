@@ -242,6 +242,9 @@ class Submission(Place, TimeStampedModel):
         _("Idempotenzschlüssel"), max_length=200, unique=True, null=True, blank=True
     )
     request_sha256 = models.CharField(_("Prüfsumme der Anfrage"), max_length=64, blank=True)
+    # The first answer to the completing PUT of the submission API, access code included,
+    # encrypted (accounts.encryption): a retried completion gets exactly this answer again.
+    first_response = models.TextField(_("erste Antwort (verschlüsselt)"), blank=True)
     consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
     released_at = models.DateTimeField(
