@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from verbund.applications import attachments as attachment_checks
 from verbund.applications import extensions, queries, rules, sealing
 from verbund.applications.formschema import Form, parse_form, unresolved_codelists
 from verbund.applications.models import (
+    ApiRateWindow,
     Draft,
     DraftAttachment,
     FormDefinition,
@@ -45,7 +47,7 @@ from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority, EncryptionKey
 from verbund.catalogue.models import Service
 from verbund.core.audit import Actor, record_audit
-from verbund.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from verbund.core.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 from verbund.integrations import payment as payment_api
 from verbund.integrations.mail import enqueue_mail
 from verbund.integrations.payment import xbezahldienste
@@ -1197,3 +1199,39 @@ def submit_announced(
     )
     extensions.notify_released(submission)
     return receipt
+
+
+# --- rate limit of the public submission API -------------------------------------------------
+
+RATE_WINDOW = datetime.timedelta(minutes=1)
+
+
+def count_api_request(*, client: str, now: datetime.datetime | None = None) -> None:
+    """Count one request of `client` to the public submission API in the current minute;
+    refuse it (429, with the seconds until the next window) beyond the allowance. The
+    increment is one UPDATE, so parallel requests are all counted."""
+    now = now or timezone.now()
+    window = now.replace(second=0, microsecond=0)
+    client = client[:64]
+    with transaction.atomic():
+        counted = ApiRateWindow.objects.filter(client=client, window=window).update(
+            count=F("count") + 1
+        )
+        if not counted:
+            try:
+                with transaction.atomic():
+                    ApiRateWindow.objects.create(client=client, window=window, count=1)
+            except IntegrityError:
+                ApiRateWindow.objects.filter(client=client, window=window).update(
+                    count=F("count") + 1
+                )
+            else:
+                ApiRateWindow.objects.filter(window__lt=window - 60 * RATE_WINDOW).delete()
+        count = ApiRateWindow.objects.filter(client=client, window=window).values_list(
+            "count", flat=True
+        )[0]
+    if count > settings.VERBUND_SUBMISSION_API_RATE:
+        raise TooManyRequests(
+            _("Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie einen Moment."),
+            retry_after=max(1, int((window + RATE_WINDOW - now).total_seconds()) + 1),
+        )

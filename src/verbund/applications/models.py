@@ -320,3 +320,22 @@ class Payment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.status}"
+
+
+class ApiRateWindow(models.Model):
+    """Requests of one client to the public submission API in one time window: the per-client
+    rate limit, counted in the database so that every app process shares it."""
+
+    client = models.CharField(_("Client"), max_length=64)
+    window = models.DateTimeField(_("Zeitfenster ab"))
+    count = models.PositiveIntegerField(_("Anfragen"), default=0)
+
+    class Meta:
+        verbose_name = _("Zeitfenster der Antrags-API")
+        verbose_name_plural = _("Zeitfenster der Antrags-API")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "window"], name="api_rate_window_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.window:%H:%M}: {self.count}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from verbund.applications import attachments as attachment_checks
+from verbund.applications import metadata as metadata_shape
 from verbund.applications import sealing
 from verbund.applications.formschema import Form, parse_form
 from verbund.applications.models import (
@@ -446,6 +447,7 @@ class DecryptedSubmission:
     document: dict[str, Any]
     metadata: dict[str, Any]
     attachments: list[DecryptedAttachment]
+    problems: tuple[str, ...] = ()  # where what the sender sealed is not as documented
 
     @property
     def data(self) -> dict[str, Any]:
@@ -470,20 +472,22 @@ def decrypt_submission_for_staff(
     private = authority_queries.private_key_for_staff(user, submission.key, passphrase=passphrase)
     try:
         plain = sealing.open_sealed(submission.encrypted_data, private)
-        metadata = (
-            json.loads(sealing.open_sealed(submission.encrypted_metadata, private))
+        raw_metadata = (
+            sealing.open_sealed(submission.encrypted_metadata, private)
             if submission.encrypted_metadata
-            else {}
+            else b"{}"
         )
     except sealing.SealError as exc:
         raise IntegrityFailure(str(exc)) from None
     if submission.data_sha256 and sealing.sha256_hex(plain) != submission.data_sha256:
         raise IntegrityFailure(_("Die Angaben stimmen nicht mit der Prüfsumme überein."))
-    try:
-        document = json.loads(plain)
-    except ValueError:
-        raise IntegrityFailure(_("Die Angaben sind kein JSON.")) from None
-    names = {str(entry.get("id")): entry for entry in metadata.get("attachments", []) if entry}
+    # What the sender sealed is checked against its documented shape only now: a malformed
+    # part is shown to the clerk as a problem, never breaks the case page.
+    document, problems = metadata_shape.load_object(plain, what=_("Die Angaben"))
+    metadata, metadata_problems = metadata_shape.load_object(raw_metadata, what=_("Die Metadaten"))
+    metadata, attachment_problems = metadata_shape.check_metadata(metadata)
+    problems += metadata_problems + attachment_problems
+    names = {entry.get("id", ""): entry for entry in metadata["attachments"]}
     storage = attachment_storage()
     attachments = []
     for attachment in submission.attachments.order_by("id"):
@@ -496,15 +500,19 @@ def decrypt_submission_for_staff(
         except sealing.SealError as exc:
             raise IntegrityFailure(str(exc)) from None
         digest = sealing.sha256_hex(content)
-        expected = attachment.sha256 or names.get(str(attachment.id), {}).get("sha256", "")
+        entry = names.get(str(attachment.id), {})
+        expected = attachment.sha256 or entry.get("sha256", "")
         if expected and digest != expected:
             raise IntegrityFailure(_("Ein Anhang stimmt nicht mit seiner Prüfsumme überein."))
-        entry = names.get(str(attachment.id), {})
         attachments.append(
             DecryptedAttachment(
                 id=str(attachment.id),
-                filename=str(entry.get("filename", f"{attachment.id}")),
-                media_type=str(entry.get("mediaType", attachment.media_type)),
+                filename=metadata_shape.safe_filename(
+                    entry.get("filename", ""), fallback=str(attachment.id)
+                ),
+                # The type the content shows, never the one the sender claims.
+                media_type=attachment_checks.detect_media_type(content)
+                or "application/octet-stream",
                 content=content,
                 sha256=digest,
             )
@@ -517,7 +525,11 @@ def decrypt_submission_for_staff(
             authority=submission.authority_id,
         )
     return DecryptedSubmission(
-        submission=submission, document=document, metadata=metadata, attachments=attachments
+        submission=submission,
+        document=document,
+        metadata=metadata,
+        attachments=attachments,
+        problems=tuple(problems),
     )
 
 

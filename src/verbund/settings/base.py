@@ -132,6 +132,15 @@ VERBUND_ATTACHMENT_MAX_BYTES = env_int(
     "Largest attachment accepted, in bytes (before encryption).",
     group="Anträge",
 )
+VERBUND_SUBMISSION_API_RATE = env_int(
+    "VERBUND_SUBMISSION_API_RATE",
+    600,
+    "Requests per minute one client address may send to the public submission API "
+    "(/api/v1/destinations, /api/v1/submissions); more are answered 429 with Retry-After. "
+    "Counted in the database, shared by all app processes. A form front end sends for many "
+    "applicants from one address: keep this generous.",
+    group="Anträge",
+)
 VERBUND_ATTACHMENT_MAX_COUNT = env_int(
     "VERBUND_ATTACHMENT_MAX_COUNT",
     20,

@@ -9,7 +9,7 @@ import pytest
 
 from verbund.applications import extensions, queries, sealing
 from verbund.applications.models import Submission
-from verbund.applications.tests.test_api import announce, key_of
+from verbund.applications.tests.test_api import DEST, announce, key_of
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,19 @@ def test_retried_completion_returns_exactly_the_first_response_with_the_access_c
     submission = Submission.objects.get(pk=submission_id)
     assert code and queries.token_hash(code) == submission.status_secret_hash
     assert submission.first_response and code not in submission.first_response  # encrypted
+
+
+def test_public_submission_api_is_rate_limited_per_client(client, settings):
+    settings.VERBUND_SUBMISSION_API_RATE = 3
+
+    def destination(address: str):  # type: ignore[no-untyped-def]
+        return client.get(f"/api/v1/destinations/{DEST}", REMOTE_ADDR=address)
+
+    for _ in range(3):
+        assert destination("198.51.100.7").status_code == 200
+    refused = destination("198.51.100.7")
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert 1 <= int(refused["Retry-After"]) <= 61
+    assert refused.json()["code"] == "rate_limited"
+    assert destination("198.51.100.8").status_code == 200  # another client is not affected
