@@ -1064,7 +1064,7 @@ def store_sender_attachment(
         raise InvalidInput(str(exc), code="invalid_jwe") from None
     limit = settings.VERBUND_ATTACHMENT_MAX_BYTES * 4 // 3 + 4096
     if len(token) > limit:
-        raise InvalidInput(_("Der Anhang ist zu groß."), code="attachment_too_large")
+        raise InvalidInput(_("Der Anhang ist zu groß."), code="attachment_too_large", status=413)
     content = token.encode("ascii")
     digest = sealing.sha256_hex(content)
     existing = SubmissionAttachment.objects.filter(pk=attachment_id).first()

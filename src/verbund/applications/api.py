@@ -156,6 +156,7 @@ def get_destination_key(request: HttpRequest, destination_id: str, kid: str) -> 
         200: AnnounceOut,
         404: Problem,
         409: Problem,
+        413: Problem,
         422: Problem,
         429: Problem,
     },
@@ -219,7 +220,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
 
 @router.put(
     "/submissions/{submission_id}/attachments/{attachment_id}",
-    response={204: None, 404: Problem, 429: Problem, 409: Problem, 422: Problem},
+    response={204: None, 404: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem},
     summary="Anhang hochladen (JWE, kompakte Serialisierung, Content-Type application/jose)",
 )
 def upload_attachment(
@@ -241,7 +242,14 @@ def upload_attachment(
 
 @router.put(
     "/submissions/{submission_id}",
-    response={200: ReceiptOut, 404: Problem, 429: Problem, 409: Problem, 422: Problem},
+    response={
+        200: ReceiptOut,
+        404: Problem,
+        409: Problem,
+        413: Problem,
+        422: Problem,
+        429: Problem,
+    },
     summary="Einreichung abschließen: verschlüsselte Metadaten und Daten; Antwort ist der "
     "Eingangsnachweis mit Vorgangsnummer",
 )

@@ -271,6 +271,9 @@ MIDDLEWARE = [
     "verbund.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its refusal still has session, user and language; before any view (and
+    # CSRF's process_view) reads the body.
+    "verbund.core.request_size.RequestSizeMiddleware",
 ]
 
 ROOT_URLCONF = "verbund.urls"
@@ -752,3 +755,15 @@ VERBUND_CASEWORK_WEBHOOK_TIMEOUT = env_int(
     "Seconds to wait for a specialist system's webhook endpoint.",
     group="Sachbearbeitung",
 )
+
+# Request sizes: the largest documented upload must fit (an attachment as JWE is a third
+# larger than the file; an e-invoice PDF); anything larger is answered 413 before it is read.
+VERBUND_REQUEST_MAX_BYTES = env_int(
+    "VERBUND_REQUEST_MAX_BYTES",
+    max(VERBUND_ATTACHMENT_MAX_BYTES * 4 // 3, VERBUND_EINVOICE_MAX_BYTES) + 1024 * 1024,
+    "Largest request body in bytes; larger requests get 413 (problem JSON in the API, a "
+    "German page elsewhere). Default: what the largest attachment (as JWE) or e-invoice "
+    "needs, plus 1 MiB.",
+    group="Allgemein",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = VERBUND_REQUEST_MAX_BYTES

@@ -4,8 +4,11 @@ network did to the public submission paths, and what the platform answers now.""
 from __future__ import annotations
 
 import json
+import os
+import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from verbund.applications import extensions, queries, sealing
 from verbund.applications.models import Submission
@@ -67,3 +70,52 @@ def test_public_submission_api_is_rate_limited_per_client(client, settings):
     assert 1 <= int(refused["Retry-After"]) <= 61
     assert refused.json()["code"] == "rate_limited"
     assert destination("198.51.100.8").status_code == 200  # another client is not affected
+
+
+def test_documented_attachment_sizes_work_and_larger_bodies_get_413(client, settings):
+    # given: the documented limit of 10 MB per attachment
+    assert settings.VERBUND_ATTACHMENT_MAX_BYTES == 10 * 1024 * 1024
+    jwk = key_of(client)
+    fits, too_big = uuid.uuid4(), uuid.uuid4()
+    submission_id = announce(client, [fits, too_big], key="size-1").json()["submissionId"]
+    ten_mb = b"%PDF-1.4\n" + os.urandom(10 * 1024 * 1024 - 9)
+    # when: an attachment of exactly 10 MB (about 13.4 MB as JWE) is uploaded
+    response = client.put(
+        f"/api/v1/submissions/{submission_id}/attachments/{fits}",
+        sealing.seal(ten_mb, jwk),
+        content_type="application/jose",
+    )
+    # then it is stored
+    assert response.status_code == 204, response.content[:300]
+    # and a body over the request limit is refused with problem details, not a 500
+    oversized = b"x" * (settings.VERBUND_REQUEST_MAX_BYTES + 1)
+    refused = client.put(
+        f"/api/v1/submissions/{submission_id}/attachments/{too_big}",
+        oversized,
+        content_type="application/jose",
+    )
+    assert refused.status_code == 413
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "request_too_large"
+
+
+def test_a_page_post_over_the_limit_gets_a_german_413_page(client, settings):
+    settings.VERBUND_REQUEST_MAX_BYTES = 3 * 1024 * 1024
+    response = client.post(
+        "/e-rechnung/",
+        {"document": SimpleUploadedFile("r.xml", b"<x/>" * (1024 * 1024))},
+    )
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert "Anfrage zu groß" in html and "höchstens 3 MB" in html
+
+
+def test_a_body_past_djangos_memory_limit_without_length_is_413_not_500(client, settings):
+    # Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE) raised while the body is read
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client.raise_request_exception = False
+    response = client.post(
+        "/api/v1/submissions", "{" + " " * 4096 + "}", content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
