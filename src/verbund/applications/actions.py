@@ -377,7 +377,11 @@ def submit_draft(
     transaction with its attachments and audit entry; then the draft is gone.
 
     With a fee the submission waits for the payment; without one it is released at once."""
-    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    locked = Draft.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        # A parallel submit of the same draft (double click) won; its receipt is the answer.
+        raise NotFound(_("Dieser Antrag wurde bereits abgesendet."), code="draft_submitted")
+    draft = locked
     if not consent:
         raise InvalidInput(
             _("Bitte bestätigen Sie, dass Ihre Angaben an die Behörde übermittelt werden dürfen."),
@@ -469,6 +473,9 @@ def submit_draft(
         consent_at=now,
         submitted_at=now,
         released_at=None if fee.due else now,
+        source_draft_id=draft.pk,
+        source_token_hash=draft.resume_token_hash,
+        first_response=encrypt(json.dumps({"accessCode": secret})),
     )
     submission.ciphertext_sha256 = sealing.sha256_hex(submission.encrypted_data.encode())
     _save_with_number(submission)

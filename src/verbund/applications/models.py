@@ -245,6 +245,10 @@ class Submission(Place, TimeStampedModel):
     # The first answer to the completing PUT of the submission API, access code included,
     # encrypted (accounts.encryption): a retried completion gets exactly this answer again.
     first_response = models.TextField(_("erste Antwort (verschlüsselt)"), blank=True)
+    # The web draft it was made from and that draft's resume-token hash: a repeated
+    # "Antrag absenden" (double click) finds this submission once the draft is gone.
+    source_draft_id = models.UUIDField(_("aus Entwurf"), null=True, blank=True, unique=True)
+    source_token_hash = models.CharField(_("Prüfwert des Entwurfs"), max_length=64, blank=True)
     consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
     released_at = models.DateTimeField(

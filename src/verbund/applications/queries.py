@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from verbund.accounts.encryption import decrypt
 from verbund.applications import attachments as attachment_checks
 from verbund.applications import metadata as metadata_shape
 from verbund.applications import sealing
@@ -294,6 +297,39 @@ def get_draft(
         if candidate and hmac.compare_digest(token_hash(candidate), draft.resume_token_hash):
             return draft
     raise NotFound(_("Dieser Antragsentwurf ist nicht (mehr) vorhanden."), code="unknown_draft")
+
+
+def submission_of_draft(
+    draft_id: Any, *, user: User, tokens: dict[str, str] | None = None
+) -> tuple[Submission, str] | None:
+    """The submission a web draft became, with its access code, for whoever held the draft
+    (its owner, or the browser with its resume token); None for anyone else. A repeated
+    "Antrag absenden" gets the receipt of the first."""
+    submission = (
+        Submission.objects.filter(source_draft_id=str(draft_id))
+        .only("id", "vorgangsnummer", "status", "applicant_id", "source_token_hash")
+        .first()
+        if _is_uuid(draft_id)
+        else None
+    )
+    if submission is None:
+        return None
+    owner = user.is_authenticated and submission.applicant_id == user.pk
+    token = (tokens or {}).get(str(draft_id), "")
+    held = bool(token) and hmac.compare_digest(token_hash(token), submission.source_token_hash)
+    if not (owner or held):
+        return None
+    first = Submission.objects.filter(pk=submission.pk).values_list("first_response", flat=True)[0]
+    secret = str(json.loads(decrypt(first)).get("accessCode", "")) if first else ""
+    return submission, secret
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def drafts_of(user: User) -> QuerySet[Draft]:
