@@ -764,7 +764,7 @@ def handle_payment_notification(*, raw_body: bytes, signature: str, actor: Actor
         )
     try:
         body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput(
             "Die Zahlungsmeldung ist kein JSON.", code="payment_notification"
         ) from None

@@ -55,10 +55,13 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         assignee=request.GET.get("assignee", ""),
         q=request.GET.get("q", "")[:100],
     )
+    status = 200
     try:
         page = queries.inbox_page(membership, filters, cursor=request.GET.get("after", ""))
-    except DomainError as exc:
+    except DomainError as exc:  # a tampered cursor or filter: say so, show the first page
         messages.error(request, exc.message)
+        status = exc.status
+        filters = queries.InboxFilter()
         page = queries.inbox_page(membership, filters)
     params = request.GET.copy()
     params.pop("after", None)
@@ -85,6 +88,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             "services": queries.services_of(membership),
             "colleagues": queries.colleagues(membership.authority),
         },
+        status=status,
     )
 
 

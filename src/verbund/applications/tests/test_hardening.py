@@ -119,3 +119,21 @@ def test_a_body_past_djangos_memory_limit_without_length_is_413_not_500(client, 
     )
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "signature"),
+    [
+        ("/zahlung/rueckmeldung/", b"[" * 10_000 + b"]" * 10_000, "abc"),
+        ("/zahlung/rueckmeldung/", b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}", "abc"),
+        ("/zahlung/rueckmeldung/", b'{"requestId": "x", "status": "PAYED"}', "ünicode-ß"),
+        ("/zahlung/meldung/", b"{}", "sha256=ünicode"),
+    ],
+)
+def test_crafted_payment_messages_are_refused_with_4xx_not_500(client, url, body, signature):
+    client.raise_request_exception = False
+    response = client.post(
+        url, data=body, content_type="application/json", HTTP_X_VERBUND_SIGNATURE=signature
+    )
+    assert response.status_code in (400, 403), response.status_code
+    assert response["Content-Type"].startswith("application/")

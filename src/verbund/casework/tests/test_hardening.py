@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -99,3 +100,42 @@ def test_attachment_download_survives_crlf_and_quotes_and_takes_the_type_from_th
     # one quoted-string (RFC 9110), its quotes escaped: nothing breaks out of the file name
     assert re.fullmatch(r'attachment; filename="(?:[^"\\]|\\.)*"', disposition), disposition
     assert not response.has_header("Set-Cookie") and "x" not in response.cookies
+
+
+CRAFTED_INBOX_QUERIES = [
+    {"after": "garbage"},
+    {"after": "%%%"},
+    {"after": base64.urlsafe_b64encode(b"2026-01-01T00:00:00|not-a-uuid").decode()},
+    {"after": base64.urlsafe_b64encode(b"2026-01-01T00:00:00|" + b"1" * 40).decode()},
+    {"after": base64.urlsafe_b64encode(b"\xff\xfe").decode()},
+    {"assignee": "9" * 40},
+    {"assignee": "²"},
+    {"assignee": "١٢"},  # Arabic-Indic digits: digits to Python, not to the database
+]
+
+
+@pytest.mark.parametrize("query", CRAFTED_INBOX_QUERIES)
+def test_crafted_inbox_queries_are_400_on_the_page_and_in_the_api(
+    client, login_staff, staff, own, case, query
+):
+    login_staff(client, staff["clerk"])
+    page = client.get(f"/sachbearbeitung/{own.slug}/", query)
+    assert page.status_code == 400
+    assert 'role="alert"' in page.content.decode() or "Ungültig" in page.content.decode()
+    api = client.get(f"/api/v1/casework/behoerden/{own.slug}/vorgaenge", query)
+    assert api.status_code == 400
+    assert api["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("tampered", ["²", "9" * 40])
+def test_crafted_assignee_on_assignment_is_a_german_error(
+    client, login_staff, staff, case, tampered
+):
+    login_staff(client, staff["clerk"])
+    response = client.post(
+        f"/sachbearbeitung/vorgang/{case.submission.vorgangsnummer}/aktion/zuweisen/",
+        {"assignee": tampered},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Bitte wählen Sie eine Person aus der Liste." in response.content.decode()
