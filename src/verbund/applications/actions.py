@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -227,14 +227,31 @@ def save_draft(*, draft: Draft, data: dict[str, Any], step: int, actor: Actor) -
 def attach_file(
     *, draft: Draft, path: str, filename: str, content: bytes, accept: tuple[str, ...], actor: Actor
 ) -> DraftAttachment:
-    """Check an upload (size, count, type by content, virus scan), encrypt it to the
-    authority's key at once, and keep it with the draft. The plain file is never stored."""
+    """Check an upload (size, count, type by content, virus scan, the quota of a draft
+    without an account), encrypt it to the authority's key at once, and keep it with the
+    draft. A file uploaded again for the same field replaces (and frees) the one before.
+    The plain file is never stored."""
+    others = draft.attachments.exclude(path=path)
     checked = attachment_checks.check_upload(
         filename=filename,
         content=content,
-        existing_count=draft.attachments.count(),
+        existing_count=others.count(),
         accept=accept,
     )
+    if draft.owner_id is None:
+        used = others.aggregate(total=Sum("size"))["total"] or 0
+        quota = settings.VERBUND_ANONYMOUS_DRAFT_MAX_BYTES
+        if used + len(content) > quota:
+            raise InvalidInput(
+                _(
+                    "Ohne Anmeldung können zu einem Antrag Dateien mit zusammen höchstens "
+                    "%(mb)s MB hochgeladen werden. Bitte verkleinern Sie die Dateien oder "
+                    "melden Sie sich an."
+                )
+                % {"mb": f"{quota / 1024 / 1024:g}".replace(".", ",")},
+                code="draft_quota",
+            )
+    replaced = list(draft.attachments.filter(path=path).values_list("pk", "storage_name"))
     key = authority_actions.ensure_encryption_key(authority=draft.authority, actor=actor)
     attachment_id = uuid.uuid4()
     token = sealing.seal(content, key.public_jwk, cty=checked.media_type)
@@ -261,7 +278,11 @@ def attach_file(
                 attachment=str(attachment_id),
                 sha256=attachment.sha256,
                 scan=checked.scan_status,
+                replaced=[str(pk) for pk, _name in replaced],
             )
+            if replaced:
+                DraftAttachment.objects.filter(pk__in=[pk for pk, _name in replaced]).delete()
+                transaction.on_commit(partial(_delete_files, [n for _pk, n in replaced]))
     except Exception:
         storage.delete(name)
         raise

@@ -141,6 +141,13 @@ VERBUND_SUBMISSION_API_RATE = env_int(
     "applicants from one address: keep this generous.",
     group="Anträge",
 )
+VERBUND_ANONYMOUS_DRAFT_MAX_BYTES = env_int(
+    "VERBUND_ANONYMOUS_DRAFT_MAX_BYTES",
+    50 * 1024 * 1024,
+    "Total size in bytes of the attachments of one draft started without an account "
+    "(anyone can start such drafts); a file replaced in the same field does not count.",
+    group="Anträge",
+)
 VERBUND_ATTACHMENT_MAX_COUNT = env_int(
     "VERBUND_ATTACHMENT_MAX_COUNT",
     20,

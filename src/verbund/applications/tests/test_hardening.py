@@ -11,7 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from verbund.applications import extensions, queries, sealing
-from verbund.applications.models import Submission
+from verbund.applications.models import Draft, Submission
+from verbund.applications.tests.conftest import PDF
+from verbund.applications.tests.factories import fill_wohnsitz, start
 from verbund.applications.tests.test_api import DEST, announce, key_of
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +139,48 @@ def test_crafted_payment_messages_are_refused_with_4xx_not_500(client, url, body
     )
     assert response.status_code in (400, 403), response.status_code
     assert response["Content-Type"].startswith("application/")
+
+
+def upload_step(client, step_url: str, content: bytes, name: str = "wgb.pdf"):  # type: ignore[no-untyped-def]
+    base = step_url.rsplit("/schritt/", 1)[0]
+    return client.post(
+        f"{base}/schritt/4/",
+        {
+            "f-wohnungsgeberbestaetigung": SimpleUploadedFile(name, content),
+            "f-kontakt_email": "erika@example.org",
+            "action": "next",
+        },
+    )
+
+
+def test_replacing_a_file_frees_the_old_one_however_often(
+    client, settings, django_capture_on_commit_callbacks
+):
+    # given: an anonymous draft at the upload step
+    step_url = start(client)
+    fill_wohnsitz(client, step_url)
+    draft = Draft.objects.get(pk=step_url.split("/")[2])
+    storage = queries.attachment_storage()
+    # when: the file is replaced more often than a draft may hold attachments
+    for n in range(settings.VERBUND_ATTACHMENT_MAX_COUNT + 5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload_step(client, step_url, PDF + str(n).encode())
+        assert response.status_code == 302, response.content.decode()[:500]
+    # then: one attachment, one stored file
+    (attachment,) = draft.attachments.all()
+    assert attachment.sha256 == sealing.sha256_hex(
+        PDF + str(settings.VERBUND_ATTACHMENT_MAX_COUNT + 4).encode()
+    )
+    _dirs, files = storage.listdir(f"drafts/{draft.pk}")
+    assert files == [attachment.storage_name.rsplit("/", 1)[1]]
+
+
+def test_an_anonymous_draft_has_a_storage_quota(client, settings):
+    settings.VERBUND_ANONYMOUS_DRAFT_MAX_BYTES = 1000
+    step_url = start(client)
+    fill_wohnsitz(client, step_url)
+    response = upload_step(client, step_url, PDF + b"0" * 2000)
+    assert response.status_code == 422
+    assert "höchstens" in response.content.decode() and "MB" in response.content.decode()
+    draft = Draft.objects.get(pk=step_url.split("/")[2])
+    assert draft.attachments.get().size == len(PDF)  # the earlier file is kept
