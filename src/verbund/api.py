@@ -12,6 +12,7 @@ from importlib.util import find_spec
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -114,6 +115,13 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem(request, status=exc.status_code, code=f"http_{exc.status_code}", title=str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    from verbund.core.request_size import too_large
+
+    return too_large(request)
 
 
 @api.exception_handler(Exception)

@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -20,16 +21,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from verbund.accounts.encryption import decrypt, encrypt
 from verbund.applications import attachments as attachment_checks
 from verbund.applications import extensions, queries, rules, sealing
 from verbund.applications.formschema import Form, parse_form, unresolved_codelists
 from verbund.applications.models import (
+    ApiRateWindow,
     Draft,
     DraftAttachment,
     FormDefinition,
@@ -44,8 +47,9 @@ from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority, EncryptionKey
 from verbund.catalogue.models import Service
 from verbund.core.audit import Actor, record_audit
-from verbund.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from verbund.core.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 from verbund.integrations import payment as payment_api
+from verbund.integrations.mail import enqueue_mail
 from verbund.integrations.payment import xbezahldienste
 from verbund.integrations.payment.testprovider import TestPaymentProvider
 
@@ -223,14 +227,31 @@ def save_draft(*, draft: Draft, data: dict[str, Any], step: int, actor: Actor) -
 def attach_file(
     *, draft: Draft, path: str, filename: str, content: bytes, accept: tuple[str, ...], actor: Actor
 ) -> DraftAttachment:
-    """Check an upload (size, count, type by content, virus scan), encrypt it to the
-    authority's key at once, and keep it with the draft. The plain file is never stored."""
+    """Check an upload (size, count, type by content, virus scan, the quota of a draft
+    without an account), encrypt it to the authority's key at once, and keep it with the
+    draft. A file uploaded again for the same field replaces (and frees) the one before.
+    The plain file is never stored."""
+    others = draft.attachments.exclude(path=path)
     checked = attachment_checks.check_upload(
         filename=filename,
         content=content,
-        existing_count=draft.attachments.count(),
+        existing_count=others.count(),
         accept=accept,
     )
+    if draft.owner_id is None:
+        used = others.aggregate(total=Sum("size"))["total"] or 0
+        quota = settings.VERBUND_ANONYMOUS_DRAFT_MAX_BYTES
+        if used + len(content) > quota:
+            raise InvalidInput(
+                _(
+                    "Ohne Anmeldung können zu einem Antrag Dateien mit zusammen höchstens "
+                    "%(mb)s MB hochgeladen werden. Bitte verkleinern Sie die Dateien oder "
+                    "melden Sie sich an."
+                )
+                % {"mb": f"{quota / 1024 / 1024:g}".replace(".", ",")},
+                code="draft_quota",
+            )
+    replaced = list(draft.attachments.filter(path=path).values_list("pk", "storage_name"))
     key = authority_actions.ensure_encryption_key(authority=draft.authority, actor=actor)
     attachment_id = uuid.uuid4()
     token = sealing.seal(content, key.public_jwk, cty=checked.media_type)
@@ -257,7 +278,11 @@ def attach_file(
                 attachment=str(attachment_id),
                 sha256=attachment.sha256,
                 scan=checked.scan_status,
+                replaced=[str(pk) for pk, _name in replaced],
             )
+            if replaced:
+                DraftAttachment.objects.filter(pk__in=[pk for pk, _name in replaced]).delete()
+                transaction.on_commit(partial(_delete_files, [n for _pk, n in replaced]))
     except Exception:
         storage.delete(name)
         raise
@@ -288,18 +313,15 @@ def send_resume_link(*, draft: Draft, email: str, link_for: Any, actor: Actor) -
     record_audit(action="application.resume_link_sent", actor=actor, obj=draft)
     url = link_for(token)
     until = timezone.localtime(draft.expires_at).strftime("%d.%m.%Y")
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=_("Ihr Antrag: %(service)s") % {"service": draft.service.name},
-            message=_(
-                "Guten Tag,\n\nmit diesem Link setzen Sie Ihren Antrag „%(service)s“ fort:\n\n"
-                "%(url)s\n\nDer Entwurf wird am %(until)s gelöscht, wenn Sie ihn nicht "
-                "weiter bearbeiten. Geben Sie den Link nicht weiter.\n\nIhr Verbund-Portal"
-            )
-            % {"service": draft.service.name, "url": url, "until": until},
-            from_email=None,
-            recipient_list=[email],
+    enqueue_mail(
+        to=email,
+        subject=_("Ihr Antrag: %(service)s") % {"service": draft.service.name},
+        body=_(
+            "Guten Tag,\n\nmit diesem Link setzen Sie Ihren Antrag „%(service)s“ fort:\n\n"
+            "%(url)s\n\nDer Entwurf wird am %(until)s gelöscht, wenn Sie ihn nicht "
+            "weiter bearbeiten. Geben Sie den Link nicht weiter.\n\nIhr Verbund-Portal"
         )
+        % {"service": draft.service.name, "url": url, "until": until},
     )
     return token
 
@@ -337,6 +359,7 @@ class Receipt:
     submission: Submission
     secret: str  # the applicant's access code for the status page; shown once
     payment_url: str = ""
+    response: dict[str, Any] | None = None  # the API's first answer, for a retried completion
 
 
 def _document(
@@ -375,7 +398,11 @@ def submit_draft(
     transaction with its attachments and audit entry; then the draft is gone.
 
     With a fee the submission waits for the payment; without one it is released at once."""
-    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    locked = Draft.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        # A parallel submit of the same draft (double click) won; its receipt is the answer.
+        raise NotFound(_("Dieser Antrag wurde bereits abgesendet."), code="draft_submitted")
+    draft = locked
     if not consent:
         raise InvalidInput(
             _("Bitte bestätigen Sie, dass Ihre Angaben an die Behörde übermittelt werden dürfen."),
@@ -467,6 +494,9 @@ def submit_draft(
         consent_at=now,
         submitted_at=now,
         released_at=None if fee.due else now,
+        source_draft_id=draft.pk,
+        source_token_hash=draft.resume_token_hash,
+        first_response=encrypt(json.dumps({"accessCode": secret})),
     )
     submission.ciphertext_sha256 = sealing.sha256_hex(submission.encrypted_data.encode())
     _save_with_number(submission)
@@ -755,7 +785,7 @@ def handle_payment_notification(*, raw_body: bytes, signature: str, actor: Actor
         )
     try:
         body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput(
             "Die Zahlungsmeldung ist kein JSON.", code="payment_notification"
         ) from None
@@ -1062,7 +1092,7 @@ def store_sender_attachment(
         raise InvalidInput(str(exc), code="invalid_jwe") from None
     limit = settings.VERBUND_ATTACHMENT_MAX_BYTES * 4 // 3 + 4096
     if len(token) > limit:
-        raise InvalidInput(_("Der Anhang ist zu groß."), code="attachment_too_large")
+        raise InvalidInput(_("Der Anhang ist zu groß."), code="attachment_too_large", status=413)
     content = token.encode("ascii")
     digest = sealing.sha256_hex(content)
     existing = SubmissionAttachment.objects.filter(pk=attachment_id).first()
@@ -1133,9 +1163,12 @@ def submit_announced(
     encrypted_metadata: str,
     data_sha256: str,
     actor: Actor,
+    respond: Callable[[Receipt], dict[str, Any]] | None = None,
 ) -> Receipt:
     """Complete an announced submission: all attachments present, data and metadata JWE for
-    the destination's key. Sending the same again returns the same receipt."""
+    the destination's key. `respond(receipt)` builds the API's answer, which is kept
+    (encrypted) in the same transaction: sending the same again returns exactly that answer,
+    access code included, even when the first answer never reached the sender."""
     submission = queries.get_announced_submission(submission_id, for_update=True)
     for label, token in (
         ("encryptedData", encrypted_data),
@@ -1148,7 +1181,12 @@ def submit_announced(
     ciphertext_hash = sealing.sha256_hex(encrypted_data.strip().encode())
     if submission.status != Submission.Status.ANNOUNCED:
         if submission.ciphertext_sha256 == ciphertext_hash:
-            return Receipt(submission=submission, secret="")
+            first = (
+                json.loads(decrypt(submission.first_response))
+                if submission.first_response
+                else None
+            )
+            return Receipt(submission=submission, secret="", response=first)
         raise Conflict(
             _("Diese Einreichung wurde bereits mit anderen Daten abgeschlossen."),
             code="submission_closed",
@@ -1172,6 +1210,12 @@ def submit_announced(
     )
     submission.released_at = None if fee.due else now
     _save_with_number(submission, update_fields=_SUBMITTED_FIELDS)
+    receipt = Receipt(submission=submission, secret=secret)
+    if respond is not None:
+        response = respond(receipt)
+        submission.first_response = encrypt(json.dumps(response, ensure_ascii=False))
+        submission.save(update_fields=["first_response"])
+        receipt = Receipt(submission=submission, secret=secret, response=response)
     record_audit(
         action="application.submitted",
         actor=actor,
@@ -1182,4 +1226,40 @@ def submit_announced(
         ciphertext_sha256=ciphertext_hash,
     )
     extensions.notify_released(submission)
-    return Receipt(submission=submission, secret=secret)
+    return receipt
+
+
+# --- rate limit of the public submission API -------------------------------------------------
+
+RATE_WINDOW = datetime.timedelta(minutes=1)
+
+
+def count_api_request(*, client: str, now: datetime.datetime | None = None) -> None:
+    """Count one request of `client` to the public submission API in the current minute;
+    refuse it (429, with the seconds until the next window) beyond the allowance. The
+    increment is one UPDATE, so parallel requests are all counted."""
+    now = now or timezone.now()
+    window = now.replace(second=0, microsecond=0)
+    client = client[:64]
+    with transaction.atomic():
+        counted = ApiRateWindow.objects.filter(client=client, window=window).update(
+            count=F("count") + 1
+        )
+        if not counted:
+            try:
+                with transaction.atomic():
+                    ApiRateWindow.objects.create(client=client, window=window, count=1)
+            except IntegrityError:
+                ApiRateWindow.objects.filter(client=client, window=window).update(
+                    count=F("count") + 1
+                )
+            else:
+                ApiRateWindow.objects.filter(window__lt=window - 60 * RATE_WINDOW).delete()
+        count = ApiRateWindow.objects.filter(client=client, window=window).values_list(
+            "count", flat=True
+        )[0]
+    if count > settings.VERBUND_SUBMISSION_API_RATE:
+        raise TooManyRequests(
+            _("Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie einen Moment."),
+            retry_after=max(1, int((window + RATE_WINDOW - now).total_seconds()) + 1),
+        )

@@ -32,6 +32,11 @@ router = Router(tags=["Anträge (FIT-Connect-Form)"])
 ACTOR = "api"
 
 
+def _count(request: HttpRequest) -> None:
+    """The per-client rate limit of the public submission API (429 beyond it)."""
+    actions.count_api_request(client=request.META.get("REMOTE_ADDR") or "unknown")
+
+
 class PublicKey(Schema):
     kty: str
     n: str
@@ -112,10 +117,11 @@ def _receipt(receipt: actions.Receipt) -> ReceiptOut:
 
 @router.get(
     "/destinations/{destination_id}",
-    response={200: DestinationOut, 404: Problem},
+    response={200: DestinationOut, 404: Problem, 429: Problem},
     summary="Zustellpunkt (empfangende Behörde) mit Schlüssel-ID",
 )
 def get_destination(request: HttpRequest, destination_id: str) -> DestinationOut:
+    _count(request)
     authority = queries.destination(destination_id)
     key = authority_actions.ensure_encryption_key(authority=authority, actor=ACTOR)
     services = [s.slug for s in queries.services_with_forms()]
@@ -130,10 +136,11 @@ def get_destination(request: HttpRequest, destination_id: str) -> DestinationOut
 
 @router.get(
     "/destinations/{destination_id}/keys/{kid}",
-    response={200: PublicKey, 404: Problem},
+    response={200: PublicKey, 404: Problem, 429: Problem},
     summary="Öffentlicher Verschlüsselungsschlüssel eines Zustellpunkts (JWK)",
 )
 def get_destination_key(request: HttpRequest, destination_id: str, kid: str) -> dict[str, Any]:
+    _count(request)
     authority = queries.destination(destination_id)
     key = authority_queries.get_encryption_key(kid)
     if key.authority_id != authority.pk:
@@ -144,12 +151,21 @@ def get_destination_key(request: HttpRequest, destination_id: str, kid: str) -> 
 
 @router.post(
     "/submissions",
-    response={201: AnnounceOut, 200: AnnounceOut, 404: Problem, 409: Problem, 422: Problem},
+    response={
+        201: AnnounceOut,
+        200: AnnounceOut,
+        404: Problem,
+        409: Problem,
+        413: Problem,
+        422: Problem,
+        429: Problem,
+    },
     summary="Einreichung ankündigen (mit den IDs der Anhänge)",
     description="Der Header `Idempotency-Key` macht Wiederholungen sicher: derselbe Schlüssel "
     "liefert dieselbe Einreichung (200), mit anderem Inhalt 409.",
 )
 def announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
+    _count(request)
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
         raise InvalidInput("Der Idempotency-Key ist zu lang (höchstens 200 Zeichen).")
@@ -204,12 +220,13 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
 
 @router.put(
     "/submissions/{submission_id}/attachments/{attachment_id}",
-    response={204: None, 404: Problem, 409: Problem, 422: Problem},
+    response={204: None, 404: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem},
     summary="Anhang hochladen (JWE, kompakte Serialisierung, Content-Type application/jose)",
 )
 def upload_attachment(
     request: HttpRequest, submission_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> Status[None]:
+    _count(request)
     submission = queries.announced_ref(submission_id)
     try:
         token = request.body.decode("ascii")
@@ -225,11 +242,21 @@ def upload_attachment(
 
 @router.put(
     "/submissions/{submission_id}",
-    response={200: ReceiptOut, 404: Problem, 409: Problem, 422: Problem},
+    response={
+        200: ReceiptOut,
+        404: Problem,
+        409: Problem,
+        413: Problem,
+        422: Problem,
+        429: Problem,
+    },
     summary="Einreichung abschließen: verschlüsselte Metadaten und Daten; Antwort ist der "
     "Eingangsnachweis mit Vorgangsnummer",
 )
-def submit(request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn) -> ReceiptOut:
+def submit(
+    request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn
+) -> ReceiptOut | dict[str, Any]:
+    _count(request)
     if payload.dataHash and (
         len(payload.dataHash) != 64
         or any(c not in "0123456789abcdefABCDEF" for c in payload.dataHash)
@@ -241,16 +268,20 @@ def submit(request: HttpRequest, submission_id: uuid.UUID, payload: SubmitIn) ->
         encrypted_metadata=payload.encryptedMetadata,
         data_sha256=payload.dataHash,
         actor=ACTOR,
+        respond=lambda first: _receipt(first).model_dump(mode="json"),
     )
+    if receipt.response is not None:
+        return receipt.response
     return _receipt(receipt)
 
 
 @router.get(
     "/submissions/{submission_id}",
-    response={200: dict, 404: Problem},
+    response={200: dict, 404: Problem, 429: Problem},
     summary="Status einer Einreichung (ohne Inhalte)",
 )
 def submission_status(request: HttpRequest, submission_id: uuid.UUID) -> dict[str, Any]:
+    _count(request)
     submission = queries.get_announced_submission(submission_id)
     return {
         "submissionId": str(submission.pk),

@@ -242,6 +242,13 @@ class Submission(Place, TimeStampedModel):
         _("Idempotenzschlüssel"), max_length=200, unique=True, null=True, blank=True
     )
     request_sha256 = models.CharField(_("Prüfsumme der Anfrage"), max_length=64, blank=True)
+    # The first answer to the completing PUT of the submission API, access code included,
+    # encrypted (accounts.encryption): a retried completion gets exactly this answer again.
+    first_response = models.TextField(_("erste Antwort (verschlüsselt)"), blank=True)
+    # The web draft it was made from and that draft's resume-token hash: a repeated
+    # "Antrag absenden" (double click) finds this submission once the draft is gone.
+    source_draft_id = models.UUIDField(_("aus Entwurf"), null=True, blank=True, unique=True)
+    source_token_hash = models.CharField(_("Prüfwert des Entwurfs"), max_length=64, blank=True)
     consent_at = models.DateTimeField(_("Einwilligung am"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
     released_at = models.DateTimeField(
@@ -317,3 +324,22 @@ class Payment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.status}"
+
+
+class ApiRateWindow(models.Model):
+    """Requests of one client to the public submission API in one time window: the per-client
+    rate limit, counted in the database so that every app process shares it."""
+
+    client = models.CharField(_("Client"), max_length=64)
+    window = models.DateTimeField(_("Zeitfenster ab"))
+    count = models.PositiveIntegerField(_("Anfragen"), default=0)
+
+    class Meta:
+        verbose_name = _("Zeitfenster der Antrags-API")
+        verbose_name_plural = _("Zeitfenster der Antrags-API")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "window"], name="api_rate_window_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.window:%H:%M}: {self.count}"

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +24,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from verbund.accounts.encryption import decrypt
+from verbund.applications import attachments as attachment_checks
 from verbund.applications import extensions, sealing
+from verbund.applications import metadata as metadata_shape
 from verbund.applications.formschema import Form, parse_form
 from verbund.applications.models import (
     Draft,
@@ -297,6 +301,39 @@ def get_draft(
     raise NotFound(_("Dieser Antragsentwurf ist nicht (mehr) vorhanden."), code="unknown_draft")
 
 
+def submission_of_draft(
+    draft_id: Any, *, user: User, tokens: dict[str, str] | None = None
+) -> tuple[Submission, str] | None:
+    """The submission a web draft became, with its access code, for whoever held the draft
+    (its owner, or the browser with its resume token); None for anyone else. A repeated
+    "Antrag absenden" gets the receipt of the first."""
+    submission = (
+        Submission.objects.filter(source_draft_id=str(draft_id))
+        .only("id", "vorgangsnummer", "status", "applicant_id", "source_token_hash")
+        .first()
+        if _is_uuid(draft_id)
+        else None
+    )
+    if submission is None:
+        return None
+    owner = user.is_authenticated and submission.applicant_id == user.pk
+    token = (tokens or {}).get(str(draft_id), "")
+    held = bool(token) and hmac.compare_digest(token_hash(token), submission.source_token_hash)
+    if not (owner or held):
+        return None
+    first = Submission.objects.filter(pk=submission.pk).values_list("first_response", flat=True)[0]
+    secret = str(json.loads(decrypt(first)).get("accessCode", "")) if first else ""
+    return submission, secret
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def drafts_of(user: User) -> QuerySet[Draft]:
     if not user.is_authenticated:
         return Draft.objects.none()
@@ -448,6 +485,7 @@ class DecryptedSubmission:
     document: dict[str, Any]
     metadata: dict[str, Any]
     attachments: list[DecryptedAttachment]
+    problems: tuple[str, ...] = ()  # where what the sender sealed is not as documented
 
     @property
     def data(self) -> dict[str, Any]:
@@ -472,20 +510,22 @@ def decrypt_submission_for_staff(
     private = authority_queries.private_key_for_staff(user, submission.key, passphrase=passphrase)
     try:
         plain = sealing.open_sealed(submission.encrypted_data, private)
-        metadata = (
-            json.loads(sealing.open_sealed(submission.encrypted_metadata, private))
+        raw_metadata = (
+            sealing.open_sealed(submission.encrypted_metadata, private)
             if submission.encrypted_metadata
-            else {}
+            else b"{}"
         )
     except sealing.SealError as exc:
         raise IntegrityFailure(str(exc)) from None
     if submission.data_sha256 and sealing.sha256_hex(plain) != submission.data_sha256:
         raise IntegrityFailure(_("Die Angaben stimmen nicht mit der Prüfsumme überein."))
-    try:
-        document = json.loads(plain)
-    except ValueError:
-        raise IntegrityFailure(_("Die Angaben sind kein JSON.")) from None
-    names = {str(entry.get("id")): entry for entry in metadata.get("attachments", []) if entry}
+    # What the sender sealed is checked against its documented shape only now: a malformed
+    # part is shown to the clerk as a problem, never breaks the case page.
+    document, problems = metadata_shape.load_object(plain, what=_("Die Angaben"))
+    metadata, metadata_problems = metadata_shape.load_object(raw_metadata, what=_("Die Metadaten"))
+    metadata, attachment_problems = metadata_shape.check_metadata(metadata)
+    problems += metadata_problems + attachment_problems
+    names = {entry.get("id", ""): entry for entry in metadata["attachments"]}
     storage = attachment_storage()
     attachments = []
     for attachment in submission.attachments.order_by("id"):
@@ -498,15 +538,19 @@ def decrypt_submission_for_staff(
         except sealing.SealError as exc:
             raise IntegrityFailure(str(exc)) from None
         digest = sealing.sha256_hex(content)
-        expected = attachment.sha256 or names.get(str(attachment.id), {}).get("sha256", "")
+        entry = names.get(str(attachment.id), {})
+        expected = attachment.sha256 or entry.get("sha256", "")
         if expected and digest != expected:
             raise IntegrityFailure(_("Ein Anhang stimmt nicht mit seiner Prüfsumme überein."))
-        entry = names.get(str(attachment.id), {})
         attachments.append(
             DecryptedAttachment(
                 id=str(attachment.id),
-                filename=str(entry.get("filename", f"{attachment.id}")),
-                media_type=str(entry.get("mediaType", attachment.media_type)),
+                filename=metadata_shape.safe_filename(
+                    entry.get("filename", ""), fallback=str(attachment.id)
+                ),
+                # The type the content shows, never the one the sender claims.
+                media_type=attachment_checks.detect_media_type(content)
+                or "application/octet-stream",
                 content=content,
                 sha256=digest,
             )
@@ -519,7 +563,11 @@ def decrypt_submission_for_staff(
             authority=submission.authority_id,
         )
     return DecryptedSubmission(
-        submission=submission, document=document, metadata=metadata, attachments=attachments
+        submission=submission,
+        document=document,
+        metadata=metadata,
+        attachments=attachments,
+        problems=tuple(problems),
     )
 
 

@@ -313,8 +313,37 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
+def _to_receipt(request: HttpRequest, submission: Submission, secret: str) -> HttpResponse:
+    """Remember the submission (and its access code, shown once) in the session and go on
+    to the receipt, or to the payment first. The draft's token stays in the session: a
+    repeated submit of the draft finds the submission by it."""
+    numbers = [n for n in request.session.get(SUBMITTED, []) if n != submission.vorgangsnummer]
+    request.session[SUBMITTED] = [*numbers[-19:], submission.vorgangsnummer]
+    request.session[f"applications.secret.{submission.vorgangsnummer}"] = secret
+    if submission.status == Submission.Status.AWAITING_PAYMENT:
+        return redirect("applications:pay", number=submission.vorgangsnummer)
+    return redirect("applications:receipt", number=submission.vorgangsnummer)
+
+
+def _already_submitted(request: HttpRequest, draft_id: Any) -> HttpResponse | None:
+    """A repeated "Antrag absenden" (double click, reload) of a draft that is a submission
+    now: the receipt of the first, not a 404."""
+    found = queries.submission_of_draft(
+        draft_id, user=request.user, tokens=request.session.get(DRAFTS)
+    )
+    return _to_receipt(request, *found) if found else None
+
+
 def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
-    draft = _draft(request, draft_id)
+    if request.method == "POST" and (done := _already_submitted(request, draft_id)):
+        return done
+    try:
+        draft = _draft(request, draft_id)
+    except Http404:
+        # Submitted by a parallel click since the look above.
+        if request.method == "POST" and (done := _already_submitted(request, draft_id)):
+            return done
+        raise
     form = queries.form_of(draft.form_version)
     errors: dict[str, str] = {}
     status = 200
@@ -326,17 +355,12 @@ def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
         except InvalidInput as exc:
             errors = dict(exc.extra.get("errors") or {"consent": exc.message})
             status = 422
+        except NotFound as exc:  # submitted in parallel (double click)
+            if done := _already_submitted(request, draft_id):
+                return done
+            raise Http404(exc.message) from None
         else:
-            submission = receipt.submission
-            numbers = list(request.session.get(SUBMITTED, []))
-            request.session[SUBMITTED] = [*numbers[-19:], submission.vorgangsnummer]
-            tokens = dict(request.session.get(DRAFTS, {}))
-            tokens.pop(str(draft_id), None)
-            request.session[DRAFTS] = tokens
-            request.session[f"applications.secret.{submission.vorgangsnummer}"] = receipt.secret
-            if submission.status == Submission.Status.AWAITING_PAYMENT:
-                return redirect("applications:pay", number=submission.vorgangsnummer)
-            return redirect("applications:receipt", number=submission.vorgangsnummer)
+            return _to_receipt(request, receipt.submission, receipt.secret)
     form_errors = errors or rules.validate(form, draft.data)
     fee = rules.calculate_fee(form, rules.clean(form, draft.data))
     step_of: dict[str, int] = {}

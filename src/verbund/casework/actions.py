@@ -39,6 +39,7 @@ from verbund.casework.models import (
 from verbund.catalogue.models import Service
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import Conflict, InvalidInput
+from verbund.core.models import AuditEntry
 
 logger = logging.getLogger("verbund.casework")
 
@@ -119,9 +120,7 @@ def open_case_record(*, submission: Submission, document: dict[str, Any] | None 
     if document is not None:
         _index_name(case, document.get("data", document))
     _audit(case, "received", "system", deadline=case.deadline.isoformat())
-    transaction.on_commit(
-        partial(send_webhook, submission_id=submission.pk, authority_id=submission.authority_id)
-    )
+    enqueue_webhook(case=case, authority_id=submission.authority_id)
     return case
 
 
@@ -351,7 +350,7 @@ def forward_case(
         actor=actor,
     )
     _audit(case, "forwarded", actor, before={"authority": source.pk}, after={"authority": to.pk})
-    transaction.on_commit(partial(send_webhook, submission_id=case.pk))
+    enqueue_webhook(case=case, authority_id=to.pk)
     return case
 
 
@@ -444,11 +443,29 @@ def webhook_payload(case: Case) -> dict[str, Any]:
     }
 
 
-def send_webhook(*, submission_id: Any, authority_id: Any = None) -> bool:
-    """POST the new case to the authority's specialist system, HMAC-signed; runs after
-    commit. A failure is logged and audited, never undoes the receipt."""
+class WebhookFailed(Exception):
+    """The specialist system did not accept the notice; the task tries again later."""
+
+
+def enqueue_webhook(*, case: Case, authority_id: Any) -> None:
+    """Queue the notice to the specialist system inside the caller's transaction (it is sent
+    by the worker only once the case is committed), when the authority has one configured."""
+    if not Handoff.objects.filter(authority_id=authority_id).exclude(webhook_url="").exists():
+        return
+    from verbund.casework.tasks import deliver_webhook
+
+    deliver_webhook.enqueue(
+        submission_id=str(case.pk), authority_id=authority_id, delivery=str(uuid.uuid4())
+    )
+
+
+def send_webhook(*, submission_id: Any, authority_id: Any = None, delivery: str = "") -> bool:
+    """POST the new case to the authority's specialist system, HMAC-signed; runs in the
+    worker. A failure is audited and raised (the task retries), never undoes the receipt; a
+    delivery already sent is not sent again (`X-Verbund-Delivery` lets the receiver drop a
+    duplicate from a worker that died between sending and recording)."""
     # Most authorities have no specialist system: find that out with one narrow query
-    # before loading the case (this runs after every receipt).
+    # before loading the case.
     if authority_id is None:
         authority_id = Subquery(
             Submission.objects.filter(pk=submission_id).values("authority_id")[:1]
@@ -463,6 +480,13 @@ def send_webhook(*, submission_id: Any, authority_id: Any = None) -> bool:
     )
     if case is None:
         return False
+    if (
+        delivery
+        and AuditEntry.objects.filter(
+            action="casework.webhook_sent", object_id=str(case.pk), details__delivery=delivery
+        ).exists()
+    ):
+        return True
     body = json.dumps(webhook_payload(case), ensure_ascii=False).encode()
     timestamp = str(int(timezone.now().timestamp()))
     if not handoff.webhook_url.startswith(("https://", "http://")):
@@ -474,6 +498,7 @@ def send_webhook(*, submission_id: Any, authority_id: Any = None) -> bool:
         headers={
             "Content-Type": "application/json",
             "X-Verbund-Timestamp": timestamp,
+            "X-Verbund-Delivery": delivery,
             "X-Verbund-Signature": rules.sign_webhook(body, handoff.webhook_secret, timestamp),
         },
     )
@@ -489,7 +514,15 @@ def send_webhook(*, submission_id: Any, authority_id: Any = None) -> bool:
         error = type(exc).__name__
         logger.warning("Webhook for %s failed: %s", case.submission.vorgangsnummer, exc)
     with transaction.atomic():
-        _audit(case, "webhook_sent" if ok else "webhook_failed", "system", error=error)
+        _audit(
+            case,
+            "webhook_sent" if ok else "webhook_failed",
+            "system",
+            error=error,
+            delivery=delivery,
+        )
+    if not ok:
+        raise WebhookFailed(f"{case.submission.vorgangsnummer}: {error}")
     return ok
 
 

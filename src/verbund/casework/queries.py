@@ -13,6 +13,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -121,9 +122,8 @@ def colleagues(authority: Authority) -> QuerySet[StaffMembership]:
 def colleague(authority: Authority, user_id: str) -> AbstractBaseUser:
     """The colleague with this id (as a form sends it) who may work on the authority's
     cases; anything else, tampered or gone, is refused with a German message."""
-    membership = (
-        colleagues(authority).filter(user_id=int(user_id)).first() if user_id.isdigit() else None
-    )
+    parsed = rules.parse_user_id(user_id)
+    membership = colleagues(authority).filter(user_id=parsed).first() if parsed else None
     if membership is None:
         raise InvalidInput(
             _("Bitte wählen Sie eine Person aus der Liste."), code="assignee_invalid"
@@ -157,12 +157,16 @@ def encode_cursor(submission: Submission) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime.datetime, str]:
+    """The position a cursor of `encode_cursor` names; anything else is refused (400)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = raw.split("|", 1)
-        return datetime.datetime.fromisoformat(moment), pk
+        moment_text, pk = raw.split("|", 1)
+        moment = datetime.datetime.fromisoformat(moment_text)
+        if timezone.is_naive(moment):
+            raise ValueError("cursor time without zone")
+        return moment, str(uuid.UUID(pk))
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("Ungültige Seitenangabe.", code="invalid_cursor") from None
+        raise DomainError(_("Ungültige Seitenangabe."), code="invalid_cursor") from None
 
 
 def search_key() -> bytes:
@@ -202,8 +206,11 @@ def inbox_page(
         qs = qs.filter(case__assignee_id=membership.user_id)
     elif filters.assignee == "none":
         qs = qs.filter(case__assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(case__assignee_id=int(filters.assignee))
+    elif filters.assignee:
+        assignee_id = rules.parse_user_id(filters.assignee)
+        if assignee_id is None:
+            raise DomainError(_("Ungültige Auswahl der Bearbeitung."), code="invalid_assignee")
+        qs = qs.filter(case__assignee_id=assignee_id)
     text = filters.q.strip()
     if text:
         match = Q(vorgangsnummer__startswith=text.upper())

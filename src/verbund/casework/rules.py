@@ -101,6 +101,17 @@ def blind_tokens(names: Iterable[str], *, key: bytes, scope: str) -> set[str]:
     return tokens
 
 
+# --- input from the query string -----------------------------------------------------------
+
+_USER_ID = re.compile(r"^[0-9]{1,18}$", re.ASCII)
+
+
+def parse_user_id(raw: str) -> int | None:
+    """A user id as a form or a URL sends it: 1–18 ASCII digits (fits a 64-bit column);
+    None for anything else ("²" is a digit to `str.isdigit`, not to the database)."""
+    return int(raw) if _USER_ID.match(raw) else None
+
+
 # --- webhook signature ----------------------------------------------------------------------
 
 

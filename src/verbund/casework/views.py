@@ -10,10 +10,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
+from verbund.applications import metadata as metadata_shape
 from verbund.applications.models import Submission
 from verbund.authorities import queries as authority_queries
 from verbund.casework import actions, queries, rules
@@ -53,10 +55,13 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         assignee=request.GET.get("assignee", ""),
         q=request.GET.get("q", "")[:100],
     )
+    status = 200
     try:
         page = queries.inbox_page(membership, filters, cursor=request.GET.get("after", ""))
-    except DomainError as exc:
+    except DomainError as exc:  # a tampered cursor or filter: say so, show the first page
         messages.error(request, exc.message)
+        status = exc.status
+        filters = queries.InboxFilter()
         page = queries.inbox_page(membership, filters)
     params = request.GET.copy()
     params.pop("after", None)
@@ -83,6 +88,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             "services": queries.services_of(membership),
             "colleagues": queries.colleagues(membership.authority),
         },
+        status=status,
     )
 
 
@@ -142,6 +148,16 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
+def _download(content: bytes, *, media_type: str, filename: str) -> HttpResponse:
+    """A file to save, never to render: the header built by Django (RFC 6266; quotes, CR/LF
+    and non-ASCII encoded), the file name stripped of control characters."""
+    response = HttpResponse(content, content_type=media_type or "application/octet-stream")
+    name = metadata_shape.safe_filename(filename, fallback="datei")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @staff_required
 def attachment(request: HttpRequest, number: str, attachment_id: str) -> HttpResponse:
     case = _case(request, number)
@@ -151,9 +167,7 @@ def attachment(request: HttpRequest, number: str, attachment_id: str) -> HttpRes
         raise Http404(exc.message) from None
     for item in opened.attachments:
         if item.id == attachment_id:
-            response = HttpResponse(item.content, content_type=item.media_type)
-            response["Content-Disposition"] = f'attachment; filename="{item.filename}"'
-            return response
+            return _download(item.content, media_type=item.media_type, filename=item.filename)
     raise Http404(_("Diesen Anhang gibt es nicht."))
 
 
@@ -166,9 +180,7 @@ def reply_attachment(
         item = queries.reply_attachment(request.user, case, reply_id, attachment_id)
     except DomainError as exc:
         raise Http404(exc.message) from None
-    response = HttpResponse(item.content, content_type=item.media_type)
-    response["Content-Disposition"] = f'attachment; filename="{item.filename}"'
-    return response
+    return _download(item.content, media_type=item.media_type, filename=item.filename)
 
 
 @staff_required
@@ -181,9 +193,7 @@ def decision_pdf(request: HttpRequest, number: str, decision_id: int) -> HttpRes
         pdf = queries.read_decision(request.user, case, decision)
     except DomainError as exc:
         raise Http404(exc.message) from None
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{decision.filename}"'
-    return response
+    return _download(pdf, media_type="application/pdf", filename=decision.filename)
 
 
 @staff_required

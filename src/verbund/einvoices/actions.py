@@ -233,26 +233,30 @@ def reject_invoice(*, invoice: Invoice, reasons: list[str], actor: Actor) -> Inv
 
 
 def _send_rejection_notice_after_commit(invoice: Invoice) -> None:
-    """The rejection notice (reasons and fatal findings) to the supplier, once committed."""
+    """Queue the rejection notice to the supplier in the rejecting transaction; the worker
+    sends it after the commit."""
     if not invoice.supplier_email:
         return
+    from verbund.einvoices.tasks import send_rejection_notice as notice_task
+
+    notice_task.enqueue(invoice_id=str(invoice.pk))
+
+
+def send_rejection_notice(*, invoice_id: str) -> bool:
+    """The rejection notice (reasons and fatal findings) to the supplier, once; runs in the
+    worker. A notice already sent is not sent again."""
+    invoice = Invoice.objects.filter(pk=invoice_id, notice_sent_at__isnull=True).first()
+    if invoice is None or not invoice.supplier_email:
+        return False
     fatal = [f for f in invoice.findings if f.get("severity") == "fatal"]
     rendered = render_to_string(
         "einvoices/mail/rejected.txt",
         {"invoice": invoice, "reasons": invoice.rejection_reasons, "findings": fatal},
     ).strip()
     subject, _sep, body = rendered.partition("\n")
-    pk, to = invoice.pk, invoice.supplier_email
-
-    def send() -> None:
-        try:
-            send_mail(subject.strip(), body.strip() + "\n", None, [to])
-        except OSError:
-            logger.exception("Rejection notice for e-invoice %s could not be sent", pk)
-            return
-        Invoice.objects.filter(pk=pk).update(notice_sent_at=timezone.now())
-
-    transaction.on_commit(send)
+    send_mail(subject.strip(), body.strip() + "\n", None, [invoice.supplier_email])
+    Invoice.objects.filter(pk=invoice_id).update(notice_sent_at=timezone.now())
+    return True
 
 
 # Throttle of the public upload page

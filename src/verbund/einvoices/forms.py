@@ -11,14 +11,8 @@ class UploadForm(forms.Form):
             attrs={"accept": ".xml,.pdf,application/xml,application/pdf"}
         ),
     )
-    email = forms.EmailField(
-        label=_("E-Mail-Adresse für Rückmeldungen (freiwillig)"),
-        required=False,
-        help_text=_(
-            "Lehnt die Behörde die Rechnung ab, erhalten Sie die Gründe an diese Adresse. "
-            "Ohne Angabe nutzen wir die Kontaktadresse des Verkäufers aus der Rechnung."
-        ),
-    )
+    # No address field: a rejection goes only to the seller's contact in the invoice
+    # (BT-43) or a registered supplier's address, never to one typed in by anyone.
 
 
 class RejectForm(forms.Form):

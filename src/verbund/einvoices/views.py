@@ -52,7 +52,6 @@ def upload(request: HttpRequest) -> HttpResponse:
             channel=Channel.UPLOAD,
             actor="upload",
             filename=document.name or "",
-            supplier_email=form.cleaned_data["email"],
         )
     except DomainError as exc:
         context["error"] = exc.message

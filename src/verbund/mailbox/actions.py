@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -36,6 +35,7 @@ from verbund.authorities import actions as authority_actions
 from verbund.authorities.models import Authority
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import Conflict, InvalidInput
+from verbund.integrations.mail import enqueue_mail
 from verbund.mailbox import queries
 from verbund.mailbox.extensions import run_reply_callbacks
 from verbund.mailbox.models import (
@@ -211,15 +211,7 @@ def _notify_after_commit(*, message: Message, to: str) -> None:
             {"url": url, "anonymous": message.recipient_id is None},
         ).strip()
     subject, _sep, text = rendered.partition("\n")
-    message_id = message.pk
-
-    def send() -> None:
-        try:
-            send_mail(subject.strip(), text.strip() + "\n", None, [to])
-        except Exception:  # the message is delivered; only the notice failed
-            logger.exception("notification for Postfach message %s not sent", message_id)
-
-    transaction.on_commit(send)
+    enqueue_mail(to=to, subject=subject, body=text)
 
 
 # --- the applicant reads and replies --------------------------------------------------------

@@ -124,6 +124,22 @@ VERBUND_ATTACHMENT_MAX_BYTES = env_int(
     "Largest attachment accepted, in bytes (before encryption).",
     group="Anträge",
 )
+VERBUND_SUBMISSION_API_RATE = env_int(
+    "VERBUND_SUBMISSION_API_RATE",
+    600,
+    "Requests per minute one client address may send to the public submission API "
+    "(/api/v1/destinations, /api/v1/submissions); more are answered 429 with Retry-After. "
+    "Counted in the database, shared by all app processes. A form front end sends for many "
+    "applicants from one address: keep this generous.",
+    group="Anträge",
+)
+VERBUND_ANONYMOUS_DRAFT_MAX_BYTES = env_int(
+    "VERBUND_ANONYMOUS_DRAFT_MAX_BYTES",
+    50 * 1024 * 1024,
+    "Total size in bytes of the attachments of one draft started without an account "
+    "(anyone can start such drafts); a file replaced in the same field does not count.",
+    group="Anträge",
+)
 VERBUND_ATTACHMENT_MAX_COUNT = env_int(
     "VERBUND_ATTACHMENT_MAX_COUNT",
     20,
@@ -257,6 +273,9 @@ MIDDLEWARE = [
     "verbund.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its refusal still has session, user and language; before any view (and
+    # CSRF's process_view) reads the body.
+    "verbund.core.request_size.RequestSizeMiddleware",
 ]
 
 ROOT_URLCONF = "verbund.urls"
@@ -805,3 +824,15 @@ VERBUND_CASEWORK_WEBHOOK_TIMEOUT = env_int(
     "Seconds to wait for a specialist system's webhook endpoint.",
     group="Sachbearbeitung",
 )
+
+# Request sizes: the largest documented upload must fit (an attachment as JWE is a third
+# larger than the file; an e-invoice PDF); anything larger is answered 413 before it is read.
+VERBUND_REQUEST_MAX_BYTES = env_int(
+    "VERBUND_REQUEST_MAX_BYTES",
+    max(VERBUND_ATTACHMENT_MAX_BYTES * 4 // 3, VERBUND_EINVOICE_MAX_BYTES) + 1024 * 1024,
+    "Largest request body in bytes; larger requests get 413 (problem JSON in the API, a "
+    "German page elsewhere). Default: what the largest attachment (as JWE) or e-invoice "
+    "needs, plus 1 MiB.",
+    group="Allgemein",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = VERBUND_REQUEST_MAX_BYTES

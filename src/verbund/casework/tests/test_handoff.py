@@ -11,11 +11,15 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
 from verbund.casework import actions, rules
 from verbund.casework.tests.factories import submit_hundesteuer
+from verbund.core import tasks
 from verbund.core.models import AuditEntry
 from verbund.mailbox.models import Message
 
@@ -43,11 +47,13 @@ def receiver():
     server.shutdown()
 
 
-def test_new_case_sends_a_signed_webhook(own, receiver, django_capture_on_commit_callbacks):
+def test_new_case_sends_a_signed_webhook(own, receiver):
     url, received = receiver
     _handoff, secret = actions.configure_webhook(authority=own, url=url, actor="test")
-    with django_capture_on_commit_callbacks(execute=True):
-        case = submit_hundesteuer(family="Hook")
+    case = submit_hundesteuer(family="Hook")
+    assert received == []  # not inside the submission: the worker sends it
+    assert tasks.run_pending() == 1
+    assert tasks.run_pending() == 0  # sent once
     assert len(received) == 1
     body, headers = received[0]["body"], received[0]["headers"]
     payload = json.loads(body)
@@ -59,12 +65,14 @@ def test_new_case_sends_a_signed_webhook(own, receiver, django_capture_on_commit
     assert AuditEntry.objects.filter(action="casework.webhook_sent", object_id=str(case.pk))
 
 
-def test_unreachable_webhook_is_audited_and_keeps_the_case(own, django_capture_on_commit_callbacks):
+def test_unreachable_webhook_is_audited_retried_and_keeps_the_case(own):
     actions.configure_webhook(authority=own, url="http://127.0.0.1:9/none", actor="test")
-    with django_capture_on_commit_callbacks(execute=True):
-        case = submit_hundesteuer(family="Fail")
+    case = submit_hundesteuer(family="Fail")
+    assert tasks.run_pending() == 1
     assert Submission.objects.filter(pk=case.pk).exists()
     assert AuditEntry.objects.filter(action="casework.webhook_failed", object_id=str(case.pk))
+    task = DBTaskResult.objects.get(task_path="verbund.casework.tasks.deliver_webhook")
+    assert task.status == TaskResultStatus.READY and task.run_after > timezone.now()
 
 
 def test_specialist_system_exports_sets_status_and_uploads_the_decision(client, own, foreign):

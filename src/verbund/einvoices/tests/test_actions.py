@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from verbund.authorities.rules import make_leitweg_id
+from verbund.core import tasks
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.core.models import AuditEntry
 from verbund.einvoices import actions, queries
@@ -132,13 +133,13 @@ def test_rejection_needs_a_reason(ubl_for, hanstein, clerk_hanstein):
 
 
 def test_rejection_notice_reaches_the_supplier_through_smtp(
-    ubl_for, hanstein, clerk_hanstein, smtp_server, django_capture_on_commit_callbacks
+    ubl_for, hanstein, clerk_hanstein, smtp_server
 ):
     invoice = receive(ubl_for(hanstein), supplier_email="buchhaltung@lieferant.example").invoice
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.reject_invoice(
-            invoice=invoice, reasons=["Bestellnummer fehlt."], actor=clerk_hanstein
-        )
+    actions.reject_invoice(invoice=invoice, reasons=["Bestellnummer fehlt."], actor=clerk_hanstein)
+    assert smtp_server.messages == []  # the worker sends it, not the request
+    assert tasks.run_pending() == 1
+    assert tasks.run_pending() == 0  # once
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
     assert message["To"] == "buchhaltung@lieferant.example"
@@ -148,12 +149,10 @@ def test_rejection_notice_reaches_the_supplier_through_smtp(
     assert invoice.status == InvoiceStatus.REJECTED and invoice.notice_sent_at is not None
 
 
-def test_invoice_rejected_on_receipt_notifies_the_seller_contact(
-    suite, smtp_server, django_capture_on_commit_callbacks
-):
+def test_invoice_rejected_on_receipt_notifies_the_seller_contact(suite, smtp_server):
     data = (suite / CII).read_bytes()  # BT-10 names no authority of the platform
-    with django_capture_on_commit_callbacks(execute=True):
-        invoice = receive(data).invoice
+    invoice = receive(data).invoice
+    tasks.run_pending()
     assert invoice.status == InvoiceStatus.REJECTED
     assert [m["To"] for m in smtp_server.messages] == [invoice.supplier_email]
     assert invoice.leitweg_id in smtp_server.messages[0].get_payload(decode=True).decode()

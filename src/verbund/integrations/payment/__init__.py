@@ -102,8 +102,14 @@ def sign_notification(raw_body: bytes, secret: bytes) -> str:
     return "sha256=" + hmac.new(secret, raw_body, hashlib.sha256).hexdigest()
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that also takes a header with non-ASCII characters (which
+    `hmac.compare_digest` refuses as str) as simply wrong."""
+    return hmac.compare_digest(expected.encode(), (given or "").encode("utf-8", "replace"))
+
+
 def notification_signed(raw_body: bytes, signature: str, secret: bytes) -> bool:
-    return hmac.compare_digest(sign_notification(raw_body, secret), signature or "")
+    return _same(sign_notification(raw_body, secret), signature)
 
 
 def canonical(body: dict[str, Any]) -> bytes:
@@ -118,12 +124,15 @@ def verify(raw_body: bytes, signature: str, secret: bytes) -> dict[str, Any] | N
     """The callback body if the signature over its canonical form is right, else None."""
     try:
         body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     if not isinstance(body, dict):
         return None
-    expected = sign(body, secret)
-    if not hmac.compare_digest(expected, signature or ""):
+    try:
+        expected = sign(body, secret)
+    except (ValueError, RecursionError):  # nested too deeply to write back
+        return None
+    if not _same(expected, signature):
         return None
     if body.get("status") not in STATUSES or not body.get("requestId"):
         return None

@@ -6,7 +6,11 @@ from __future__ import annotations
 from email.header import decode_header, make_header
 
 import pytest
+from django.db import transaction
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
+from verbund.core import tasks
 from verbund.mailbox import actions
 from verbund.mailbox.actions import MessageKind
 
@@ -54,11 +58,12 @@ def assert_no_personal_content(text: str, case) -> None:
 
 
 def test_holder_is_notified_through_smtp_without_personal_content(
-    holder, holder_case, smtp_server, django_capture_on_commit_callbacks, settings
+    holder, holder_case, smtp_server, settings
 ):
     settings.VERBUND_PORTAL_URL = "https://portal.example.org/"
-    with django_capture_on_commit_callbacks(execute=True):
-        post(holder_case)
+    post(holder_case)
+    assert smtp_server.messages == []  # not inside the request: the worker sends it
+    assert tasks.run_pending() == 1
     assert len(smtp_server.messages) == 1
     mail = smtp_server.messages[0]
     assert mail["To"] == holder.email
@@ -68,25 +73,23 @@ def test_holder_is_notified_through_smtp_without_personal_content(
     assert_no_personal_content(text, holder_case)
 
 
-def test_no_mail_leaves_before_the_commit(
-    holder_case, smtp_server, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+def test_no_mail_leaves_before_the_commit(holder_case, smtp_server):
+    with pytest.raises(RuntimeError), transaction.atomic():
         post(holder_case)
-    assert smtp_server.messages == [] and len(callbacks) == 1
+        raise RuntimeError("the change rolls back")
+    assert tasks.run_pending() == 0
+    assert smtp_server.messages == []
 
 
-def test_anonymous_applicant_is_notified_only_at_the_address_they_gave(
-    anonymous_case, smtp_server, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        post(anonymous_case)
+def test_anonymous_applicant_is_notified_only_at_the_address_they_gave(anonymous_case, smtp_server):
+    post(anonymous_case)
+    tasks.run_pending()
     assert smtp_server.messages == []  # no address given: the Postfach alone holds it
     actions.set_notification_email(
         submission=anonymous_case.submission, email="hinweis@example.org", actor=None
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        post(anonymous_case)
+    post(anonymous_case)
+    tasks.run_pending()
     (mail,) = smtp_server.messages
     assert mail["To"] == "hinweis@example.org"
     text = text_of(mail)
@@ -94,14 +97,14 @@ def test_anonymous_applicant_is_notified_only_at_the_address_they_gave(
     assert_no_personal_content(text, anonymous_case)
 
 
-def test_an_unreachable_smtp_server_does_not_lose_the_message(
-    holder_case, settings, django_capture_on_commit_callbacks, caplog
-):
+def test_an_unreachable_smtp_server_does_not_lose_the_message(holder_case, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = 9  # discard port, nothing listens
     settings.EMAIL_TIMEOUT = 2
-    with django_capture_on_commit_callbacks(execute=True):
-        message = post(holder_case)
+    message = post(holder_case)
+    tasks.run_pending()
     assert type(message).objects.filter(pk=message.pk).exists()
-    assert "not sent" in caplog.text
+    task = DBTaskResult.objects.get(task_path="verbund.integrations.mail.deliver_mail")
+    assert task.status == TaskResultStatus.READY  # tried again later
+    assert "ConnectionRefusedError" in task.exception_class_path
