@@ -132,6 +132,18 @@ VERBUND_ATTACHMENT_MAX_BYTES = env_int(
     "Largest attachment accepted, in bytes (before encryption).",
     group="Anträge",
 )
+VERBUND_OPENDATA_MAX_BYTES = env_int(
+    "VERBUND_OPENDATA_MAX_BYTES",
+    100 * 1024 * 1024,
+    "Largest open-data file (distribution) an authority may upload, in bytes.",
+    group="Offene Daten",
+)
+VERBUND_OPENDATA_PAGE_SIZE = env_int(
+    "VERBUND_OPENDATA_PAGE_SIZE",
+    100,
+    "Datasets per page of the DCAT-AP.de export (`/daten/katalog.ttl?page=`).",
+    group="Offene Daten",
+)
 VERBUND_ATTACHMENT_MAX_COUNT = env_int(
     "VERBUND_ATTACHMENT_MAX_COUNT",
     20,
@@ -244,6 +256,7 @@ INSTALLED_APPS = [
     "verbund.mailbox",
     "verbund.casework",
     "verbund.einvoices",
+    "verbund.opendata",
     # After the domains, so that accounts/templates/oauth2_provider/ overrides its pages.
     "oauth2_provider",
 ]
