@@ -138,6 +138,13 @@ VERBUND_OPENDATA_MAX_BYTES = env_int(
     "Largest open-data file (distribution) an authority may upload, in bytes.",
     group="Offene Daten",
 )
+VERBUND_OPENDATA_CONTRIBUTOR_ID = env_str(
+    "VERBUND_OPENDATA_CONTRIBUTOR_ID",
+    "http://dcat-ap.de/def/contributors/verbund",
+    "dcatde:contributorID of the instance's open-data catalogue, as GovData assigned it "
+    "(list: https://www.dcat-ap.de/def/contributors/). The default is a placeholder.",
+    group="Offene Daten",
+)
 VERBUND_OPENDATA_PAGE_SIZE = env_int(
     "VERBUND_OPENDATA_PAGE_SIZE",
     100,
