@@ -4,6 +4,7 @@ the harvest sources whose datasets the platform imports."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -142,6 +143,10 @@ class Dataset(TimeStampedModel):
     )
     source_uri = models.CharField(_("URI in der Quelle"), max_length=500, blank=True)
     source_hash = models.CharField(_("Prüfsumme des Quelldatensatzes"), max_length=64, blank=True)
+    # Denormalised for search and facets on SQLite and PostgreSQL alike (see `save`)
+    search_text = models.TextField(editable=False, blank=True)
+    keyword_index = models.TextField(editable=False, blank=True)
+    theme_index = models.CharField(editable=False, max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("Datensatz")
@@ -158,6 +163,22 @@ class Dataset(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = " ".join(
+            [self.title, self.description, " ".join(self.keywords), self.name]
+        ).lower()
+        self.keyword_index = "".join(f"|{k.lower()}" for k in self.keywords) + "|"
+        self.theme_index = "".join(f"|{t}" for t in self.themes) + "|"
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "search_text",
+                "keyword_index",
+                "theme_index",
+            }
+        super().save(*args, **kwargs)
 
 
 class Distribution(TimeStampedModel):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.conf import settings
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -71,5 +74,22 @@ def dataset_export(request: HttpRequest, name: str, ext: str) -> HttpResponse:
     graph = dcat.new_graph()
     dcat.add_dataset(graph, dataset, _urls(request))
     response = HttpResponse(dcat.serialise(graph, ext), content_type=dcat.FORMATS[ext].content_type)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def download(request: HttpRequest, name: str, distribution_id: UUID) -> HttpResponseBase:
+    """An uploaded file of a published dataset, as stored (checked on upload)."""
+    try:
+        distribution = queries.get_published_file(name, distribution_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    response = FileResponse(
+        queries.dataset_storage().open(distribution.storage_name, "rb"),
+        as_attachment=True,
+        filename=distribution.filename or f"{name}.{distribution.format.lower()}",
+        content_type=distribution.media_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Access-Control-Allow-Origin"] = "*"
     return response
