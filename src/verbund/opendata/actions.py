@@ -19,6 +19,8 @@ from verbund.opendata.models import Dataset, DatasetStatus, Distribution
 from verbund.opendata.queries import dataset_storage
 from verbund.opendata.uploads import check_distribution_file
 
+# Path segments below /daten/ that are not datasets
+RESERVED_NAMES = {"katalog", "verwaltung"}
 DATASET_FIELDS = (
     "title",
     "description",
@@ -52,7 +54,7 @@ def create_dataset(*, authority: Authority, name: str = "", actor: Actor, **valu
     """A new draft dataset of the authority; its `name` is derived from the title if empty."""
     _validate(values)
     name = name or rules.slugify_name(values.get("title", ""))
-    if Dataset.objects.filter(name=name).exists():
+    if name in RESERVED_NAMES or Dataset.objects.filter(name=name).exists():
         name = rules.slugify_name(name, suffix=uuid.uuid4().hex[:6])
     dataset = Dataset(authority=authority, name=name)
     for field, value in values.items():

@@ -97,7 +97,7 @@ class Urls:
         return URIRef(f"{self.base}/daten/{dataset.name}")
 
     def dataset_page(self, dataset: Dataset) -> URIRef:
-        return URIRef(f"{self.base}/daten/{dataset.name}")
+        return URIRef(f"{self.base}/daten/{dataset.name}/")
 
     def distribution(self, dataset: Dataset, distribution: Distribution) -> URIRef:
         return URIRef(f"{self.base}/daten/{dataset.name}/distribution/{distribution.pk}")
