@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -43,6 +44,7 @@ NAMESPACES = {
 LANGUAGE_DE = URIRef(f"{rules.LANGUAGE_SCHEME}/DEU")
 MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 CHUNK = 50
+IRI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class Urls:
 
     def dataset(self, dataset: Dataset) -> URIRef:
         if dataset.source_uri.startswith(("http://", "https://")):
-            return URIRef(dataset.source_uri)
+            return iri(dataset.source_uri)
         return URIRef(f"{self.base}/daten/{dataset.name}")
 
     def dataset_page(self, dataset: Dataset) -> URIRef:
@@ -107,6 +109,12 @@ class Urls:
 
     def publisher(self, slug: str) -> URIRef:
         return URIRef(f"{self.base}/daten/organisation/{slug}")
+
+
+def iri(value: str) -> URIRef:
+    """An external address as an IRI that every serialiser accepts (spaces, quotes and other
+    characters outside RFC 3987 percent-encoded)."""
+    return URIRef(quote(value.strip(), safe=IRI_SAFE))
 
 
 def new_graph() -> Graph:
@@ -131,7 +139,7 @@ def add_dataset(graph: Graph, dataset: Dataset, urls: Urls) -> URIRef:
     add((node, DCTERMS.title, Literal(dataset.title, lang="de")))
     add((node, DCTERMS.description, Literal(dataset.description or dataset.title, lang="de")))
     add((node, DCTERMS.identifier, Literal(dataset.identifier or str(node))))
-    add((node, DCAT.landingPage, URIRef(dataset.landing_page or urls.dataset_page(dataset))))
+    add((node, DCAT.landingPage, iri(dataset.landing_page or urls.dataset_page(dataset))))
     for keyword in dataset.keywords:
         add((node, DCAT.keyword, Literal(keyword, lang="de")))
     for theme in dataset.themes:
@@ -148,11 +156,11 @@ def add_dataset(graph: Graph, dataset: Dataset, urls: Urls) -> URIRef:
     add((contact, VCARD.fn, Literal(dataset.contact_name or dataset.authority.name)))
     email = dataset.contact_email or dataset.authority.email
     if email:
-        add((contact, VCARD.hasEmail, URIRef(f"mailto:{email}")))
+        add((contact, VCARD.hasEmail, iri(f"mailto:{email}")))
     add((node, DCTERMS.language, _concept(graph, str(LANGUAGE_DE), rules.LANGUAGE_SCHEME)))
     geocoding, level = _geocoding(dataset)
     if geocoding:
-        location = _concept(graph, geocoding, geocoding.rsplit("/", 1)[0])
+        location = _concept(graph, str(iri(geocoding)), geocoding.rsplit("/", 1)[0])
         add((node, DCATDE.politicalGeocodingURI, location))
         add((node, DCTERMS.spatial, location))
         add((location, RDF.type, DCTERMS.Location))
@@ -160,7 +168,8 @@ def add_dataset(graph: Graph, dataset: Dataset, urls: Urls) -> URIRef:
     if contributor:
         add((node, DCATDE.contributorID, _concept(graph, contributor, rules.CONTRIBUTOR_SCHEME)))
     if level:
-        add((node, DCATDE.politicalGeocodingLevelURI, _concept(graph, level, rules.LEVEL_SCHEME)))
+        level_node = _concept(graph, str(iri(level)), rules.LEVEL_SCHEME)
+        add((node, DCATDE.politicalGeocodingLevelURI, level_node))
     if dataset.temporal_start or dataset.temporal_end:
         period = BNode()
         add((node, DCTERMS.temporal, period))
@@ -199,27 +208,30 @@ def add_distribution(
         add((node, DCAT.accessURL, download))
         add((node, DCAT.downloadURL, download))
     else:
-        add((node, DCAT.accessURL, URIRef(distribution.access_url)))
+        add((node, DCAT.accessURL, iri(distribution.access_url)))
         if distribution.download_url:
-            add((node, DCAT.downloadURL, URIRef(distribution.download_url)))
+            add((node, DCAT.downloadURL, iri(distribution.download_url)))
     if distribution.title:
         add((node, DCTERMS.title, Literal(distribution.title, lang="de")))
     if distribution.description:
         add((node, DCTERMS.description, Literal(distribution.description, lang="de")))
     licence = distribution.effective_licence
     if licence:
-        licence_node = _concept(graph, rules.licence_uri(licence), rules.LICENCE_SCHEME)
+        if licence.startswith(("http://", "https://")):  # harvested, outside the list
+            licence_node = iri(licence)
+        else:
+            licence_node = _concept(graph, rules.licence_uri(licence), rules.LICENCE_SCHEME)
         add((licence_node, RDF.type, DCTERMS.LicenseDocument))
         add((node, DCTERMS.license, licence_node))
         if licence == "dl-by-de/2.0":
             attribution = f"{dataset.authority.name} ({rules.LICENCE_URLS[licence]})"
             add((node, DCATDE.licenseAttributionByText, Literal(attribution, lang="de")))
     if distribution.format:
-        file_type = rules.file_type_uri(distribution.format)
+        file_type = str(iri(rules.file_type_uri(distribution.format)))
         add((node, DCTERMS.format, _concept(graph, file_type, rules.FILE_TYPE_SCHEME)))
         add((URIRef(file_type), RDF.type, DCTERMS.MediaTypeOrExtent))
     if distribution.media_type:
-        media_type = URIRef(MEDIA_TYPES + distribution.media_type)
+        media_type = iri(MEDIA_TYPES + distribution.media_type)
         add((node, DCAT.mediaType, media_type))
         add((media_type, RDF.type, DCTERMS.MediaType))
     if distribution.byte_size is not None:

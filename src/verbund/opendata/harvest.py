@@ -186,11 +186,19 @@ def _dcatde(graph: Graph, node: Node, local: str) -> str:
 
 
 def licence_code(value: str) -> str:
-    """The DCAT-AP.de licence code of a URI (any spelling of the namespace), else the URI."""
+    """The DCAT-AP.de licence code of a URI (any spelling of the namespace), another licence
+    URI as it is, or "" for what is no URI (a licence named in words)."""
     for prefix in LICENCE_PREFIXES:
         if value.startswith(prefix):
             return value[len(prefix) :].rstrip("/")
-    return value[:40] if len(value) <= 40 else ""
+    if value.startswith(("http://", "https://")) and len(value) <= 40 and " " not in value:
+        return value
+    return ""
+
+
+def geocoding(value: str) -> str:
+    """The geocoding URI in the namespace the shapes expect (some portals write https://www.)."""
+    return re.sub(r"^https?://(www\.)?dcat-ap\.de/", "http://dcat-ap.de/", value)[:200]
 
 
 def read_record(graph: Graph, node: Node) -> Record:
@@ -243,6 +251,8 @@ def read_record(graph: Graph, node: Node) -> Record:
         distributions.append(_read_distribution(graph, dist, position, warnings))
     licences = [d["licence"] for d in distributions if d["licence"]]
     licence = licences[0] if licences else licence_code(_uri_or_text(graph, node, DCTERMS.license))
+    if not licence:
+        warnings.append("Keine Lizenz als URI (dct:license); ohne Lizenz übernommen.")
     for d in distributions:
         if d["licence"] == licence:
             d["licence"] = ""
@@ -256,8 +266,8 @@ def read_record(graph: Graph, node: Node) -> Record:
         "contact_name": contact_name[:200],
         "contact_email": contact_email[:254],
         "landing_page": landing[:500] if landing.startswith(("http://", "https://")) else "",
-        "geocoding_uri": _dcatde(graph, node, "politicalGeocodingURI")[:200],
-        "geocoding_level_uri": _dcatde(graph, node, "politicalGeocodingLevelURI")[:200],
+        "geocoding_uri": geocoding(_dcatde(graph, node, "politicalGeocodingURI")),
+        "geocoding_level_uri": geocoding(_dcatde(graph, node, "politicalGeocodingLevelURI")),
         "temporal_start": start,
         "temporal_end": end,
         "accrual_periodicity": frequency if frequency in rules.FREQUENCIES else "",

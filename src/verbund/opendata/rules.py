@@ -182,7 +182,8 @@ def file_type_uri(code: str) -> str:
 
 
 def licence_uri(code: str) -> str:
-    return f"{LICENCE_SCHEME}/{code}"
+    """The URI of a licence code; a harvested licence outside the list is kept as its URI."""
+    return code if code.startswith(("http://", "https://")) else f"{LICENCE_SCHEME}/{code}"
 
 
 def level_uri(level: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from rdflib import Graph, Literal
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
@@ -14,6 +15,7 @@ from verbund.authorities.models import Authority
 from verbund.core.errors import InvalidSourceFile
 from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.models import Dataset, Distribution, HarvestSource
+from verbund.opendata.tests.shapes import load_shapes, violations
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,24 @@ def test_bad_rdf_is_rejected_naming_the_line(shared_data: Path, tmp_path: Path) 
     with pytest.raises(InvalidSourceFile, match=r"Zeile 4: Kein gültiges Turtle"):
         harvest(source=harvested, actor="test")
     assert not Dataset.objects.filter(harvest_source__url__startswith=str(tmp_path)).exists()
+
+
+@pytest.mark.parametrize("name", CATALOGUES)
+def test_harvested_catalogue_re_exports_conforming_to_the_shapes(
+    client: Client, shared_data: Path, name: str
+) -> None:
+    # given: only the harvested catalogue is published
+    Dataset.objects.all().delete()
+    run = harvest(source=source(shared_data, name), actor="test").run
+    for shape_set, profile in (("shapes-v3.0", ""), ("shapes-v2.0", "?profil=2.0")):
+        # when
+        response = client.get(f"/daten/katalog.ttl{profile}")
+        graph = Graph().parse(data=b"".join(response.streaming_content).decode(), format="turtle")
+        found = violations(graph, load_shapes(shared_data, shape_set))
+        # then: none, except where the source names its licence in words (Brandenburg,
+        # "Nutzungsbedingungen der LHP"), which the harvest reported
+        if name == "brandenburg":
+            assert found and all("license" in v for v in found)
+            assert any("Keine Lizenz" in e["message"] for e in run.errors)
+        else:
+            assert found == []
