@@ -14,6 +14,9 @@ from verbund.applications.attachments import detect_media_type, scan
 from verbund.core.errors import InvalidInput
 from verbund.opendata import rules
 
+# Media types that magic bytes may show for a text file
+TEXT_TYPES = {"application/json", "application/geo+json", "application/xml", "image/svg+xml"}
+
 
 @dataclass(frozen=True)
 class CheckedFile:
@@ -60,7 +63,7 @@ def _check_text(*, filename: str, content: bytes, format: str, detected: str | N
         % {"name": filename, "format": format},
         code="content_mismatch",
     )
-    if detected is not None and not detected.startswith(("text/", "application/json")):
+    if detected is not None and not (detected.startswith("text/") or detected in TEXT_TYPES):
         raise mismatch
     try:
         text = content.decode("utf-8-sig")
