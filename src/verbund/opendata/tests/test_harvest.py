@@ -131,3 +131,15 @@ def test_harvested_catalogue_re_exports_conforming_to_the_shapes(
             assert any("Keine Lizenz" in e["message"] for e in run.errors)
         else:
             assert found == []
+
+
+def test_scheduled_sources_are_harvested_through_the_task_queue(shared_data: Path) -> None:
+    from verbund.core import tasks
+
+    harvested = source(shared_data, "destatis")
+    HarvestSource.objects.filter(pk=harvested.pk).update(scheduled=True)
+    out = io.StringIO()
+    call_command("harvest", "--scheduled", stdout=out)
+    assert "1 Quellen" in out.getvalue()
+    assert tasks.run_pending() == 1
+    assert stored(harvested) == counted_with_rdflib(Path(harvested.url))

@@ -10,6 +10,7 @@ from verbund.authorities.models import Authority
 from verbund.core.errors import DomainError
 from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.models import HarvestSource
+from verbund.opendata.tasks import enqueue_scheduled_harvests
 
 
 class Command(BaseCommand):
@@ -19,13 +20,26 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("source", help="Kurzname einer Quelle, Dateipfad oder http(s)-Adresse")
+        parser.add_argument(
+            "source", nargs="?", help="Kurzname einer Quelle, Dateipfad oder http(s)-Adresse"
+        )
+        parser.add_argument(
+            "--scheduled",
+            action="store_true",
+            help="Alle regelmäßig zu erntenden Quellen in die Aufgabenwarteschlange stellen",
+        )
         parser.add_argument(
             "--authority", help="Kurzname der Behörde, für die eine neue Quelle angelegt wird"
         )
         parser.add_argument("--name", default="", help="Kurzname einer neu angelegten Quelle")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["scheduled"]:
+            count = enqueue_scheduled_harvests()
+            self.stdout.write(f"{count} Quellen zum Ernten eingereiht.")
+            return
+        if not options["source"]:
+            raise CommandError("Quelle angeben oder --scheduled.")
         source = HarvestSource.objects.filter(name=options["source"]).first()
         if source is None:
             authority = Authority.objects.filter(slug=options["authority"] or "").first()
