@@ -27,7 +27,7 @@ from verbund.opendata.queries import published_datasets
 
 CKAN_VERSION = "2.10.4"
 MAX_ROWS = 1000
-FACET_FIELDS = {"organization", "groups", "tags", "res_format", "license_id"}
+FACET_FIELDS = {"organization", "groups", "tags", "res_format", "license_id", "kreis"}
 SORTS = {
     "metadata_modified": "modified",
     "metadata_created": "created_at",
@@ -242,6 +242,8 @@ def _condition(field: str, value: str) -> Q:
         return Q(licence=rules.code_from_uri(value, rules.LICENCE_SCHEME) or value)
     if field == "name":
         return Q(name=value)
+    if field == "kreis":  # Verbund's own facet: the Kreis of the spatial coverage, by its key
+        return Q(gebiet__kreis__key=value) | Q(gebiet__level="kreis", gebiet__key=value)
     if field in {"id", "identifier"}:
         return Q(identifier=value) | Q(name=value)
     raise ActionError(
@@ -293,6 +295,20 @@ def facets(datasets: QuerySet[Dataset], fields: list[str], limit: int) -> dict[s
                 Dataset.objects.filter(pk__in=ids).values_list("licence").annotate(n=Count("pk"))
             ):
                 counter[licence_id(code)] = count
+        elif field == "kreis":
+            chosen = Dataset.objects.filter(pk__in=ids)
+            for key, count in (
+                chosen.exclude(gebiet__kreis=None)
+                .values_list("gebiet__kreis__key")
+                .annotate(n=Count("pk"))
+            ):
+                counter[key] += count
+            for key, count in (
+                chosen.filter(gebiet__level="kreis")
+                .values_list("gebiet__key")
+                .annotate(n=Count("pk"))
+            ):
+                counter[key] += count
         elif field == "res_format":
             for code, count in (
                 Dataset.objects.filter(pk__in=ids)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from verbund.authorities.models import Authority
 from verbund.core.errors import NotFound
+from verbund.gebiete.models import Gebiet
 from verbund.opendata import ckan, dcat, queries, rules
 from verbund.opendata.models import Dataset
 
@@ -110,6 +111,7 @@ FACETS = [
     ("theme", "groups", gettext_lazy("Kategorie")),
     ("format", "res_format", gettext_lazy("Format")),
     ("licence", "license_id", gettext_lazy("Lizenz")),
+    ("kreis", "kreis", gettext_lazy("Kreis")),
 ]
 
 
@@ -129,12 +131,19 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     datasets = datasets.distinct()
     counted = ckan.facets(datasets, [field for _p, field, _l in FACETS], 20)
     names = dict(Authority.objects.values_list("slug", "name"))
+    kreise = dict(
+        Gebiet.objects.filter(level="kreis", key__in=list(counted["kreis"])).values_list(
+            "key", "name"
+        )
+    )
     facet_groups = []
     for param, field, label in FACETS:
         items = []
         for value, count in counted[field].items():
             if field == "organization":
                 title = names.get(value, value)
+            elif field == "kreis":
+                title = kreise.get(value, value)
             else:
                 title = ckan._facet_title(field, value)
             params = request.GET.copy()

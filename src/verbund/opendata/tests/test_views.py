@@ -119,3 +119,12 @@ def test_others_get_404_for_hanstein_datasets(client: Client, login_staff, login
     )
     assert client.get(f"/behoerde/{dataset.authority.slug}/daten/").status_code == 404
     assert Dataset.objects.get(pk=dataset.pk).status == DatasetStatus.PUBLISHED
+
+
+def test_kreis_facet_gathers_the_kreis_and_its_gemeinden(client: Client) -> None:
+    # given: the Landkreis Eichsfeld's own dataset and one of the VG Hanstein-Rusteberg in it
+    page = client.get("/daten/").content.decode()
+    assert re.search(r'href="\?kreis=16061">Eichsfeld</a> \(2\)', page)
+    filtered = client.get("/daten/?kreis=16061").content.decode()
+    assert "2 Datensätze" in filtered
+    assert "Badegewässer" in filtered and "Wahllokale der VG Hanstein-Rusteberg" in filtered
