@@ -140,6 +140,25 @@ VERBUND_ANONYMOUS_DRAFT_MAX_BYTES = env_int(
     "(anyone can start such drafts); a file replaced in the same field does not count.",
     group="Anträge",
 )
+VERBUND_OPENDATA_MAX_BYTES = env_int(
+    "VERBUND_OPENDATA_MAX_BYTES",
+    100 * 1024 * 1024,
+    "Largest open-data file (distribution) an authority may upload, in bytes.",
+    group="Offene Daten",
+)
+VERBUND_OPENDATA_CONTRIBUTOR_ID = env_str(
+    "VERBUND_OPENDATA_CONTRIBUTOR_ID",
+    "http://dcat-ap.de/def/contributors/verbund",
+    "dcatde:contributorID of the instance's open-data catalogue, as GovData assigned it "
+    "(list: https://www.dcat-ap.de/def/contributors/). The default is a placeholder.",
+    group="Offene Daten",
+)
+VERBUND_OPENDATA_PAGE_SIZE = env_int(
+    "VERBUND_OPENDATA_PAGE_SIZE",
+    100,
+    "Datasets per page of the DCAT-AP.de export (`/daten/katalog.ttl?page=`).",
+    group="Offene Daten",
+)
 VERBUND_ATTACHMENT_MAX_COUNT = env_int(
     "VERBUND_ATTACHMENT_MAX_COUNT",
     20,
@@ -254,6 +273,7 @@ INSTALLED_APPS = [
     "verbund.casework",
     "verbund.einvoices",
     "verbund.cooperation",
+    "verbund.opendata",
     # After the domains, so that accounts/templates/oauth2_provider/ overrides its pages.
     "oauth2_provider",
 ]
