@@ -14,16 +14,17 @@ import os
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-
-from verbund.wsgi import application
 
 EXAMPLES = int(os.environ.get("VERBUND_FUZZ_EXAMPLES", "400"))
 SENT: list[int] = []
 
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# Django's own WSGI handler, not `verbund.wsgi`: that module refuses to load before the
+# installation's database exists, and the tests run on the test database instead.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 
 @pytest.fixture(autouse=True)
