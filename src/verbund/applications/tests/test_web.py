@@ -32,6 +32,21 @@ def test_unknown_place_is_a_clear_error(client):
     assert "keine Postleitzahl" in response.content.decode()
 
 
+def test_empty_plz_at_the_start_is_a_linked_error(client):
+    first = client.get("/leistungen/wohnsitz-anmelden/antrag/").content.decode()
+    assert 'id="fehler"' not in first
+    response = client.get("/leistungen/wohnsitz-anmelden/antrag/", {"plz": ""})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="fehler"' in html
+    assert (
+        '<a class="kern-link" href="#id-plz">'
+        "Bitte geben Sie die Postleitzahl Ihres Wohnorts ein.</a>" in html
+    )
+    assert 'aria-invalid="true" aria-describedby="id-plz-error"' in html
+    assert 'id="id-plz-error"' in html
+
+
 def test_wohnsitz_end_to_end_encrypted_for_the_authority(client):
     step_url = start(client)
     page = client.get(step_url).content.decode()
