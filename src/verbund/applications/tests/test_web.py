@@ -119,6 +119,29 @@ def test_without_consent_nothing_is_stored(client):
     assert Submission.objects.count() == before
 
 
+def test_own_name_and_address_fields_carry_autocomplete(client):
+    """WCAG 1.3.5: the applicant's own data names its purpose; later persons' rows do not."""
+    base = start(client).rsplit("/schritt/", 1)[0]
+    html = client.get(f"{base}/schritt/2/").content.decode()
+    assert 'id="id-f-bisher_strasse"' in html
+    assert 'autocomplete="street-address"' in html
+    assert 'autocomplete="postal-code"' in html
+    assert 'autocomplete="address-level2"' in html
+    response = client.post(f"{base}/schritt/3/", {"n-f-personen": "2", "action": "add:personen"})
+    html = client.get(f"{base}/schritt/3/").content.decode()
+    assert 'id="id-f-personen-1-familienname"' in html, response.status_code
+    first = html[html.index('id="id-f-personen-0-familienname"') :]
+    first = first[: first.index(">")]
+    assert 'autocomplete="family-name"' in first
+    second = html[html.index('id="id-f-personen-1-familienname"') :]
+    second = second[: second.index(">")]
+    assert "autocomplete=" not in second
+    assert html.count('autocomplete="given-name"') == 1
+    assert html.count('autocomplete="bday"') == 1
+    html = client.get(f"{base}/schritt/4/").content.decode()
+    assert 'autocomplete="email"' in html
+
+
 def test_step_errors_are_german_and_linked(client):
     step_url = start(client)
     response = client.post(
