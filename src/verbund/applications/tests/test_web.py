@@ -1,4 +1,6 @@
+import datetime
 import json
+from pathlib import Path
 
 import pytest
 
@@ -140,6 +142,42 @@ def test_own_name_and_address_fields_carry_autocomplete(client):
     assert html.count('autocomplete="bday"') == 1
     html = client.get(f"{base}/schritt/4/").content.decode()
     assert 'autocomplete="email"' in html
+
+
+def test_birth_date_in_the_future_is_refused_naming_the_field(client):
+    base = start(client).rsplit("/schritt/", 1)[0]
+    future = (datetime.date.today() + datetime.timedelta(days=400)).isoformat()
+    response = client.post(
+        f"{base}/schritt/3/",
+        {
+            "n-f-personen": "1",
+            "f-personen-0-familienname": "Muster",
+            "f-personen-0-vornamen": "Erika",
+            "f-personen-0-geburtsdatum": future,
+            "f-personen-0-geschlecht": "w",
+            "f-personen-0-verheiratet": "false",
+            "action": "next",
+        },
+    )
+    assert response.status_code == 422
+    assert "Das Geburtsdatum darf nicht in der Zukunft liegen." in response.content.decode()
+
+
+def test_gewerbe_birth_date_in_the_future_says_so_not_volljaehrig():
+    from verbund.applications import formschema
+
+    spec = json.loads(
+        (Path(formschema.__file__).parent / "forms" / "gewerbe-anmelden.json").read_text()
+    )
+    rules = [
+        r
+        for step in spec["steps"]
+        for r in step.get("rules", [])
+        if r.get("field") == "geburtsdatum"
+    ]
+    # The "not in the future" rule comes first, so a 2030 date is not called "minderjährig".
+    assert rules[0]["max"] == "today"
+    assert rules[0]["message"] == "Das Geburtsdatum darf nicht in der Zukunft liegen."
 
 
 def test_step_errors_are_german_and_linked(client):
