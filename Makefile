@@ -49,6 +49,12 @@ demo: export VERBUND_PAYMENT_PROVIDER ?= test
 demo: export VERBUND_OIDC_LOOPBACK_HTTP ?= true
 # Plain http on 127.0.0.1: no secure cookies, no HSTS (production: VERBUND_HTTPS on, the default).
 demo: export VERBUND_HTTPS ?= false
+# The operator's details for Impressum and Kontakt: a clearly marked demo operator.
+demo: export VERBUND_OPERATOR_NAME ?= Demo-Betreiber Verbund (Demo, kein echter Betreiber)
+demo: export VERBUND_OPERATOR_ADDRESS ?= Demostraße 1;99084 Erfurt
+demo: export VERBUND_OPERATOR_EMAIL ?= kontakt@demo.verbund.invalid
+demo: export VERBUND_OPERATOR_PHONE ?= +49 361 0000000 (Demo)
+demo: export VERBUND_OPERATOR_RESPONSIBLE ?= Erika Mustermann (Demo)
 demo: setup
 	@echo "== Demodaten laden (Demo-Konten mit öffentlichen Passwörtern: nie in Produktion)"
 	$(BIN)/verbund load-demo

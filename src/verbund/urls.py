@@ -32,6 +32,15 @@ def _domain_urls() -> list[URLPattern | URLResolver]:
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("impressum", core_views.legal_page, {"page": "impressum"}, name="impressum"),
+    path("datenschutz", core_views.legal_page, {"page": "datenschutz"}, name="datenschutz"),
+    path(
+        "barrierefreiheit",
+        core_views.legal_page,
+        {"page": "barrierefreiheit"},
+        name="barrierefreiheit",
+    ),
+    path("kontakt", core_views.legal_page, {"page": "kontakt"}, name="kontakt"),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

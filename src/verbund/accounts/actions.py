@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 from oauth2_provider.models import get_application_model
 
 from verbund.accounts import passkeys as webauthn
@@ -290,6 +291,13 @@ def update_profile(*, user: User, actor: Actor, **fields: Any) -> Profile:
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidInput(f"Unbekannte Angaben: {', '.join(sorted(unknown))}.")
+    birth_date = fields.get("birth_date")
+    if isinstance(birth_date, datetime.date) and birth_date > timezone.localdate():
+        raise InvalidInput(
+            gettext("Das Geburtsdatum darf nicht in der Zukunft liegen."),
+            code="birth_date_in_future",
+            field="birth_date",
+        )
     profile = queries.profile_of(user)
     for name, value in fields.items():
         setattr(profile, name, value)

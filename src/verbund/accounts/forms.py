@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +14,14 @@ class KernForm(forms.Form):
     """Widgets with KERN UX classes, and hints and errors tied to their field for screen
     readers (`aria-describedby`, `aria-invalid`)."""
 
+    # Field name -> HTML `autocomplete` token, for fields about the user (WCAG 1.3.5).
+    autocomplete: ClassVar[dict[str, str]] = {}
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for name, token in self.autocomplete.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs.setdefault("autocomplete", token)
         self._decorate()
 
     def full_clean(self) -> None:
@@ -60,6 +68,16 @@ class LoginForm(KernForm):
 
 
 class RegistrationForm(KernForm):
+    autocomplete: ClassVar[dict[str, str]] = {
+        "given_name": "given-name",
+        "family_name": "family-name",
+        "birth_date": "bday",
+        "street": "street-address",
+        "postal_code": "postal-code",
+        "city": "address-level2",
+        "email": "email",
+    }
+
     given_name = forms.CharField(label=_("Vorname"), max_length=150, required=False)
     family_name = forms.CharField(label=_("Familienname"), max_length=150, required=False)
     email = forms.EmailField(
@@ -157,6 +175,16 @@ class TotpCodeForm(KernForm):
 
 
 class ProfileForm(KernForm):
+    autocomplete: ClassVar[dict[str, str]] = {
+        "given_name": "given-name",
+        "family_name": "family-name",
+        "birth_date": "bday",
+        "street": "street-address",
+        "postal_code": "postal-code",
+        "city": "address-level2",
+        "email": "email",
+    }
+
     given_name = forms.CharField(label=_("Vorname"), max_length=150, required=False)
     family_name = forms.CharField(label=_("Familienname"), max_length=150, required=False)
     birth_date = forms.DateField(

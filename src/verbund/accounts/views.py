@@ -327,10 +327,17 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     initial = {name: getattr(profile, name) for name in actions.PROFILE_FIELDS}
     form = forms.ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        actions.update_profile(user=user, actor=user, **form.cleaned_data)
-        messages.success(request, _("Ihre Angaben sind gespeichert."))
-        return redirect("accounts:account")
-    return render(request, "accounts/profile_edit.html", {"form": form, "profile": profile})
+        try:
+            actions.update_profile(user=user, actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Ihre Angaben sind gespeichert."))
+            return redirect("accounts:account")
+    status = 422 if form.errors else 200
+    return render(
+        request, "accounts/profile_edit.html", {"form": form, "profile": profile}, status=status
+    )
 
 
 @login_required

@@ -66,6 +66,8 @@ class Field:
     accept: tuple[str, ...] = ()
     fim_id: str = ""
     codelist_ref: str = ""
+    # HTML `autocomplete` token (WCAG 1.3.5); profile prefills imply one (see rendering).
+    autocomplete: str = ""
 
     @property
     def is_element_group(self) -> bool:
@@ -272,6 +274,7 @@ class _Parser:
             accept=tuple(spec.get("accept", ())),
             fim_id=str(spec.get("fim_id", "")),
             codelist_ref=str(spec.get("codelist_ref", "")),
+            autocomplete=str(spec.get("autocomplete", "")),
         )
 
     def items(self, raw: Any, where: str, seen: set[str]) -> tuple[Field | Group, ...]:

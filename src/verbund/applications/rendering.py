@@ -109,6 +109,28 @@ def _condition_hint(form: Form, scope_key: str, element_id: str) -> str:
     return ""
 
 
+# The purpose of a field taken from the Servicekonto, as an HTML `autocomplete` token
+# (WCAG 1.3.5): browsers and assistive tools then fill or mark the applicant's own data.
+AUTOCOMPLETE_BY_PREFILL = {
+    "profile.given_name": "given-name",
+    "profile.family_name": "family-name",
+    "profile.street": "street-address",
+    "profile.postal_code": "postal-code",
+    "profile.city": "address-level2",
+    "profile.email": "email",
+    "profile.phone": "tel",
+    "profile.birth_date": "bday",
+}
+
+
+def _autocomplete(item: Field, path: str) -> str:
+    """The field's `autocomplete` token; in repeated groups only in the first row, which the
+    profile prefills (later rows are about other people)."""
+    if any(part.isdigit() and part != "0" for part in path.split(".")):
+        return ""
+    return item.autocomplete or AUTOCOMPLETE_BY_PREFILL.get(item.prefill, "")
+
+
 def describe_step(
     form: Form,
     step: Step,
@@ -155,6 +177,7 @@ def describe_step(
             else ("numeric" if item.datatype == "num_int" else ""),
             "radios": item.kind == "select" and len(item.options) <= 5,
             "from_profile": path not in raw and still_prefilled(prefilled, path, value),
+            "autocomplete": _autocomplete(item, path),
         }
 
     def walk(

@@ -118,6 +118,10 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         applicant = None
         if not (plz or ags):
+            if "plz" in source:
+                # The form was sent with an empty PLZ: say so instead of showing it again.
+                context["errors"]["plz"] = _("Bitte geben Sie die Postleitzahl Ihres Wohnorts ein.")
+                return render(request, "applications/start.html", context, status=422)
             return render(request, "applications/start.html", context)
         try:
             responsible = queries.responsibility(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -16,6 +18,24 @@ from verbund.core.audit import record_audit
 
 def start(request: HttpRequest) -> HttpResponse:
     return render(request, "core/start.html")
+
+
+def _operator() -> dict[str, Any]:
+    """The operator's details from the settings (see group "Betreiber")."""
+    return {
+        "name": settings.VERBUND_OPERATOR_NAME,
+        "address": [
+            line.strip() for line in settings.VERBUND_OPERATOR_ADDRESS.split(";") if line.strip()
+        ],
+        "email": settings.VERBUND_OPERATOR_EMAIL,
+        "phone": settings.VERBUND_OPERATOR_PHONE,
+        "responsible": settings.VERBUND_OPERATOR_RESPONSIBLE,
+    }
+
+
+def legal_page(request: HttpRequest, page: str) -> HttpResponse:
+    """Impressum, Datenschutzerklärung, Erklärung zur Barrierefreiheit and Kontakt."""
+    return render(request, f"core/{page}.html", {"operator": _operator()})
 
 
 @never_cache

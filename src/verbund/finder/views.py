@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from verbund.catalogue import queries as catalogue_queries
 from verbund.core.errors import DomainError, InvalidInput, NotFound
@@ -23,7 +24,11 @@ def responsibility(request: HttpRequest, slug: str) -> HttpResponse:
     answer: Answer | None = None
     error = ""
     status = 200
-    if plz or ort or ags:
+    error_field = "finder-ort" if ort and not plz else "finder-plz"
+    if not (plz or ort or ags) and ("plz" in request.GET or "ort" in request.GET):
+        # The form was sent empty: say what is missing instead of showing it again.
+        error, status = _("Bitte geben Sie Ihre Postleitzahl oder Ihren Ort ein."), 422
+    elif plz or ort or ags:
         try:
             place = Place(ags=ags or None, plz=None if ags else plz or None, ort=ort or None)
             place.validate()
@@ -45,6 +50,7 @@ def responsibility(request: HttpRequest, slug: str) -> HttpResponse:
             if answer and answer.authority
             else [],
             "error": error,
+            "error_field": error_field,
             "plz": plz,
             "ort": ort,
         },

@@ -29,9 +29,17 @@ class MultipleFileField(forms.FileField):
 
 
 class ReplyForm(forms.Form):
+    # Neither field is required alone, but one of them is: no "(optional)" marks, the hint
+    # of the text field says so instead.
+    hide_optional = True
+
     body = forms.CharField(
         label=_("Ihre Antwort"),
         required=False,
+        help_text=_(
+            "Schreiben Sie eine Antwort, fügen Sie Dateien bei oder beides. "
+            "Eines von beiden ist nötig."
+        ),
         widget=forms.Textarea(attrs={"rows": 6, "class": "kern-form-input__input"}),
     )
     attachments = MultipleFileField(label=_("Dateien beifügen"), required=False)
@@ -39,6 +47,7 @@ class ReplyForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body"].widget.attrs["maxlength"] = settings.VERBUND_POSTFACH_REPLY_MAX_CHARS
+        self.fields["body"].widget.attrs["aria-describedby"] = "id_body-hint"
         self.fields["attachments"].help_text = _(
             "Erlaubt: %(types)s, je Datei höchstens %(mb)s MB."
         ) % {

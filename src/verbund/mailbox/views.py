@@ -42,9 +42,10 @@ def _mark_invalid(form: Any) -> None:
     for name in form.errors:
         if name in form.fields:
             field = form[name]
-            field.field.widget.attrs.update(
-                {"aria-invalid": "true", "aria-describedby": f"{field.id_for_label}-error"}
-            )
+            described = f"{field.id_for_label}-error"
+            if field.help_text:
+                described = f"{field.id_for_label}-hint {described}"
+            field.field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
 
 
 def _download(content: bytes, *, filename: str, media_type: str) -> HttpResponse:

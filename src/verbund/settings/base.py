@@ -91,6 +91,37 @@ VERBUND_BENCH_ENDPOINTS = env_bool(
     group="Verbund",
 )
 
+# --- Betreiber (Impressum, Datenschutz, Barrierefreiheit, Kontakt) -------------------------
+
+VERBUND_OPERATOR_NAME = env_str(
+    "VERBUND_OPERATOR_NAME",
+    "",
+    "Name of the operator shown in the Impressum and on the contact page (`make demo` sets "
+    "a marked demo operator).",
+    group="Betreiber",
+)
+VERBUND_OPERATOR_ADDRESS = env_str(
+    "VERBUND_OPERATOR_ADDRESS",
+    "",
+    "Postal address of the operator; lines separated by `;`.",
+    group="Betreiber",
+)
+VERBUND_OPERATOR_EMAIL = env_str(
+    "VERBUND_OPERATOR_EMAIL",
+    "",
+    "Contact e-mail of the operator, also the feedback address of the accessibility statement.",
+    group="Betreiber",
+)
+VERBUND_OPERATOR_PHONE = env_str(
+    "VERBUND_OPERATOR_PHONE", "", "Contact phone number of the operator.", group="Betreiber"
+)
+VERBUND_OPERATOR_RESPONSIBLE = env_str(
+    "VERBUND_OPERATOR_RESPONSIBLE",
+    "",
+    "Person responsible for the content (§ 18 Abs. 2 MStV), named in the Impressum.",
+    group="Betreiber",
+)
+
 # --- Zuständigkeitsfinder (finder) ---------------------------------------------------------
 
 VERBUND_FINDER_CACHE_SECONDS = env_int(

@@ -1,4 +1,6 @@
+import datetime
 import json
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +32,21 @@ def test_unknown_place_is_a_clear_error(client):
     response = client.get("/leistungen/wohnsitz-anmelden/antrag/", {"plz": "1234"})
     assert response.status_code == 422
     assert "keine Postleitzahl" in response.content.decode()
+
+
+def test_empty_plz_at_the_start_is_a_linked_error(client):
+    first = client.get("/leistungen/wohnsitz-anmelden/antrag/").content.decode()
+    assert 'id="fehler"' not in first
+    response = client.get("/leistungen/wohnsitz-anmelden/antrag/", {"plz": ""})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="fehler"' in html
+    assert (
+        '<a class="kern-link" href="#id-plz">'
+        "Bitte geben Sie die Postleitzahl Ihres Wohnorts ein.</a>" in html
+    )
+    assert 'aria-invalid="true" aria-describedby="id-plz-error"' in html
+    assert 'id="id-plz-error"' in html
 
 
 def test_wohnsitz_end_to_end_encrypted_for_the_authority(client):
@@ -102,6 +119,65 @@ def test_without_consent_nothing_is_stored(client):
     assert response.status_code == 422
     assert "bestätigen" in response.content.decode()
     assert Submission.objects.count() == before
+
+
+def test_own_name_and_address_fields_carry_autocomplete(client):
+    """WCAG 1.3.5: the applicant's own data names its purpose; later persons' rows do not."""
+    base = start(client).rsplit("/schritt/", 1)[0]
+    html = client.get(f"{base}/schritt/2/").content.decode()
+    assert 'id="id-f-bisher_strasse"' in html
+    assert 'autocomplete="street-address"' in html
+    assert 'autocomplete="postal-code"' in html
+    assert 'autocomplete="address-level2"' in html
+    response = client.post(f"{base}/schritt/3/", {"n-f-personen": "2", "action": "add:personen"})
+    html = client.get(f"{base}/schritt/3/").content.decode()
+    assert 'id="id-f-personen-1-familienname"' in html, response.status_code
+    first = html[html.index('id="id-f-personen-0-familienname"') :]
+    first = first[: first.index(">")]
+    assert 'autocomplete="family-name"' in first
+    second = html[html.index('id="id-f-personen-1-familienname"') :]
+    second = second[: second.index(">")]
+    assert "autocomplete=" not in second
+    assert html.count('autocomplete="given-name"') == 1
+    assert html.count('autocomplete="bday"') == 1
+    html = client.get(f"{base}/schritt/4/").content.decode()
+    assert 'autocomplete="email"' in html
+
+
+def test_birth_date_in_the_future_is_refused_naming_the_field(client):
+    base = start(client).rsplit("/schritt/", 1)[0]
+    future = (datetime.date.today() + datetime.timedelta(days=400)).isoformat()
+    response = client.post(
+        f"{base}/schritt/3/",
+        {
+            "n-f-personen": "1",
+            "f-personen-0-familienname": "Muster",
+            "f-personen-0-vornamen": "Erika",
+            "f-personen-0-geburtsdatum": future,
+            "f-personen-0-geschlecht": "w",
+            "f-personen-0-verheiratet": "false",
+            "action": "next",
+        },
+    )
+    assert response.status_code == 422
+    assert "Das Geburtsdatum darf nicht in der Zukunft liegen." in response.content.decode()
+
+
+def test_gewerbe_birth_date_in_the_future_says_so_not_volljaehrig():
+    from verbund.applications import formschema
+
+    spec = json.loads(
+        (Path(formschema.__file__).parent / "forms" / "gewerbe-anmelden.json").read_text()
+    )
+    rules = [
+        r
+        for step in spec["steps"]
+        for r in step.get("rules", [])
+        if r.get("field") == "geburtsdatum"
+    ]
+    # The "not in the future" rule comes first, so a 2030 date is not called "minderjährig".
+    assert rules[0]["max"] == "today"
+    assert rules[0]["message"] == "Das Geburtsdatum darf nicht in der Zukunft liegen."
 
 
 def test_step_errors_are_german_and_linked(client):

@@ -114,8 +114,23 @@ def test_finder_page_errors_are_announced(client):
     page = client.get("/leistungen/wohnsitz-anmelden/zustaendigkeit", {"plz": "12"})
     assert page.status_code == 422
     html = page.content.decode()
-    assert 'role="alert"' in html and 'aria-describedby="finder-error"' in html
+    assert 'role="alert"' in html and 'aria-describedby="finder-plz-error"' in html
+    assert 'href="#finder-plz"' in html and 'aria-invalid="true"' in html
     assert client.get("/leistungen/gibt-es-nicht/zustaendigkeit").status_code == 404
+
+
+def test_finder_empty_plz_says_what_is_missing(client):
+    first = client.get("/leistungen/wohnsitz-anmelden/zustaendigkeit").content.decode()
+    assert 'role="alert"' not in first
+    page = client.get("/leistungen/wohnsitz-anmelden/zustaendigkeit", {"plz": "", "ort": ""})
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert 'id="fehler"' in html
+    assert (
+        '<a class="kern-link" href="#finder-plz">'
+        "Bitte geben Sie Ihre Postleitzahl oder Ihren Ort ein.</a>" in html
+    )
+    assert 'id="finder-plz-error"' in html and 'aria-describedby="finder-plz-error"' in html
 
 
 def test_finder_page_in_english(client):

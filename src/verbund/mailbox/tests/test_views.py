@@ -111,11 +111,25 @@ def test_bad_upload_shows_a_german_field_error_and_stores_nothing(holder_client,
     assert 'href="#id_attachments"' in html and 'id="id_attachments-error"' in html
     file_input = html.split('type="file"')[1].split(">")[0]
     assert 'aria-invalid="true"' in file_input
-    assert 'aria-describedby="id_attachments-error"' in file_input
+    assert 'aria-describedby="id_attachments-hint id_attachments-error"' in file_input
     assert not Reply.objects.exists() and not ReplyAttachment.objects.exists()
     empty = holder_client.post(f"/postfach/{message.pk}/", {"body": ""})
     assert empty.status_code == 422
     assert "Bitte schreiben Sie eine Antwort" in empty.content.decode()
+
+
+def test_reply_form_says_one_of_text_or_file_is_needed(holder_client, holder_case):
+    message = post(holder_case)
+    html = holder_client.get(f"/postfach/{message.pk}/").content.decode()
+    form = html[html.index('id="antworten-form"') :]
+    assert "(optional)" not in form
+    assert '<div class="kern-hint" id="id_body-hint">' in form
+    assert "Eines von beiden ist nötig." in form
+    textarea = form.split("<textarea")[1].split(">")[0]
+    assert 'aria-describedby="id_body-hint"' in textarea
+    empty = holder_client.post(f"/postfach/{message.pk}/", {"body": ""}).content.decode()
+    textarea = empty.split("<textarea")[1].split(">")[0]
+    assert 'aria-describedby="id_body-hint id_body-error"' in textarea
 
 
 def test_anonymous_applicant_opens_the_case_postfach_with_number_and_code(anonymous_case):
