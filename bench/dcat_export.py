@@ -69,7 +69,7 @@ def setup_database(database_url: str | None) -> None:
     from verbund.authorities import demo as authorities_demo
     from verbund.gebiete import demo as gebiete_demo
 
-    call_command("migrate", verbosity=0)
+    call_command("setup", verbosity=0)  # keys and database, as `make setup`
     gebiete_demo.load(out=lambda line: None)
     authorities_demo.load(out=lambda line: None)
 

@@ -54,7 +54,7 @@ def main() -> None:
     from verbund.gebiete.models import Gebiet
 
     path = args.file or Path(settings.VERBUND_DATA_DIR) / "gebiete" / "GV100AD_301123.txt"
-    call_command("migrate", verbosity=0)
+    call_command("setup", verbosity=0)  # keys and database, as `make setup`
     if Gebiet.objects.exists():
         sys.exit("the benchmark needs an empty database")
 

@@ -50,7 +50,7 @@ def setup_django(database_url: str, fresh: bool) -> None:
     if fresh:
         from django.core.management import call_command
 
-        call_command("migrate", verbosity=0)
+        call_command("setup", verbosity=0)  # keys and database, as `make setup`
         call_command("load-demo", stdout=io.StringIO())
 
 

@@ -67,7 +67,7 @@ def setup_database(database_url: str | None) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    call_command("setup", verbosity=0)  # keys and database, as `make setup`
     call_command("load-demo", stdout=io.StringIO())
 
 

@@ -105,7 +105,7 @@ def main() -> None:
 
     from verbund.accounts.actions import upsert_account
 
-    call_command("migrate", verbosity=0)
+    call_command("setup", verbosity=0)  # keys and database, as `make setup`
     call_command("collectstatic", interactive=False, verbosity=0)
     upsert_account(
         username="bench.staff",
