@@ -8,6 +8,7 @@ turns them into failures, so that CI cannot go green because something was missi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,3 +43,31 @@ def data_params(values: Iterable[Any], key: str) -> Sequence[Any]:
     if COMPONENTS[key].present():
         raise AssertionError(f"{COMPONENTS[key].key} is present but holds no test files")
     return [pytest.param(None, marks=pytest.mark.skip(reason=reason(key)), id="fehlt")]
+
+
+AXE_SCRIPT = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(
+    page: Any, tags: Sequence[str] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+) -> list[str]:
+    """Run axe-core (installed by `make assets`) in a Playwright page and return one line per
+    violation of the WCAG 2.1 A/AA rules: rule id, impact, and the first offending nodes.
+    An empty list means axe found nothing; a test asserts `== []` to show what failed.
+
+    The platform's CSP forbids injected scripts: open the page in a context made with
+    `browser.new_context(bypass_csp=True)`."""
+    if not AXE_SCRIPT.exists():
+        raise AssertionError(f"axe-core fehlt: {AXE_SCRIPT} (make assets)")
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        raise AssertionError("axe-core wurde nicht geladen: Kontext mit bypass_csp=True öffnen")
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        list(tags),
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:3])
+        for v in result["violations"]
+    ]
