@@ -156,31 +156,36 @@ def issue_statements(*, land: Any, month: datetime.date, actor: Actor) -> list[S
             )
     Statement.objects.filter(land=land, month=month).exclude(party__in=parties).delete()
     issued = []
+    changed = []
     for party, authority in parties.items():
-        statement, _created = Statement.objects.update_or_create(
-            authority=authority,
-            month=month,
-            defaults={
-                "land": land,
-                "party": party,
-                "total_cents": sum(line["share_cents"] for line in lines[party]),
-                "lines": lines[party],
-                "issued_at": now,
-                "notified_at": None,
-            },
-        )
+        total = sum(line["share_cents"] for line in lines[party])
+        statement = Statement.objects.filter(authority=authority, month=month).first()
+        if statement is None:
+            statement = Statement(authority=authority, month=month)
+        elif statement.total_cents == total and statement.lines == lines[party]:
+            issued.append(statement)  # the same figures: nothing new to tell
+            continue
+        statement.land = land
+        statement.party = party
+        statement.total_cents = total
+        statement.lines = lines[party]
+        statement.issued_at = now
+        statement.notified_at = None
+        statement.save()
         issued.append(statement)
+        changed.append(statement)
     record_audit(
         action="costs.statements_issued",
         actor=actor,
         object_type="costs.statement",
         object_id=f"{land.ars}/{month:%Y-%m}",
         statements=len(issued),
+        changed=len(changed),
         components=Allocation.objects.filter(land=land, month=month).count(),
     )
     from verbund.costs.tasks import notify_statement
 
-    for statement in issued:
+    for statement in changed:
         notify_statement.enqueue(statement_id=statement.pk)
     return issued
 

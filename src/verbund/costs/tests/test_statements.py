@@ -123,6 +123,10 @@ def test_administrators_are_notified_once(land, costs_2026, october_usage, own, 
     statement = Statement.objects.get(authority=own, month=OCTOBER)
     assert statement.notified_at is not None
     assert actions.send_statement_notice(statement_id=statement.pk) is False
+    # issued again with the same figures: no second mail
+    _issue(land)
+    run_pending()
+    assert len([m for m in mail.outbox if "t-admin@gera.example" in m.to]) == 1
 
 
 def test_bad_cost_input_is_refused(land):
