@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from verbund.costs import queries, rules
 from verbund.costs.models import Statement
@@ -38,7 +39,8 @@ def render_statement_pdf(statement: Statement) -> bytes:
     """The statement as a tagged PDF (PDF/UA-1: structure tree, language, title)."""
     from weasyprint import HTML  # late: loads Pango
 
-    html = render_to_string("costs/statement_pdf.html", statement_context(statement))
+    with translation.override("de"):  # the document is German, whatever the page language
+        html = render_to_string("costs/statement_pdf.html", statement_context(statement))
     pdf: bytes = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
     return pdf
 
