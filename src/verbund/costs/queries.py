@@ -16,7 +16,6 @@ from django.utils import timezone
 from verbund.applications import queries as application_queries
 from verbund.authorities import queries as authority_queries
 from verbund.cooperation import queries as cooperation_queries
-from verbund.cooperation import rules as cooperation_rules
 from verbund.core.errors import NotFound
 from verbund.costs import rules
 from verbund.costs.models import Allocation, ComponentCost, Statement, Usage
@@ -25,6 +24,10 @@ from verbund.mailbox import queries as mailbox_queries
 from verbund.opendata import queries as opendata_queries
 
 User = AbstractBaseUser | AnonymousUser
+
+# The stored membership state of the cooperation whose authorities share the costs
+# (`cooperation.rules.MEMBER`; test_demo checks they agree).
+MEMBER = "member"
 
 
 def _not_found() -> NotFound:
@@ -136,7 +139,7 @@ def participants(land: Any) -> list[Any]:
     the Land's own authorities (their part is the Land's)."""
     return [
         row.authority
-        for row in cooperation_queries.land_overview(land, state=cooperation_rules.MEMBER)
+        for row in cooperation_queries.land_overview(land, state=MEMBER)
         if row.authority.gebiet_id != land.pk
     ]
 

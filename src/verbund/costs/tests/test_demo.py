@@ -26,3 +26,9 @@ def test_the_demo_has_costs_and_statements():
     summary = queries.month_summary(land, past)
     assert summary.cost_cents > 0
     assert summary.land_cents + summary.statements_cents == summary.cost_cents
+
+
+def test_the_members_are_the_cooperations():
+    from verbund.cooperation import rules as cooperation_rules
+
+    assert queries.MEMBER == cooperation_rules.MEMBER
