@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from verbund.authorities import queries as authority_queries
 from verbund.core.audit import Actor, record_audit, snapshot
-from verbund.core.errors import InvalidInput
+from verbund.core.errors import Conflict, InvalidInput
 from verbund.costs import queries, rules
 from verbund.costs.models import Allocation, ComponentCost, Statement, Usage
 
@@ -100,8 +100,20 @@ def set_component_cost(
     return row
 
 
-@transaction.atomic
 def issue_statements(*, land: Any, month: datetime.date, actor: Actor) -> list[Statement]:
+    """Issue the month's statements (`_issue_statements`); a run that collides with another
+    one for the same month (unique allocations) is refused instead of failing."""
+    try:
+        return _issue_statements(land=land, month=month, actor=actor)
+    except IntegrityError:
+        raise Conflict(
+            "Für diesen Monat werden gerade Abrechnungen erstellt; bitte gleich noch einmal.",
+            code="statements_in_progress",
+        ) from None
+
+
+@transaction.atomic
+def _issue_statements(*, land: Any, month: datetime.date, actor: Actor) -> list[Statement]:
     """Meter the month, allocate the cost of every component the Land entered for its year
     by the component's key, and write one statement per participating authority (replacing
     those of an earlier run for the month). The allocations keep the inputs, so the figures
