@@ -7,6 +7,7 @@ reach submissions through `get_submission_for_staff_or_404`, and only they can d
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -618,3 +619,34 @@ def online_offer(service: Service, authority: Authority, gemeinde_ags: str) -> O
         return OnlineOffer(note=not_online_note(authority))
     url = reverse("applications:start", args=[service.slug])
     return OnlineOffer(url=f"{url}?{urlencode({'ags': gemeinde_ags})}" if gemeinde_ags else url)
+
+
+# --- usage metering (read by costs) ---------------------------------------------------------
+
+
+def submissions_per_authority_and_service(
+    start: datetime.datetime, end: datetime.datetime
+) -> list[tuple[int, str, int]]:
+    """(authority id, service slug, number) of the applications submitted in [start, end)."""
+    rows = (
+        Submission.objects.filter(
+            submitted_at__gte=start, submitted_at__lt=end, authority__isnull=False
+        )
+        .values("authority_id", "service__slug")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(r["authority_id"], r["service__slug"], r["n"]) for r in rows]
+
+
+def attachment_bytes_per_authority(end: datetime.datetime) -> dict[int, int]:
+    """Bytes of the stored attachments of the applications submitted before `end`."""
+    rows = (
+        SubmissionAttachment.objects.filter(
+            submission__submitted_at__lt=end, submission__authority__isnull=False
+        )
+        .values("submission__authority_id")
+        .annotate(n=Sum("size"))
+        .order_by()
+    )
+    return {r["submission__authority_id"]: int(r["n"] or 0) for r in rows}

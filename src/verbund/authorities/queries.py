@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from verbund.authorities.models import (
 )
 from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.errors import DomainError, NotFound
+from verbund.core.models import AuditEntry
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
 
@@ -194,3 +196,36 @@ def authority_for_leitweg_id(value: str) -> Authority:
             code="unknown_leitweg_id",
         )
     return registration.authority
+
+
+# --- usage metering (read by costs) ---------------------------------------------------------
+
+
+def active_staff_per_authority(start: datetime.datetime, end: datetime.datetime) -> dict[int, int]:
+    """Staff accounts of each authority that did anything recorded in the audit log in
+    [start, end): the back-office users active in that time."""
+    active = set(
+        AuditEntry.objects.filter(at__gte=start, at__lt=end, actor__isnull=False)
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+    pairs = set(
+        StaffMembership.objects.filter(user_id__in=active).values_list("authority_id", "user_id")
+    )
+    counts: dict[int, int] = {}
+    for authority_id, _user_id in pairs:
+        counts[authority_id] = counts.get(authority_id, 0) + 1
+    return counts
+
+
+def administrator_emails(authority: Authority) -> list[str]:
+    """E-mail addresses of the authority's active administrators (for notices to them)."""
+    return sorted(
+        {
+            email
+            for email in StaffMembership.objects.filter(
+                authority=authority, role=StaffRole.ADMIN, active=True
+            ).values_list("user__email", flat=True)
+            if email
+        }
+    )

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from verbund.authorities.models import Authority
@@ -109,3 +109,28 @@ def upload_throttled(ip_address: str | None, purpose: str = UploadAttempt.Purpos
         purpose=purpose, ip_address=ip_address, at__gte=since
     ).count()
     return count >= limit
+
+
+# --- usage metering (read by costs) ---------------------------------------------------------
+
+
+def invoices_per_authority(start: datetime.datetime, end: datetime.datetime) -> dict[int, int]:
+    """Invoices received for each authority in [start, end)."""
+    rows = (
+        Invoice.objects.filter(received_at__gte=start, received_at__lt=end, authority__isnull=False)
+        .values("authority_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["authority_id"]: r["n"] for r in rows}
+
+
+def invoice_bytes_per_authority(end: datetime.datetime) -> dict[int, int]:
+    """Bytes of the invoices stored for each authority, received before `end`."""
+    rows = (
+        Invoice.objects.filter(received_at__lt=end, authority__isnull=False)
+        .values("authority_id")
+        .annotate(n=Sum("size"))
+        .order_by()
+    )
+    return {r["authority_id"]: int(r["n"] or 0) for r in rows}

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -387,3 +387,28 @@ def export_for_user(user: Any) -> list[dict[str, Any]]:
         }
         for m in messages_for_holder(user).prefetch_related("attachments")
     ]
+
+
+# --- usage metering (read by costs) ---------------------------------------------------------
+
+
+def messages_per_authority(start: datetime.datetime, end: datetime.datetime) -> dict[int, int]:
+    """Postfach messages each authority sent in [start, end)."""
+    rows = (
+        Message.objects.filter(sent_at__gte=start, sent_at__lt=end)
+        .values("sender_authority_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["sender_authority_id"]: r["n"] for r in rows}
+
+
+def message_attachment_bytes_per_authority(end: datetime.datetime) -> dict[int, int]:
+    """Bytes of the attachments of the messages each authority sent before `end`."""
+    rows = (
+        MessageAttachment.objects.filter(message__sent_at__lt=end)
+        .values("message__sender_authority_id")
+        .annotate(n=Sum("size"))
+        .order_by()
+    )
+    return {r["message__sender_authority_id"]: int(r["n"] or 0) for r in rows}

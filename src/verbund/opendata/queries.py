@@ -3,12 +3,13 @@ publishing role see their own authorities' datasets, everyone else gets 404."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from verbund.authorities.models import Authority, StaffRole
 from verbund.authorities.queries import get_authority_for_staff_or_404, memberships_of
@@ -102,3 +103,32 @@ def get_published_file(dataset_name: str, distribution_id: Any) -> Distribution:
     if distribution is None:
         raise NotFound("Nicht gefunden.", code="not_found")
     return distribution
+
+
+# --- usage metering (read by costs) ---------------------------------------------------------
+
+
+def datasets_published_per_authority(
+    start: datetime.datetime, end: datetime.datetime
+) -> dict[int, int]:
+    """Datasets each authority published (dct:issued) in [start, end) that are published."""
+    rows = (
+        Dataset.objects.filter(status=DatasetStatus.PUBLISHED, issued__gte=start, issued__lt=end)
+        .values("authority_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["authority_id"]: r["n"] for r in rows}
+
+
+def distribution_bytes_per_authority(end: datetime.datetime) -> dict[int, int]:
+    """Bytes of the files in the platform's storage of each authority's datasets, uploaded
+    before `end` (links to files elsewhere take no storage)."""
+    rows = (
+        Distribution.objects.filter(created_at__lt=end)
+        .exclude(storage_name="")
+        .values("dataset__authority_id")
+        .annotate(n=Sum("byte_size"))
+        .order_by()
+    )
+    return {r["dataset__authority_id"]: int(r["n"] or 0) for r in rows}

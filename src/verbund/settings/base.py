@@ -305,6 +305,7 @@ INSTALLED_APPS = [
     "verbund.einvoices",
     "verbund.cooperation",
     "verbund.opendata",
+    "verbund.costs",
     # After the domains, so that accounts/templates/oauth2_provider/ overrides its pages.
     "oauth2_provider",
 ]
