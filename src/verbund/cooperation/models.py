@@ -293,3 +293,62 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} €"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("zur Prüfung")
+    APPROVED = "approved", _("freigegeben")
+    REJECTED = "rejected", _("abgelehnt")
+
+
+class DistrictProposal(TimeStampedModel):
+    """An editor's change to the district of a district office (a new district, new
+    validity dates, or its end): it takes effect only when a second editor of the Land
+    approves it (four eyes), and both steps are audited."""
+
+    land = models.ForeignKey(
+        "gebiete.Gebiet", verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.ForeignKey(
+        "finder.OfficeKind",
+        verbose_name=_("Art der Bezirksbehörde"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    office = models.ForeignKey(
+        "authorities.Authority", verbose_name=_("Amt"), on_delete=models.PROTECT, related_name="+"
+    )
+    gebiet = models.ForeignKey(
+        "gebiete.Gebiet", verbose_name=_("Gebiet"), on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField(_("gültig ab"), null=True, blank=True)
+    valid_until = models.DateField(_("gültig bis"), null=True, blank=True)
+    note = models.CharField(_("Hinweis für Bürgerinnen und Bürger"), max_length=300, blank=True)
+    reason = models.CharField(_("Begründung der Änderung"), max_length=500)
+    state = models.CharField(
+        _("Stand"), max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("vorgeschlagen von"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geprüft von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
+    review_note = models.CharField(_("Vermerk der Prüfung"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Änderung eines Amtsbezirks")
+        verbose_name_plural = _("Änderungen der Amtsbezirke")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.office} · {self.gebiet} ({self.get_state_display()})"

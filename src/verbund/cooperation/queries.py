@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -19,6 +20,7 @@ from verbund.cooperation import rules
 from verbund.cooperation.models import (
     Activation,
     Booking,
+    DistrictProposal,
     FundingApplication,
     FundingCall,
     LandOperator,
@@ -26,6 +28,7 @@ from verbund.cooperation.models import (
     SharedService,
 )
 from verbund.core.errors import NotFound
+from verbund.finder import queries as finder_queries
 from verbund.gebiete.models import Gebiet, Level
 
 User = AbstractBaseUser | AnonymousUser
@@ -364,3 +367,32 @@ def funding_statistics(land: Gebiet) -> FundingStatistics:
         median_days=median,
         max_days=maximum,
     )
+
+
+# --- district offices -----------------------------------------------------------------------
+
+
+def office_kinds(land: Gebiet) -> Any:
+    return finder_queries.office_kinds(land)
+
+
+def office_kind_or_404(land: Gebiet, slug: str) -> Any:
+    """A kind of district office the Land's editors maintain (another Land's: NotFound)."""
+    return finder_queries.get_office_kind_or_404(land, slug)
+
+
+def district_proposals(land: Gebiet) -> QuerySet[DistrictProposal]:
+    return DistrictProposal.objects.filter(land=land).select_related(
+        "kind", "office", "gebiet", "proposed_by", "reviewed_by"
+    )
+
+
+def open_district_proposals(land: Gebiet) -> QuerySet[DistrictProposal]:
+    return district_proposals(land).filter(state=rules.PROPOSED).order_by("created_at", "pk")
+
+
+def get_district_proposal_or_404(land: Gebiet, pk: int) -> DistrictProposal:
+    found = district_proposals(land).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return found

@@ -164,3 +164,37 @@ def decision_times(days: list[int]) -> tuple[float | None, int | None]:
         float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     )
     return median, ordered[-1]
+
+
+# Editorial changes the Land reviews (district offices): proposed → approved | rejected,
+# decided by a second editor (four eyes).
+PROPOSED = "proposed"
+PROPOSAL_APPROVED = "approved"
+PROPOSAL_REJECTED = "rejected"
+
+PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    PROPOSED: frozenset({PROPOSAL_APPROVED, PROPOSAL_REJECTED}),
+    PROPOSAL_APPROVED: frozenset(),
+    PROPOSAL_REJECTED: frozenset(),
+}
+
+
+def can_review(current: str, target: str, *, proposer_id: int, reviewer_id: int) -> str:
+    """Why the reviewer may not decide (empty when they may)."""
+    if target not in PROPOSAL_TRANSITIONS.get(current, frozenset()):
+        return "Über diese Änderung ist bereits entschieden."
+    if proposer_id == reviewer_id:
+        return "Eine Änderung prüft eine zweite Person, nicht wer sie vorgeschlagen hat."
+    return ""
+
+
+def district_errors(
+    *, level: str, valid_from: datetime.date | None, valid_until: datetime.date | None
+) -> dict[str, str]:
+    """What is wrong with a proposed district (field → German message)."""
+    errors: dict[str, str] = {}
+    if level not in {"gemeinde", "verband", "kreis"}:
+        errors["gebiet"] = "Ein Amtsbezirk besteht aus Kreisen, Verbänden oder Gemeinden."
+    if valid_from and valid_until and valid_until < valid_from:
+        errors["valid_until"] = "Das Ende liegt vor dem Beginn der Gültigkeit."
+    return errors

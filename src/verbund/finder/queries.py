@@ -7,11 +7,12 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.models import Service
 from verbund.core.errors import NotFound
-from verbund.finder import cache
+from verbund.finder import cache, xzufi
 from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
 from verbund.finder.resolution import Answer, Place, resolve
 from verbund.gebiete.models import Gebiet
@@ -90,3 +91,21 @@ def get_district_or_404(kind: OfficeKind, pk: int) -> OfficeDistrict:
     if found is None:
         raise NotFound("Nicht gefunden.", code="not_found")
     return found
+
+
+def districts_xzufi(kind: OfficeKind) -> bytes:
+    """The kind's offices and districts as an XZuFi document (for `verbund import-xzufi`)."""
+    services = sorted(kind.services.all(), key=lambda s: s.slug)
+    districts = list(districts_of(kind))
+    entries = [
+        DistrictEntry(s, d.office, d.gebiet, d.note, d.valid_from, d.valid_until)
+        for d in districts
+        for s in services
+    ]
+    offices = sorted({d.office.pk: d.office for d in districts}.values(), key=lambda a: a.slug)
+    return xzufi.serialize(
+        services=[],
+        authorities=offices,
+        zustaendigkeiten=entries,
+        created=timezone.now().replace(microsecond=0).isoformat(),
+    )

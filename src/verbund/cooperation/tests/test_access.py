@@ -18,6 +18,7 @@ from verbund.cooperation import actions
 from verbund.cooperation import urls as cooperation_urls
 from verbund.cooperation.models import LandOperator, SharedService
 from verbund.cooperation.tests.conftest import make_staff
+from verbund.finder.models import OfficeKind
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,11 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "open_call": ("post", OWN_LAND),
     "decide_funding": ("post", LAND),
     "funding_csv": ("get", OWN_LAND),
+    "districts": ("get", OWN_LAND),
+    "office_kind": ("get", LAND),
+    "propose_district": ("post", LAND),
+    "review_district": ("post", LAND),
+    "districts_xzufi": ("get", LAND),
     "administration_index": ("get", {"admin", "foreign_admin", "clerk", "lead"}),
     "administration": ("get", ADMIN),
     "accept": ("post", ADMIN),
@@ -100,6 +106,14 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
         actor="test",
     )
     shared = SharedService.objects.filter(land=land).first()
+    proposal = actions.propose_district(
+        land=land,
+        kind=OfficeKind.objects.get(slug="grundbuchamt"),
+        office_slug="gba-jena",
+        area="16066",
+        reason="Matrix",
+        actor=User.objects.create_user("t-editor", kind=User.Kind.OPERATOR),
+    )
     clients: dict[str, Client] = {}
     for role in ROLES:
         client = Client()
@@ -118,12 +132,18 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "accept": {"slug": own.slug},
             "leave": {"slug": own.slug},
             "service_activation": {"slug": own.slug, "pk": shared.pk},
+            "office_kind": {"slug": "grundbuchamt"},
+            "propose_district": {"slug": "grundbuchamt"},
+            "review_district": {"pk": proposal.pk},
+            "districts_xzufi": {"slug": "grundbuchamt"},
         },
         "data": {
             "invite": {"ars": "16051000"},
             "decide_funding": {"entscheidung": "ablehnen", "grund": "Matrix"},
             "accept": {"fassung": "x", "zustimmung": "1", "ansprechperson": "x"},
             "service_activation": {"schritt": "freischalten", "kontakt": "x", "frist": "3"},
+            "propose_district": {"amt": "gba-jena", "gebiet": "16066", "begruendung": "x"},
+            "review_district": {"entscheidung": "ablehnen", "vermerk": "Matrix"},
         },
     }
 
