@@ -83,17 +83,23 @@ def age_in_days(since: datetime.datetime, now: datetime.datetime) -> int:
 # --- the funding programme ------------------------------------------------------------------
 
 SUBMITTED = "submitted"
+INFO_REQUESTED = "info_requested"
 APPROVED = "approved"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
+SETTLED = "settled"
 
+# submitted ⇄ info_requested (the Land asks, the Kommune answers) → approved → settled
+# (Verwendungsnachweis accepted); rejected; withdrawn by the Kommune until settled.
 FUNDING_TRANSITIONS: dict[str, frozenset[str]] = {
-    SUBMITTED: frozenset({APPROVED, REJECTED, WITHDRAWN}),
-    APPROVED: frozenset({WITHDRAWN}),
+    SUBMITTED: frozenset({APPROVED, REJECTED, WITHDRAWN, INFO_REQUESTED}),
+    INFO_REQUESTED: frozenset({SUBMITTED, REJECTED, WITHDRAWN}),
+    APPROVED: frozenset({WITHDRAWN, SETTLED}),
     REJECTED: frozenset(),
     WITHDRAWN: frozenset(),
+    SETTLED: frozenset(),
 }
-OPEN_FUNDING = (SUBMITTED,)
+OPEN_FUNDING = (SUBMITTED, INFO_REQUESTED)
 
 COMMITMENT = "commitment"
 DISBURSEMENT = "disbursement"
@@ -198,3 +204,19 @@ def district_errors(
     if valid_from and valid_until and valid_until < valid_from:
         errors["valid_until"] = "Das Ende liegt vor dem Beginn der Gültigkeit."
     return errors
+
+
+def settlement(
+    *, open_amount: Decimal, actual_costs: Decimal, rate_percent: Decimal
+) -> tuple[Decimal, Decimal]:
+    """What an accepted Verwendungsnachweis pays and frees: the rate of the actual costs,
+    at most what is still committed and unpaid (ANBest-P: the grant shrinks with lower
+    costs, never grows); the rest of the commitment is released."""
+    due = (actual_costs * rate_percent / 100).quantize(CENT, rounding=ROUND_DOWN)
+    pay = max(Decimal(0), min(open_amount, due))
+    return pay, open_amount - pay
+
+
+PROOF_SUBMITTED = "submitted"
+PROOF_ACCEPTED = "accepted"
+PROOF_REJECTED = "rejected"

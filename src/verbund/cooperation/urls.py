@@ -17,10 +17,23 @@ urlpatterns = [
     path("land/bezirke/<slug:slug>/", views.office_kind, name="office_kind"),
     path("land/bezirke/<slug:slug>/vorschlag/", views.propose_district, name="propose_district"),
     path("land/bezirke/<slug:slug>/xzufi.xml", views.districts_xzufi, name="districts_xzufi"),
+    path("land/pruefung/", views.funding_review, name="funding_review"),
+    path("land/pruefung/antraege/<int:pk>/", views.funding_review_step, name="funding_review_step"),
+    path("land/pruefung/nachweise/<int:pk>.pdf", views.proof_document, name="proof_document"),
     path("verwaltung/", views.administration_index, name="administration_index"),
     path("verwaltung/<slug:slug>/", views.administration, name="administration"),
     path("verwaltung/<slug:slug>/vereinbarung/", views.accept, name="accept"),
     path("verwaltung/<slug:slug>/austritt/", views.leave, name="leave"),
+    path(
+        "verwaltung/<slug:slug>/foerderung/",
+        views.administration_funding,
+        name="administration_funding",
+    ),
+    path(
+        "verwaltung/<slug:slug>/foerderung/<int:pk>/",
+        views.administration_funding_step,
+        name="administration_funding_step",
+    ),
     path(
         "verwaltung/<slug:slug>/dienste/<int:pk>/",
         views.service_activation,

@@ -11,6 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -539,3 +540,157 @@ def districts_xzufi(request: HttpRequest, slug: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="amtsbezirke-{kind.slug}.xml"'
     return response
+
+
+# --- funding review (Land reviewers: only their calls) and the Kommune's side ----------------
+
+
+@operator_required
+def funding_review(request: HttpRequest) -> HttpResponse:
+    calls = _or_404(queries.reviewer_calls_or_404, request.user)
+    now = timezone.now()
+    rows = [
+        {
+            "application": a,
+            "age": rules.age_in_days(a.submitted_at, now),
+            "proof": queries.pending_proof(a),
+            "position": queries.application_position(a),
+        }
+        for a in queries.applications_to_review(request.user)
+    ]
+    return render(
+        request,
+        "cooperation/funding_review.html",
+        {"calls": calls, "rows": rows, "open": rules.OPEN_FUNDING},
+    )
+
+
+@operator_required
+@require_POST
+def funding_review_step(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _or_404(queries.funding_application_for_reviewer_or_404, request.user, pk)
+    step = request.POST.get("schritt", "")
+    user = request.user
+    try:
+        if step == "bewilligen":
+            amount = _amount(request.POST.get("betrag", ""))
+            if amount is None:
+                raise InvalidInput(_("Bitte den bewilligten Betrag angeben."))
+            actions.approve_funding_application(application=application, amount=amount, actor=user)
+            messages.success(request, _("Der Antrag ist bewilligt."))
+        elif step == "ablehnen":
+            actions.reject_funding_application(
+                application=application, reason=request.POST.get("grund", ""), actor=user
+            )
+            messages.success(request, _("Der Antrag ist abgelehnt."))
+        elif step == "rueckfrage":
+            actions.request_funding_information(
+                application=application, question=request.POST.get("frage", ""), actor=user
+            )
+            messages.success(request, _("Die Rückfrage ist an die Kommune gestellt."))
+        elif step == "vorzeitig":
+            actions.permit_early_start(application=application, actor=user)
+            messages.success(request, _("Der vorzeitige Maßnahmebeginn ist zugelassen."))
+        elif step in {"nachweis_anerkennen", "nachweis_zurueckweisen"}:
+            proof = queries.pending_proof(application)
+            if proof is None:
+                raise Http404
+            proof = actions.review_proof_of_use(
+                proof=proof,
+                accept=step == "nachweis_anerkennen",
+                note=request.POST.get("vermerk", ""),
+                actor=user,
+            )
+            messages.success(
+                request,
+                _("Der Verwendungsnachweis ist anerkannt; %(amount)s sind ausgezahlt.")
+                % {"amount": rules.money(proof.paid_amount or Decimal(0))}
+                if step == "nachweis_anerkennen"
+                else _("Der Verwendungsnachweis ist zurückgewiesen."),
+            )
+        else:
+            messages.error(request, _("Unbekannter Schritt."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cooperation:funding_review")
+
+
+@operator_required
+def proof_document(request: HttpRequest, pk: int) -> HttpResponse:
+    proof = _or_404(queries.proof_for_reviewer_or_404, request.user, pk)
+    response = HttpResponse(queries.proof_document(proof), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="verwendungsnachweis-{proof.pk}.pdf"'
+    return response
+
+
+@staff_required
+def administration_funding(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    rows = [
+        {
+            "application": a,
+            "leads": a.applicant_id == authority.pk,
+            "position": queries.application_position(a),
+            "proofs": list(a.proofs.all()),
+        }
+        for a in queries.funding_applications_of(authority)
+    ]
+    return render(
+        request,
+        "cooperation/administration_funding.html",
+        {"authority": authority, "rows": rows, "open": rules.OPEN_FUNDING},
+    )
+
+
+@staff_required
+@require_POST
+def administration_funding_step(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    application = _or_404(queries.led_funding_application_or_404, authority, pk)
+    step = request.POST.get("schritt", "")
+    user = request.user
+    try:
+        if step == "antworten":
+            actions.answer_funding_information(
+                application=application, answer=request.POST.get("antwort", ""), actor=user
+            )
+            messages.success(request, _("Ihre Antwort ist beim Land."))
+        elif step == "zuruecknehmen":
+            actions.withdraw_funding_application(
+                application=application, reason=request.POST.get("grund", ""), actor=user
+            )
+            messages.success(request, _("Der Antrag ist zurückgenommen."))
+        elif step == "beteiligen":
+            land = queries.land_of(authority)
+            if land is None:
+                raise Http404
+            partner = _partner(land, request.POST.get("ars", "")[:12])
+            actions.add_funding_partner(application=application, partner=partner, actor=user)
+            messages.success(request, _("%(name)s ist beteiligt.") % {"name": partner.name})
+        elif step == "nachweis":
+            upload = request.FILES.get("datei")
+            costs = _amount(request.POST.get("ausgaben", ""))
+            if upload is None or costs is None:
+                raise InvalidInput(_("Bitte die Ausgaben angeben und den Nachweis als PDF wählen."))
+            actions.submit_proof_of_use(
+                application=application,
+                actual_costs=costs,
+                summary=request.POST.get("bericht", ""),
+                filename=(upload.name or "nachweis.pdf")[:200],
+                content=upload.read(settings.VERBUND_ATTACHMENT_MAX_BYTES + 1),
+                actor=user,
+            )
+            messages.success(request, _("Der Verwendungsnachweis ist eingereicht."))
+        else:
+            messages.error(request, _("Unbekannter Schritt."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cooperation:administration_funding", slug=slug)
+
+
+def _partner(land: Any, key: str) -> Any:
+    gebiet = queries.find_gebiet_in_land(land, key)
+    found = queries.general_administration(gebiet)
+    if found is None:
+        raise InvalidInput(_("Für dieses Gebiet ist keine Verwaltung erfasst."), code="no_admin")
+    return found
