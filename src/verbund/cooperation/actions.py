@@ -23,6 +23,8 @@ from verbund.authorities import actions as authority_actions
 from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
 from verbund.casework import actions as casework_actions
 from verbund.casework.models import Case
+from verbund.catalogue import actions as catalogue_actions
+from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.models import Service
 from verbund.cooperation import queries, rules
 from verbund.cooperation.models import (
@@ -35,6 +37,7 @@ from verbund.cooperation.models import (
     Membership,
     ProofOfUse,
     SharedService,
+    TextRevision,
 )
 from verbund.core.audit import SYSTEM, Actor, record_audit, snapshot
 from verbund.core.errors import Conflict, InvalidInput, NotFound
@@ -976,3 +979,108 @@ def review_proof_of_use(
         after=snapshot(proof),
     )
     return proof
+
+
+# --- service texts: draft → review → published ---------------------------------------------
+
+
+@transaction.atomic
+def draft_text(
+    *,
+    land: Gebiet,
+    service: Any,
+    field_name: str,
+    text: str,
+    actor: Actor,
+    authority: Authority | None = None,
+) -> TextRevision:
+    """A new version of one text field, as a draft: the Land's base text, or (with
+    `authority`) the authority's own text for its area."""
+    if field_name not in rules.TEXT_FIELDS:
+        raise InvalidInput("Dieses Textfeld gibt es nicht.", code="unknown_field")
+    if len(text) > 20000:
+        raise InvalidInput("Der Text ist zu lang (höchstens 20.000 Zeichen).", code="too_long")
+    current = catalogue_queries.text_field(service, authority, field_name)
+    if text.strip() == current.strip():
+        raise InvalidInput("Der Text ist unverändert.", code="unchanged")
+    last = (
+        TextRevision.objects.filter(service=service, authority=authority, field_name=field_name)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    revision = TextRevision.objects.create(
+        land=land,
+        service=service,
+        authority=authority,
+        field_name=field_name,
+        text=text.strip(),
+        previous=current,
+        version=(last or 0) + 1,
+        author=_user(actor),
+    )
+    record_audit(
+        action="cooperation.text_drafted", actor=actor, obj=revision, after=snapshot(revision)
+    )
+    return revision
+
+
+@transaction.atomic
+def submit_text_for_review(*, revision: TextRevision, actor: Actor) -> TextRevision:
+    revision = TextRevision.objects.select_for_update().get(pk=revision.pk)
+    if not rules.can_change_text(revision.state, rules.TEXT_REVIEW):
+        raise Conflict("Dieser Text ist nicht mehr im Entwurf.", code="not_draft")
+    revision.state = rules.TEXT_REVIEW
+    revision.submitted_at = timezone.now()
+    revision.save(update_fields=["state", "submitted_at", "updated_at"])
+    record_audit(action="cooperation.text_submitted", actor=actor, obj=revision)
+    return revision
+
+
+@transaction.atomic
+def review_text(
+    *, revision: TextRevision, publish: bool, actor: Actor, note: str = ""
+) -> TextRevision:
+    """A second person publishes (the catalogue takes the text, audited there too) or
+    rejects with a note. Refused when the published text changed since the draft."""
+    revision = TextRevision.objects.select_for_update().get(pk=revision.pk)
+    target = rules.TEXT_PUBLISHED if publish else rules.TEXT_REJECTED
+    reviewer = _user(actor)
+    if not rules.can_change_text(revision.state, target):
+        raise Conflict("Dieser Text ist nicht in Prüfung.", code="not_in_review")
+    if reviewer is None or reviewer.pk == revision.author_id:
+        raise Conflict(
+            "Einen Text prüft eine zweite Person, nicht wer ihn verfasst hat.",
+            code="four_eyes",
+        )
+    if not publish and not note.strip():
+        raise InvalidInput("Bitte begründen Sie die Zurückweisung.", code="reason_missing")
+    if publish:
+        current = catalogue_queries.text_field(
+            revision.service, revision.authority, revision.field_name
+        )
+        if current != revision.previous:
+            raise Conflict(
+                "Der veröffentlichte Text hat sich seit dem Entwurf geändert; bitte neu entwerfen.",
+                code="stale",
+            )
+        catalogue_actions.set_text_field(
+            service=revision.service,
+            authority=revision.authority,
+            field_name=revision.field_name,
+            value=revision.text,
+            actor=actor,
+        )
+    revision.state = target
+    revision.reviewed_by = reviewer
+    revision.reviewed_at = timezone.now()
+    revision.review_note = note.strip()[:500]
+    revision.save(
+        update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated_at"]
+    )
+    record_audit(
+        action="cooperation.text_published" if publish else "cooperation.text_rejected",
+        actor=actor,
+        obj=revision,
+    )
+    return revision

@@ -451,3 +451,64 @@ class DistrictProposal(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.office} · {self.gebiet} ({self.get_state_display()})"
+
+
+class TextState(models.TextChoices):
+    DRAFT = "draft", _("Entwurf")
+    REVIEW = "review", _("in Prüfung")
+    PUBLISHED = "published", _("veröffentlicht")
+    REJECTED = "rejected", _("zurückgewiesen")
+
+
+class TextRevision(TimeStampedModel):
+    """A version of one text field of a service: the Land's base text (no authority) or
+    an authority's own text for its area. Draft → review → published by a second person
+    (an editor of the Land); `previous` keeps the text it replaces, for the diff."""
+
+    land = models.ForeignKey(
+        "gebiete.Gebiet", verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    service = models.ForeignKey(
+        "catalogue.Service", verbose_name=_("Leistung"), on_delete=models.CASCADE, related_name="+"
+    )
+    authority = models.ForeignKey(
+        "authorities.Authority",
+        verbose_name=_("Behörde"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leer: der Text des Landes."),
+    )
+    field_name = models.CharField(_("Textfeld"), max_length=40)
+    text = models.TextField(_("Text"), blank=True)
+    previous = models.TextField(_("bisheriger Text"), blank=True)
+    version = models.PositiveIntegerField(_("Version"))
+    state = models.CharField(
+        _("Stand"), max_length=10, choices=TextState.choices, default=TextState.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verfasst von"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("zur Prüfung gegeben am"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geprüft von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
+    review_note = models.CharField(_("Vermerk der Prüfung"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Textversion")
+        verbose_name_plural = _("Textversionen")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.service} · {self.field_name} v{self.version}"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority, StaffRole
+from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.models import Service
 from verbund.cooperation import rules
 from verbund.cooperation.models import (
@@ -29,6 +30,7 @@ from verbund.cooperation.models import (
     Membership,
     ProofOfUse,
     SharedService,
+    TextRevision,
 )
 from verbund.core.errors import NotFound
 from verbund.finder import queries as finder_queries
@@ -497,3 +499,40 @@ def proof_document(proof: ProofOfUse) -> bytes:
 def general_administration(gebiet: Gebiet) -> Authority | None:
     """The administration of a Kommune (a partner of a joint application)."""
     return authority_queries.administration_of(gebiet)
+
+
+# --- service texts ----------------------------------------------------------------------------
+
+
+def text_revisions(land: Gebiet) -> QuerySet[TextRevision]:
+    return TextRevision.objects.filter(land=land).select_related(
+        "service", "authority", "author", "reviewed_by"
+    )
+
+
+def text_revision_in_land_or_404(land: Gebiet, pk: int) -> TextRevision:
+    found = text_revisions(land).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def text_revisions_of(authority: Authority) -> QuerySet[TextRevision]:
+    return TextRevision.objects.filter(authority=authority).select_related(
+        "service", "author", "reviewed_by"
+    )
+
+
+def text_revision_of_authority_or_404(authority: Authority, pk: int) -> TextRevision:
+    found = text_revisions_of(authority).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def service_by_slug(slug: str) -> Service:
+    return catalogue_queries.get_service(slug.strip())
+
+
+def published_text(service: Service, authority: Authority | None, field_name: str) -> str:
+    return catalogue_queries.text_field(service, authority, field_name)

@@ -5,6 +5,7 @@ an authority may set. No database."""
 from __future__ import annotations
 
 import datetime
+import difflib
 from decimal import ROUND_DOWN, Decimal
 
 # The cooperation agreement (Kooperationsvereinbarung, § 27 ThürEGovG) in force. Accepting
@@ -220,3 +221,41 @@ def settlement(
 PROOF_SUBMITTED = "submitted"
 PROOF_ACCEPTED = "accepted"
 PROOF_REJECTED = "rejected"
+
+
+# Service texts: draft → review → published | rejected; a second person decides.
+TEXT_DRAFT = "draft"
+TEXT_REVIEW = "review"
+TEXT_PUBLISHED = "published"
+TEXT_REJECTED = "rejected"
+
+TEXT_TRANSITIONS: dict[str, frozenset[str]] = {
+    TEXT_DRAFT: frozenset({TEXT_REVIEW}),
+    TEXT_REVIEW: frozenset({TEXT_PUBLISHED, TEXT_REJECTED}),
+    TEXT_PUBLISHED: frozenset(),
+    TEXT_REJECTED: frozenset(),
+}
+
+TEXT_FIELDS: dict[str, str] = {
+    "short_text": "Kurztext",
+    "full_text": "Volltext",
+    "required_documents": "Erforderliche Unterlagen",
+    "prerequisites": "Voraussetzungen",
+    "costs": "Kosten",
+    "deadlines": "Fristen",
+    "processing_time": "Bearbeitungsdauer",
+    "procedure": "Verfahrensablauf",
+    "notes": "Hinweise",
+}
+
+
+def can_change_text(current: str, target: str) -> bool:
+    return target in TEXT_TRANSITIONS.get(current, frozenset())
+
+
+def text_diff(old: str, new: str) -> list[str]:
+    """The change as unified diff lines (difflib), without the file header."""
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), "bisher", "neu", lineterm="", n=2
+    )
+    return [line for line in lines if not line.startswith(("---", "+++"))]

@@ -20,6 +20,9 @@ urlpatterns = [
     path("land/pruefung/", views.funding_review, name="funding_review"),
     path("land/pruefung/antraege/<int:pk>/", views.funding_review_step, name="funding_review_step"),
     path("land/pruefung/nachweise/<int:pk>.pdf", views.proof_document, name="proof_document"),
+    path("land/texte/", views.texts, name="texts"),
+    path("land/texte/entwurf/", views.text_draft, name="text_draft"),
+    path("land/texte/<int:pk>/", views.text_step, name="text_step"),
     path("verwaltung/", views.administration_index, name="administration_index"),
     path("verwaltung/<slug:slug>/", views.administration, name="administration"),
     path("verwaltung/<slug:slug>/vereinbarung/", views.accept, name="accept"),
@@ -33,6 +36,17 @@ urlpatterns = [
         "verwaltung/<slug:slug>/foerderung/<int:pk>/",
         views.administration_funding_step,
         name="administration_funding_step",
+    ),
+    path("verwaltung/<slug:slug>/texte/", views.administration_texts, name="administration_texts"),
+    path(
+        "verwaltung/<slug:slug>/texte/entwurf/",
+        views.administration_text_draft,
+        name="administration_text_draft",
+    ),
+    path(
+        "verwaltung/<slug:slug>/texte/<int:pk>/",
+        views.administration_text_step,
+        name="administration_text_step",
     ),
     path(
         "verwaltung/<slug:slug>/dienste/<int:pk>/",

@@ -372,6 +372,8 @@ CSV_TABLES = {
     ],
     "offen": ["Antrag", "Aufruf", "Kommune", "Vorhaben", "beantragt", "eingegangen", "Tage offen"],
     "kreise": ["Kreis", "Anträge", "davon offen"],
+    "stand": ["Stand", "Anträge"],
+    "dauer": ["Entscheidungsdauer Median (Tage)", "Entscheidungsdauer höchstens (Tage)"],
 }
 
 
@@ -405,6 +407,12 @@ def funding_csv(request: HttpRequest) -> HttpResponse:
     elif table == "kreise":
         for row in queries.funding_statistics(land).by_kreis:
             writer.writerow(row)
+    elif table == "stand":
+        for row in queries.funding_statistics(land).by_status:
+            writer.writerow(row)
+    elif table == "dauer":
+        statistics = queries.funding_statistics(land)
+        writer.writerow([statistics.median_days, statistics.max_days])
     else:
         now = timezone.now()
         for a in queries.open_funding_applications(land):
@@ -694,3 +702,151 @@ def _partner(land: Any, key: str) -> Any:
     if found is None:
         raise InvalidInput(_("Für dieses Gebiet ist keine Verwaltung erfasst."), code="no_admin")
     return found
+
+
+# --- service texts: draft → review → published ---------------------------------------------
+
+
+def _prefill(request: HttpRequest, authority: Any = None) -> dict[str, str]:
+    """The draft form, prefilled with the published text when service and field are given."""
+    slug = request.GET.get("leistung", "")[:200]
+    field_name = request.GET.get("feld", "")
+    prefill = {"leistung": slug, "feld": field_name, "text": ""}
+    if slug and field_name in rules.TEXT_FIELDS:
+        try:
+            service = queries.service_by_slug(slug)
+            prefill["text"] = catalogue_text(service, authority, field_name)
+        except NotFound:
+            prefill["leistung"] = ""
+    return prefill
+
+
+def catalogue_text(service: Any, authority: Any, field_name: str) -> str:
+    return queries.published_text(service, authority, field_name)
+
+
+def _revision_rows(revisions: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "revision": r,
+            "diff": rules.text_diff(r.previous, r.text),
+            "label": rules.TEXT_FIELDS[r.field_name],
+        }
+        for r in revisions
+    ]
+
+
+@operator_required
+def texts(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    revisions = queries.text_revisions(land)
+    return render(
+        request,
+        "cooperation/texts.html",
+        {
+            "land": land,
+            "fields": rules.TEXT_FIELDS,
+            "prefill": _prefill(request),
+            "in_review": _revision_rows(revisions.filter(state=rules.TEXT_REVIEW)),
+            "drafts": _revision_rows(
+                revisions.filter(state=rules.TEXT_DRAFT, authority__isnull=True)
+            ),
+            "history": revisions.exclude(state=rules.TEXT_DRAFT)[:30],
+        },
+    )
+
+
+def _draft(request: HttpRequest, land: Any, authority: Any) -> None:
+    try:
+        actions.draft_text(
+            land=land,
+            service=queries.service_by_slug(request.POST.get("leistung", "")[:200]),
+            authority=authority,
+            field_name=request.POST.get("feld", "")[:40],
+            text=request.POST.get("text", "")[:20001],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Der Entwurf ist gespeichert. Geben Sie ihn zur Prüfung."))
+
+
+@operator_required
+@require_POST
+def text_draft(request: HttpRequest) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    _draft(request, land, None)
+    return redirect("cooperation:texts")
+
+
+@operator_required
+@require_POST
+def text_step(request: HttpRequest, pk: int) -> HttpResponse:
+    land = _or_404(queries.land_of_operator_or_404, request.user)
+    revision = _or_404(queries.text_revision_in_land_or_404, land, pk)
+    step = request.POST.get("schritt", "")
+    try:
+        if step == "einreichen" and revision.authority_id is None:
+            actions.submit_text_for_review(revision=revision, actor=request.user)
+            messages.success(request, _("Der Text ist zur Prüfung gegeben."))
+        elif step in {"veroeffentlichen", "zurueckweisen"}:
+            actions.review_text(
+                revision=revision,
+                publish=step == "veroeffentlichen",
+                note=request.POST.get("vermerk", ""),
+                actor=request.user,
+            )
+            messages.success(
+                request,
+                _("Der Text ist veröffentlicht.")
+                if step == "veroeffentlichen"
+                else _("Der Text ist zurückgewiesen."),
+            )
+        else:
+            messages.error(request, _("Unbekannter Schritt."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cooperation:texts")
+
+
+@staff_required
+def administration_texts(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    revisions = queries.text_revisions_of(authority)
+    return render(
+        request,
+        "cooperation/administration_texts.html",
+        {
+            "authority": authority,
+            "fields": rules.TEXT_FIELDS,
+            "prefill": _prefill(request, authority),
+            "drafts": _revision_rows(revisions.filter(state=rules.TEXT_DRAFT)),
+            "history": _revision_rows(revisions.exclude(state=rules.TEXT_DRAFT)[:30]),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def administration_text_draft(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    land = queries.land_of(authority)
+    if land is None:
+        raise Http404
+    _draft(request, land, authority)
+    return redirect("cooperation:administration_texts", slug=slug)
+
+
+@staff_required
+@require_POST
+def administration_text_step(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    revision = _or_404(queries.text_revision_of_authority_or_404, authority, pk)
+    try:
+        actions.submit_text_for_review(revision=revision, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Der Text ist beim Land zur Prüfung."))
+    return redirect("cooperation:administration_texts", slug=slug)

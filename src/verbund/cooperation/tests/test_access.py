@@ -14,7 +14,7 @@ from django.urls import URLPattern
 
 from verbund.accounts.models import User
 from verbund.authorities.models import Authority, AuthorityKind, StaffRole
-from verbund.cooperation import actions
+from verbund.cooperation import actions, queries
 from verbund.cooperation import urls as cooperation_urls
 from verbund.cooperation.models import FundingReviewer, LandOperator, SharedService
 from verbund.cooperation.tests.conftest import make_staff
@@ -48,6 +48,12 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "funding_review": ("get", REVIEW),
     "funding_review_step": ("post", REVIEW),
     "proof_document": ("get", REVIEW),
+    "texts": ("get", OWN_LAND),
+    "text_draft": ("post", OWN_LAND),
+    "text_step": ("post", LAND),
+    "administration_texts": ("get", ADMIN),
+    "administration_text_draft": ("post", ADMIN),
+    "administration_text_step": ("post", ADMIN),
     "administration_funding": ("get", ADMIN),
     "administration_funding_step": ("post", ADMIN),
     "administration_index": ("get", {"admin", "foreign_admin", "clerk", "lead"}),
@@ -115,6 +121,14 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
     )
     shared = SharedService.objects.filter(land=land).first()
     FundingReviewer.objects.create(user=users["reviewer"], call=call)
+    revision = actions.draft_text(
+        land=land,
+        service=queries.service_by_slug("hundesteuer-anmelden"),
+        authority=own,
+        field_name="notes",
+        text="Matrix",
+        actor=admin,
+    )
     approved = actions.submit_funding_application(
         call=call,
         applicant=own,
@@ -164,6 +178,10 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "districts_xzufi": {"slug": "grundbuchamt"},
             "funding_review_step": {"pk": application.pk},
             "proof_document": {"pk": proof.pk},
+            "text_step": {"pk": revision.pk},
+            "administration_texts": {"slug": own.slug},
+            "administration_text_draft": {"slug": own.slug},
+            "administration_text_step": {"slug": own.slug, "pk": revision.pk},
             "administration_funding": {"slug": own.slug},
             "administration_funding_step": {"slug": own.slug, "pk": application.pk},
         },
@@ -176,6 +194,13 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "review_district": {"entscheidung": "ablehnen", "vermerk": "Matrix"},
             "funding_review_step": {"schritt": "rueckfrage", "frage": "Matrix"},
             "administration_funding_step": {"schritt": "zuruecknehmen", "grund": "Matrix"},
+            "text_draft": {"leistung": "hundesteuer-anmelden", "feld": "costs", "text": "M"},
+            "text_step": {"schritt": "zurueckweisen", "vermerk": "Matrix"},
+            "administration_text_draft": {
+                "leistung": "hundesteuer-anmelden",
+                "feld": "costs",
+                "text": "M",
+            },
         },
     }
 

@@ -134,6 +134,10 @@ def test_report_lists_open_applications_oldest_first_and_downloads_csv(
     calls = client.get("/land/foerderung/bericht.csv", {"tabelle": "aufrufe"})
     assert "100000.00" in calls.content.decode("utf-8-sig")
     assert client.get("/land/foerderung/bericht.csv", {"tabelle": "x"}).status_code == 400
+    states = client.get("/land/foerderung/bericht.csv", {"tabelle": "stand"})
+    assert "eingegangen;2" in states.content.decode("utf-8-sig")
+    times = client.get("/land/foerderung/bericht.csv", {"tabelle": "dauer"})
+    assert times.content.decode("utf-8-sig").splitlines()[1] == ";"  # nothing decided yet
 
 
 def test_approval_through_the_console(client, login_staff, operator, call, own):
