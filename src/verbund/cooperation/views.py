@@ -408,8 +408,8 @@ def funding_csv(request: HttpRequest) -> HttpResponse:
         for row in queries.funding_statistics(land).by_kreis:
             writer.writerow(row)
     elif table == "stand":
-        for row in queries.funding_statistics(land).by_status:
-            writer.writerow(row)
+        for label, count in queries.funding_statistics(land).by_status:
+            writer.writerow([label, count])
     elif table == "dauer":
         statistics = queries.funding_statistics(land)
         writer.writerow([statistics.median_days, statistics.max_days])
