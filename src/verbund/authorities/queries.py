@@ -194,3 +194,16 @@ def authority_for_leitweg_id(value: str) -> Authority:
             code="unknown_leitweg_id",
         )
     return registration.authority
+
+
+def staff_of(authority: Authority) -> QuerySet[StaffMembership]:
+    """Every staff membership of the authority (for its administrators' page)."""
+    return (
+        StaffMembership.objects.filter(authority=authority)
+        .select_related("user")
+        .order_by("-active", "user__username")
+    )
+
+
+def leitweg_ids_of(authority: Authority) -> QuerySet[LeitwegIdentifier]:
+    return LeitwegIdentifier.objects.filter(authority=authority).order_by("value")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,10 +18,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from verbund.accounts import queries as account_queries
 from verbund.applications import queries as application_queries
 from verbund.applications.models import Submission
 from verbund.authorities import actions as authority_actions
-from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.authorities import queries as authority_queries
+from verbund.authorities.models import Authority, AuthorityKind, StaffRole, TenantStatus
 from verbund.casework import actions as casework_actions
 from verbund.casework.models import Case
 from verbund.catalogue import actions as catalogue_actions
@@ -1084,3 +1087,70 @@ def review_text(
         obj=revision,
     )
     return revision
+
+
+# --- the authority administration: staff and Leitweg-IDs ------------------------------------
+
+SERVICE_AREA = re.compile(r"^\d{2,14}$")
+
+
+@transaction.atomic
+def set_staff_member(
+    *,
+    authority: Authority,
+    login: str,
+    role: str,
+    service_areas: str,
+    active: bool,
+    actor: Actor,
+) -> Any:
+    """The authority's administrator adds an existing staff account or changes its role,
+    service areas (LeiKa keys or their beginnings) and whether it is active. The last
+    active administrator cannot be removed: the authority would lose its administration."""
+    user = account_queries.find_user_by_login(login.strip())
+    if user is None or user.kind != "staff":
+        raise InvalidInput(
+            f"Ein Konto für Beschäftigte „{login.strip()}“ gibt es nicht.", code="unknown_staff"
+        )
+    if role not in StaffRole.values:
+        raise InvalidInput("Bitte eine Rolle wählen.", code="unknown_role")
+    areas = [a for a in re.split(r"[\s,;]+", service_areas.strip()) if a]
+    wrong = [a for a in areas if not SERVICE_AREA.match(a)]
+    if wrong:
+        raise InvalidInput(
+            f"Aufgabengebiete sind LeiKa-Schlüssel oder ihre Anfänge (2–14 Ziffern): "
+            f"„{', '.join(wrong)}“ passt nicht.",
+            code="invalid_service_area",
+        )
+    admins = [
+        m.user_id
+        for m in authority_queries.staff_of(authority).select_for_update()
+        if m.active and m.role == StaffRole.ADMIN
+    ]
+    if admins == [user.pk] and (role != StaffRole.ADMIN or not active):
+        raise Conflict(
+            "Die letzte Administration der Behörde bleibt; ernennen Sie zuerst eine weitere.",
+            code="last_admin",
+        )
+    return authority_actions.upsert_staff_membership(
+        user=user,
+        authority=authority,
+        role=role,
+        service_areas=areas,
+        active=active,
+        actor=actor,
+    )
+
+
+def add_authority_leitweg_id(
+    *, authority: Authority, value: str, contact: str, actor: Actor
+) -> Any:
+    """A Leitweg-ID for e-invoices to the authority, with the contact who answers for it
+    (validated and audited by `authorities.actions.add_leitweg_id`)."""
+    if not contact.strip():
+        raise InvalidInput(
+            "Bitte nennen Sie die Ansprechperson für diese Leitweg-ID.", code="contact_missing"
+        )
+    return authority_actions.add_leitweg_id(
+        authority=authority, value=value.strip(), description=contact.strip(), actor=actor
+    )

@@ -536,3 +536,16 @@ def service_by_slug(slug: str) -> Service:
 
 def published_text(service: Service, authority: Authority | None, field_name: str) -> str:
     return catalogue_queries.text_field(service, authority, field_name)
+
+
+# --- the authority administration -----------------------------------------------------------
+
+STAFF_ROLES = [(value, str(label)) for value, label in StaffRole.choices]
+
+
+def staff_of(authority: Authority) -> Any:
+    return authority_queries.staff_of(authority)
+
+
+def leitweg_ids_of(authority: Authority) -> Any:
+    return authority_queries.leitweg_ids_of(authority)

@@ -37,6 +37,21 @@ urlpatterns = [
         views.administration_funding_step,
         name="administration_funding_step",
     ),
+    path(
+        "verwaltung/<slug:slug>/mitarbeitende/",
+        views.administration_staff,
+        name="administration_staff",
+    ),
+    path(
+        "verwaltung/<slug:slug>/mitarbeitende/speichern/",
+        views.administration_staff_save,
+        name="administration_staff_save",
+    ),
+    path(
+        "verwaltung/<slug:slug>/leitweg-ids/",
+        views.administration_leitweg,
+        name="administration_leitweg",
+    ),
     path("verwaltung/<slug:slug>/texte/", views.administration_texts, name="administration_texts"),
     path(
         "verwaltung/<slug:slug>/texte/entwurf/",

@@ -850,3 +850,63 @@ def administration_text_step(request: HttpRequest, slug: str, pk: int) -> HttpRe
     else:
         messages.success(request, _("Der Text ist beim Land zur Prüfung."))
     return redirect("cooperation:administration_texts", slug=slug)
+
+
+# --- the authority administration: staff, service areas, Leitweg-IDs ------------------------
+
+
+@staff_required
+def administration_staff(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    return render(
+        request,
+        "cooperation/administration_staff.html",
+        {
+            "authority": authority,
+            "staff": queries.staff_of(authority),
+            "leitweg_ids": queries.leitweg_ids_of(authority),
+            "roles": queries.STAFF_ROLES,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def administration_staff_save(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    try:
+        membership = actions.set_staff_member(
+            authority=authority,
+            login=request.POST.get("konto", "")[:254],
+            role=request.POST.get("rolle", ""),
+            service_areas=request.POST.get("aufgaben", "")[:500],
+            active=request.POST.get("aktiv") == "1",
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(name)s ist gespeichert.") % {"name": membership.user.get_username()}
+        )
+    return redirect("cooperation:administration_staff", slug=slug)
+
+
+@staff_required
+@require_POST
+def administration_leitweg(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    try:
+        leitweg = actions.add_authority_leitweg_id(
+            authority=authority,
+            value=request.POST.get("leitweg_id", "")[:46],
+            contact=request.POST.get("kontakt", "")[:200],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Die Leitweg-ID %(id)s ist eingetragen.") % {"id": leitweg.value}
+        )
+    return redirect("cooperation:administration_staff", slug=slug)
