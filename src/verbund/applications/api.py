@@ -19,11 +19,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from verbund.applications import actions, queries
+from verbund.applications import actions, extensions, queries
 from verbund.applications.models import FormVersion
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
-from verbund.core.errors import InvalidInput, NotFound
+from verbund.core.errors import Conflict, InvalidInput, NotFound
 from verbund.finder.resolution import Place
 from verbund.gebiete.api import Problem
 
@@ -149,6 +149,18 @@ def get_destination_key(request: HttpRequest, destination_id: str, kid: str) -> 
     return jwk
 
 
+def _ensure_offered_online(service: Any, destination: Any) -> None:
+    """The rollout gate of the web form ("Online beantragen") holds for the API too: a
+    service the Land rolls out is taken only where the responsible authority activated it
+    (the cooperation answers through `extensions.register_online_gate`)."""
+    if not extensions.online_offered(service, destination):
+        raise Conflict(
+            f"{destination.name} bietet „{service.name}“ nicht online an; der Antrag wird "
+            "dort auf anderem Weg gestellt.",
+            code="not_offered_online",
+        )
+
+
 @router.post(
     "/submissions",
     response={
@@ -193,6 +205,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
             code="place_missing",
         )
     responsible = queries.responsibility_cached(service=service, form=form, place=place)
+    _ensure_offered_online(service, destination)
     submission, created = actions.announce_submission(
         service=service,
         destination=destination,

@@ -229,3 +229,16 @@ def administrator_emails(authority: Authority) -> list[str]:
             if email
         }
     )
+
+
+def staff_of(authority: Authority) -> QuerySet[StaffMembership]:
+    """Every staff membership of the authority (for its administrators' page)."""
+    return (
+        StaffMembership.objects.filter(authority=authority)
+        .select_related("user")
+        .order_by("-active", "user__username")
+    )
+
+
+def leitweg_ids_of(authority: Authority) -> QuerySet[LeitwegIdentifier]:
+    return LeitwegIdentifier.objects.filter(authority=authority).order_by("value")

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
+from verbund.authorities.models import Authority
 from verbund.catalogue import indexing
 from verbund.catalogue.leika import (
     LEIKA_KEY,
@@ -602,3 +603,22 @@ def rebuild_search_index(*, actor: Actor) -> dict[str, int]:
         details=counts,
     )
     return counts
+
+
+@transaction.atomic
+def set_text_field(
+    *, service: Service, authority: Authority | None, field_name: str, value: str, actor: Actor
+) -> None:
+    """Publish one reviewed text field: the Land's base text (`authority` None) or the
+    authority's own text for its area (an empty value falls back to the Land's)."""
+    if field_name not in OVERRIDABLE_FIELDS:
+        raise ValueError(field_name)
+    if authority is None:
+        setattr(service, field_name, value)
+        save_service(service=service, actor=actor)
+        return
+    text = AuthorityServiceText.objects.filter(service=service, authority=authority).first()
+    if text is None:
+        text = AuthorityServiceText(service=service, authority=authority)
+    setattr(text, field_name, value)
+    save_authority_text(text=text, actor=actor)

@@ -264,3 +264,13 @@ def get_authority_text_for_staff_or_404(
     if text is None:
         raise NotFound("Nicht gefunden.", code="not_found")
     return text
+
+
+def text_field(service: Service, authority: Authority | None, field_name: str) -> str:
+    """The published text of one field: the Land's, or the authority's own ("" if none)."""
+    if field_name not in OVERRIDABLE_FIELDS:
+        raise NotFound("Unbekanntes Textfeld.", code="unknown_field")
+    if authority is None:
+        return str(getattr(service, field_name))
+    own = AuthorityServiceText.objects.filter(service=service, authority=authority).first()
+    return str(getattr(own, field_name)) if own is not None else ""

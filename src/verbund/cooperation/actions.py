@@ -3,34 +3,50 @@ audit row in the same transaction."""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import re
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from verbund.accounts import queries as account_queries
 from verbund.applications import queries as application_queries
 from verbund.applications.models import Submission
 from verbund.authorities import actions as authority_actions
-from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.authorities import queries as authority_queries
+from verbund.authorities.models import Authority, AuthorityKind, StaffRole, TenantStatus
 from verbund.casework import actions as casework_actions
 from verbund.casework.models import Case
+from verbund.catalogue import actions as catalogue_actions
+from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.models import Service
 from verbund.cooperation import queries, rules
 from verbund.cooperation.models import (
     Activation,
     Booking,
+    DistrictProposal,
     FundingApplication,
     FundingCall,
     LandOperator,
     Membership,
+    ProofOfUse,
     SharedService,
+    TextRevision,
 )
 from verbund.core.audit import SYSTEM, Actor, record_audit, snapshot
-from verbund.core.errors import Conflict, InvalidInput
+from verbund.core.errors import Conflict, InvalidInput, NotFound
+from verbund.finder import actions as finder_actions
 from verbund.gebiete.models import Gebiet, GebietType, Level
+from verbund.integrations import clamd
 
 
 def _user(actor: Actor) -> Any:
@@ -629,4 +645,512 @@ def on_submission_released(*, submission: Any, document: dict[str, Any] | None) 
         requested_amount=requested,
         submission=submission,
         actor=SYSTEM,
+    )
+
+
+# --- district offices: changes the Land reviews -----------------------------------------------
+
+
+def _area_key(value: str) -> str:
+    """A Kreis key (5 digits) becomes its ARS; ARS and AGS pass through."""
+    digits = value.strip().replace(" ", "")
+    return f"{digits}0000000" if len(digits) == 5 and digits.isdigit() else digits
+
+
+@transaction.atomic
+def propose_district(
+    *,
+    land: Gebiet,
+    kind: Any,
+    office_slug: str,
+    area: str,
+    reason: str,
+    actor: Actor,
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    note: str = "",
+) -> DistrictProposal:
+    """An editor of the Land proposes the district of an office (new, changed or ended);
+    it takes effect when a second editor approves it."""
+    try:
+        office = queries.authority_in_land_or_404(land, office_slug.strip())
+    except NotFound:
+        raise InvalidInput(
+            f"Eine Behörde „{office_slug.strip()}“ gibt es im Land nicht.", code="unknown_office"
+        ) from None
+    gebiet = queries.find_gebiet_in_land(land, _area_key(area))
+    errors = rules.district_errors(
+        level=gebiet.level, valid_from=valid_from, valid_until=valid_until
+    )
+    if not reason.strip():
+        errors["reason"] = "Bitte begründen Sie die Änderung (z. B. die Quelle)."
+    if errors:
+        raise InvalidInput(" ".join(errors.values()), code="invalid_district")
+    proposal = DistrictProposal.objects.create(
+        land=land,
+        kind=kind,
+        office=office,
+        gebiet=gebiet,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=note.strip()[:300],
+        reason=reason.strip()[:500],
+        proposed_by=_user(actor),
+    )
+    record_audit(
+        action="cooperation.district_proposed", actor=actor, obj=proposal, after=snapshot(proposal)
+    )
+    return proposal
+
+
+@transaction.atomic
+def review_district_proposal(
+    *, proposal: DistrictProposal, approve: bool, actor: Actor, note: str = ""
+) -> DistrictProposal:
+    """The second editor approves (the district changes, audited by the finder) or rejects."""
+    proposal = DistrictProposal.objects.select_for_update().get(pk=proposal.pk)
+    target = rules.PROPOSAL_APPROVED if approve else rules.PROPOSAL_REJECTED
+    reviewer = _user(actor)
+    refusal = rules.can_review(
+        proposal.state,
+        target,
+        proposer_id=proposal.proposed_by_id,
+        reviewer_id=reviewer.pk if reviewer is not None else 0,
+    )
+    if refusal:
+        raise Conflict(refusal, code="review_refused")
+    if not approve and not note.strip():
+        raise InvalidInput("Bitte begründen Sie die Ablehnung.", code="reason_missing")
+    before = snapshot(proposal)
+    if approve:
+        finder_actions.upsert_district(
+            kind=proposal.kind,
+            office=proposal.office,
+            gebiet=proposal.gebiet,
+            valid_from=proposal.valid_from,
+            valid_until=proposal.valid_until,
+            note=proposal.note,
+            actor=actor,
+        )
+    proposal.state = target
+    proposal.reviewed_by = reviewer
+    proposal.reviewed_at = timezone.now()
+    proposal.review_note = note.strip()[:500]
+    proposal.save(
+        update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated_at"]
+    )
+    record_audit(
+        action="cooperation.district_reviewed",
+        actor=actor,
+        obj=proposal,
+        before=before,
+        after=snapshot(proposal),
+    )
+    return proposal
+
+
+# --- funding: questions, early start, withdrawal, Verwendungsnachweis ----------------------
+
+
+def _move(locked: FundingApplication, target: str) -> None:
+    if not rules.can_change_funding(locked.status, target):
+        raise Conflict(
+            f"Das geht nicht: Der Antrag ist {locked.get_status_display()}.",
+            code="funding_transition",
+        )
+
+
+@transaction.atomic
+def request_funding_information(
+    *, application: FundingApplication, question: str, actor: Actor
+) -> FundingApplication:
+    """The Land asks the Kommune for more information; the decision waits for the answer."""
+    _call, locked = _lock(application)
+    _move(locked, rules.INFO_REQUESTED)
+    if not question.strip():
+        raise InvalidInput("Bitte die Rückfrage formulieren.", code="question_missing")
+    before = snapshot(locked, exclude=("partners",))
+    locked.status = rules.INFO_REQUESTED
+    locked.info_request = question.strip()[:4000]
+    locked.info_requested_at = timezone.now()
+    locked.info_answer, locked.info_answered_at = "", None
+    locked.save()
+    record_audit(
+        action="cooperation.funding_info_requested",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked, exclude=("partners",)),
+    )
+    return locked
+
+
+@transaction.atomic
+def answer_funding_information(
+    *, application: FundingApplication, answer: str, actor: Actor
+) -> FundingApplication:
+    """The leading Kommune answers; the application is open for the decision again."""
+    _call, locked = _lock(application)
+    _move(locked, rules.SUBMITTED)
+    if locked.status != rules.INFO_REQUESTED:  # the table allows it only from there
+        raise Conflict("Es ist keine Rückfrage offen.", code="no_question")
+    if not answer.strip():
+        raise InvalidInput("Bitte beantworten Sie die Rückfrage.", code="answer_missing")
+    before = snapshot(locked, exclude=("partners",))
+    locked.status = rules.SUBMITTED
+    locked.info_answer = answer.strip()[:4000]
+    locked.info_answered_at = timezone.now()
+    locked.save()
+    record_audit(
+        action="cooperation.funding_info_answered",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked, exclude=("partners",)),
+    )
+    return locked
+
+
+@transaction.atomic
+def permit_early_start(*, application: FundingApplication, actor: Actor) -> FundingApplication:
+    """Vorzeitiger Maßnahmebeginn (VV Nr. 1.3 zu § 44 ThürLHO): the Kommune may start before
+    the decision without losing eligibility; it is no promise of a grant."""
+    _call, locked = _lock(application)
+    if locked.status not in rules.OPEN_FUNDING:
+        raise Conflict("Nur für offene Anträge.", code="not_open")
+    if locked.early_start_permitted_at is not None:
+        raise Conflict("Der vorzeitige Maßnahmebeginn ist bereits zugelassen.", code="already")
+    locked.early_start_permitted_at = timezone.now()
+    locked.save(update_fields=["early_start_permitted_at", "updated_at"])
+    record_audit(
+        action="cooperation.funding_early_start_permitted",
+        actor=actor,
+        obj=locked,
+        after={"early_start_permitted_at": locked.early_start_permitted_at.isoformat()},
+    )
+    return locked
+
+
+@transaction.atomic
+def withdraw_funding_application(
+    *, application: FundingApplication, reason: str, actor: Actor
+) -> FundingApplication:
+    """The Kommune withdraws; money committed and not yet paid is released."""
+    _call, locked = _lock(application)
+    _move(locked, rules.WITHDRAWN)
+    before = snapshot(locked, exclude=("partners",))
+    open_amount = queries.application_position(locked)["open"]
+    if open_amount > 0:
+        _book(locked, rules.RELEASE, open_amount, actor, note="Rücknahme des Antrags")
+    locked.status = rules.WITHDRAWN
+    locked.reason = reason.strip()[:4000]
+    locked.save()
+    record_audit(
+        action="cooperation.funding_withdrawn",
+        actor=actor,
+        obj=locked,
+        before=before,
+        after=snapshot(locked, exclude=("partners",)),
+    )
+    return locked
+
+
+@transaction.atomic
+def add_funding_partner(
+    *, application: FundingApplication, partner: Authority, actor: Actor
+) -> FundingApplication:
+    """A joint application: another Kommune of the Land takes part; the applicant leads."""
+    _call, locked = _lock(application)
+    if locked.status not in rules.OPEN_FUNDING:
+        raise Conflict("Beteiligte lassen sich nur bei offenen Anträgen ergänzen.", code="not_open")
+    if partner.pk == locked.applicant_id:
+        raise InvalidInput("Die antragstellende Kommune führt den Antrag bereits.", code="lead")
+    locked.partners.add(partner)
+    record_audit(
+        action="cooperation.funding_partner_added",
+        actor=actor,
+        obj=locked,
+        after={"partner": partner.slug},
+    )
+    return locked
+
+
+def _check_pdf(filename: str, content: bytes) -> str:
+    """A PDF within the attachment limit, scanned by clamd when one is configured."""
+    if not content.startswith(b"%PDF-"):
+        raise InvalidInput(
+            f"„{filename}“ ist keine PDF-Datei. Bitte laden Sie den Nachweis als PDF hoch.",
+            code="not_pdf",
+        )
+    if len(content) > settings.VERBUND_ATTACHMENT_MAX_BYTES:
+        raise InvalidInput(f"„{filename}“ ist zu groß.", code="attachment_too_large")
+    if not settings.VERBUND_CLAMD:
+        return "not_scanned"
+    try:
+        result = clamd.scan_bytes(
+            settings.VERBUND_CLAMD, content, timeout=settings.VERBUND_CLAMD_TIMEOUT
+        )
+    except clamd.ScannerUnavailable:
+        raise Conflict(
+            "Die Virenprüfung ist gerade nicht erreichbar; bitte später erneut versuchen.",
+            code="virus_scanner_unavailable",
+        ) from None
+    if not result.clean:
+        raise InvalidInput(f"In „{filename}“ wurde Schadsoftware gefunden.", code="infected")
+    return "clean"
+
+
+@transaction.atomic
+def submit_proof_of_use(
+    *,
+    application: FundingApplication,
+    actual_costs: Decimal,
+    summary: str,
+    filename: str,
+    content: bytes,
+    actor: Actor,
+) -> ProofOfUse:
+    """The leading Kommune hands in the Verwendungsnachweis of an approved application."""
+    _call, locked = _lock(application)
+    if locked.status != rules.APPROVED:
+        raise Conflict("Einen Verwendungsnachweis gibt es nur zu bewilligten Anträgen.", code="x")
+    if queries.pending_proof(locked) is not None:
+        raise Conflict("Ein Verwendungsnachweis wird bereits geprüft.", code="proof_pending")
+    if actual_costs < 0 or actual_costs != actual_costs.quantize(rules.CENT):
+        raise InvalidInput("Bitte die tatsächlichen Ausgaben in Euro angeben.", code="costs")
+    if not summary.strip():
+        raise InvalidInput("Bitte den Sachbericht kurz zusammenfassen.", code="summary_missing")
+    scan_status = _check_pdf(filename, content)
+    name = storages["attachments"].save(
+        f"verwendungsnachweise/{locked.pk}/{uuid.uuid4().hex}.pdf", ContentFile(content)
+    )
+    proof = ProofOfUse.objects.create(
+        application=locked,
+        actual_costs=actual_costs,
+        summary=summary.strip()[:4000],
+        document_name=filename[:200],
+        document=name,
+        document_sha256=hashlib.sha256(content).hexdigest(),
+        scan_status=scan_status,
+        submitted_by=_user(actor),
+    )
+    record_audit(
+        action="cooperation.proof_of_use_submitted", actor=actor, obj=proof, after=snapshot(proof)
+    )
+    return proof
+
+
+@transaction.atomic
+def review_proof_of_use(
+    *, proof: ProofOfUse, accept: bool, actor: Actor, note: str = ""
+) -> ProofOfUse:
+    """Accepting pays the rate of the actual costs (at most what is committed and unpaid)
+    and releases the rest; the application is settled. Rejecting needs a note; the
+    Kommune may hand in a corrected proof."""
+    _call, locked = _lock(proof.application)
+    proof = ProofOfUse.objects.select_for_update().get(pk=proof.pk)
+    if proof.state != rules.PROOF_SUBMITTED:
+        raise Conflict("Über diesen Nachweis ist bereits entschieden.", code="already_decided")
+    before = snapshot(proof)
+    if accept:
+        _move(locked, rules.SETTLED)
+        open_amount = queries.application_position(locked)["open"]
+        pay, release = rules.settlement(
+            open_amount=open_amount,
+            actual_costs=proof.actual_costs,
+            rate_percent=locked.call.rate_percent,
+        )
+        if pay > 0:
+            _book(locked, rules.DISBURSEMENT, pay, actor, note="Verwendungsnachweis anerkannt")
+        if release > 0:
+            _book(locked, rules.RELEASE, release, actor, note="geringere tatsächliche Ausgaben")
+        locked.status = rules.SETTLED
+        locked.save(update_fields=["status", "updated_at"])
+        proof.paid_amount = pay
+    elif not note.strip():
+        raise InvalidInput("Bitte begründen Sie die Zurückweisung.", code="reason_missing")
+    proof.state = rules.PROOF_ACCEPTED if accept else rules.PROOF_REJECTED
+    proof.reviewed_by = _user(actor)
+    proof.reviewed_at = timezone.now()
+    proof.review_note = note.strip()[:4000]
+    proof.save()
+    record_audit(
+        action="cooperation.proof_of_use_reviewed",
+        actor=actor,
+        obj=proof,
+        before=before,
+        after=snapshot(proof),
+    )
+    return proof
+
+
+# --- service texts: draft → review → published ---------------------------------------------
+
+
+@transaction.atomic
+def draft_text(
+    *,
+    land: Gebiet,
+    service: Any,
+    field_name: str,
+    text: str,
+    actor: Actor,
+    authority: Authority | None = None,
+) -> TextRevision:
+    """A new version of one text field, as a draft: the Land's base text, or (with
+    `authority`) the authority's own text for its area."""
+    if field_name not in rules.TEXT_FIELDS:
+        raise InvalidInput("Dieses Textfeld gibt es nicht.", code="unknown_field")
+    if len(text) > 20000:
+        raise InvalidInput("Der Text ist zu lang (höchstens 20.000 Zeichen).", code="too_long")
+    current = catalogue_queries.text_field(service, authority, field_name)
+    if text.strip() == current.strip():
+        raise InvalidInput("Der Text ist unverändert.", code="unchanged")
+    last = (
+        TextRevision.objects.filter(service=service, authority=authority, field_name=field_name)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    revision = TextRevision.objects.create(
+        land=land,
+        service=service,
+        authority=authority,
+        field_name=field_name,
+        text=text.strip(),
+        previous=current,
+        version=(last or 0) + 1,
+        author=_user(actor),
+    )
+    record_audit(
+        action="cooperation.text_drafted", actor=actor, obj=revision, after=snapshot(revision)
+    )
+    return revision
+
+
+@transaction.atomic
+def submit_text_for_review(*, revision: TextRevision, actor: Actor) -> TextRevision:
+    revision = TextRevision.objects.select_for_update().get(pk=revision.pk)
+    if not rules.can_change_text(revision.state, rules.TEXT_REVIEW):
+        raise Conflict("Dieser Text ist nicht mehr im Entwurf.", code="not_draft")
+    revision.state = rules.TEXT_REVIEW
+    revision.submitted_at = timezone.now()
+    revision.save(update_fields=["state", "submitted_at", "updated_at"])
+    record_audit(action="cooperation.text_submitted", actor=actor, obj=revision)
+    return revision
+
+
+@transaction.atomic
+def review_text(
+    *, revision: TextRevision, publish: bool, actor: Actor, note: str = ""
+) -> TextRevision:
+    """A second person publishes (the catalogue takes the text, audited there too) or
+    rejects with a note. Refused when the published text changed since the draft."""
+    revision = TextRevision.objects.select_for_update().get(pk=revision.pk)
+    target = rules.TEXT_PUBLISHED if publish else rules.TEXT_REJECTED
+    reviewer = _user(actor)
+    if not rules.can_change_text(revision.state, target):
+        raise Conflict("Dieser Text ist nicht in Prüfung.", code="not_in_review")
+    if reviewer is None or reviewer.pk == revision.author_id:
+        raise Conflict(
+            "Einen Text prüft eine zweite Person, nicht wer ihn verfasst hat.",
+            code="four_eyes",
+        )
+    if not publish and not note.strip():
+        raise InvalidInput("Bitte begründen Sie die Zurückweisung.", code="reason_missing")
+    if publish:
+        current = catalogue_queries.text_field(
+            revision.service, revision.authority, revision.field_name
+        )
+        if current != revision.previous:
+            raise Conflict(
+                "Der veröffentlichte Text hat sich seit dem Entwurf geändert; bitte neu entwerfen.",
+                code="stale",
+            )
+        catalogue_actions.set_text_field(
+            service=revision.service,
+            authority=revision.authority,
+            field_name=revision.field_name,
+            value=revision.text,
+            actor=actor,
+        )
+    revision.state = target
+    revision.reviewed_by = reviewer
+    revision.reviewed_at = timezone.now()
+    revision.review_note = note.strip()[:500]
+    revision.save(
+        update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated_at"]
+    )
+    record_audit(
+        action="cooperation.text_published" if publish else "cooperation.text_rejected",
+        actor=actor,
+        obj=revision,
+    )
+    return revision
+
+
+# --- the authority administration: staff and Leitweg-IDs ------------------------------------
+
+SERVICE_AREA = re.compile(r"^\d{2,14}$")
+
+
+@transaction.atomic
+def set_staff_member(
+    *,
+    authority: Authority,
+    login: str,
+    role: str,
+    service_areas: str,
+    active: bool,
+    actor: Actor,
+) -> Any:
+    """The authority's administrator adds an existing staff account or changes its role,
+    service areas (LeiKa keys or their beginnings) and whether it is active. The last
+    active administrator cannot be removed: the authority would lose its administration."""
+    user = account_queries.find_user_by_login(login.strip())
+    if user is None or user.kind != "staff":
+        raise InvalidInput(
+            f"Ein Konto für Beschäftigte „{login.strip()}“ gibt es nicht.", code="unknown_staff"
+        )
+    if role not in StaffRole.values:
+        raise InvalidInput("Bitte eine Rolle wählen.", code="unknown_role")
+    areas = [a for a in re.split(r"[\s,;]+", service_areas.strip()) if a]
+    wrong = [a for a in areas if not SERVICE_AREA.match(a)]
+    if wrong:
+        raise InvalidInput(
+            f"Aufgabengebiete sind LeiKa-Schlüssel oder ihre Anfänge (2–14 Ziffern): "
+            f"„{', '.join(wrong)}“ passt nicht.",
+            code="invalid_service_area",
+        )
+    admins = [
+        m.user_id
+        for m in authority_queries.staff_of(authority).select_for_update()
+        if m.active and m.role == StaffRole.ADMIN
+    ]
+    if admins == [user.pk] and (role != StaffRole.ADMIN or not active):
+        raise Conflict(
+            "Die letzte Administration der Behörde bleibt; ernennen Sie zuerst eine weitere.",
+            code="last_admin",
+        )
+    return authority_actions.upsert_staff_membership(
+        user=user,
+        authority=authority,
+        role=role,
+        service_areas=areas,
+        active=active,
+        actor=actor,
+    )
+
+
+def add_authority_leitweg_id(
+    *, authority: Authority, value: str, contact: str, actor: Actor
+) -> Any:
+    """A Leitweg-ID for e-invoices to the authority, with the contact who answers for it
+    (validated and audited by `authorities.actions.add_leitweg_id`)."""
+    if not contact.strip():
+        raise InvalidInput(
+            "Bitte nennen Sie die Ansprechperson für diese Leitweg-ID.", code="contact_missing"
+        )
+    return authority_actions.add_leitweg_id(
+        authority=authority, value=value.strip(), description=contact.strip(), actor=actor
     )

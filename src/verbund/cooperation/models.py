@@ -192,9 +192,11 @@ class FundingCall(TimeStampedModel):
 
 class FundingStatus(models.TextChoices):
     SUBMITTED = "submitted", _("eingegangen")
+    INFO_REQUESTED = "info_requested", _("Rückfrage offen")
     APPROVED = "approved", _("bewilligt")
     REJECTED = "rejected", _("abgelehnt")
     WITHDRAWN = "withdrawn", _("zurückgezogen")
+    SETTLED = "settled", _("abgerechnet")
 
 
 class FundingApplication(TimeStampedModel):
@@ -229,8 +231,22 @@ class FundingApplication(TimeStampedModel):
         _("beantragte Zuwendung"), max_digits=12, decimal_places=2
     )
     status = models.CharField(
-        _("Stand"), max_length=10, choices=FundingStatus.choices, default=FundingStatus.SUBMITTED
+        _("Stand"), max_length=20, choices=FundingStatus.choices, default=FundingStatus.SUBMITTED
     )
+    partners = models.ManyToManyField(
+        "authorities.Authority",
+        verbose_name=_("beteiligte Kommunen (gemeinsamer Antrag)"),
+        blank=True,
+        related_name="+",
+        help_text=_("Die antragstellende Kommune führt den gemeinsamen Antrag."),
+    )
+    early_start_permitted_at = models.DateTimeField(
+        _("vorzeitiger Maßnahmebeginn zugelassen am"), null=True, blank=True
+    )
+    info_request = models.TextField(_("Rückfrage des Landes"), blank=True)
+    info_requested_at = models.DateTimeField(_("Rückfrage gestellt am"), null=True, blank=True)
+    info_answer = models.TextField(_("Antwort der Kommune"), blank=True)
+    info_answered_at = models.DateTimeField(_("Rückfrage beantwortet am"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingegangen am"))
     decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -253,6 +269,89 @@ class FundingApplication(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.applicant} · {self.title}"
+
+
+class FundingReviewer(TimeStampedModel):
+    """A reviewer of the Land's funding programme: sees and decides only the applications
+    of the calls assigned to them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Konto"),
+        on_delete=models.CASCADE,
+        related_name="funding_reviews",
+    )
+    call = models.ForeignKey(
+        FundingCall, verbose_name=_("Förderaufruf"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Prüfung im Förderprogramm")
+        verbose_name_plural = _("Prüfungen im Förderprogramm")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "call"], name="funding_reviewer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.call}"
+
+
+class ProofState(models.TextChoices):
+    SUBMITTED = "submitted", _("eingereicht")
+    ACCEPTED = "accepted", _("anerkannt")
+    REJECTED = "rejected", _("zurückgewiesen")
+
+
+class ProofOfUse(TimeStampedModel):
+    """The Verwendungsnachweis of an approved application: the Kommune's actual costs and
+    its report (PDF); accepting it pays out and frees what is not needed."""
+
+    application = models.ForeignKey(
+        FundingApplication,
+        verbose_name=_("Förderantrag"),
+        on_delete=models.PROTECT,
+        related_name="proofs",
+    )
+    actual_costs = models.DecimalField(
+        _("tatsächliche zuwendungsfähige Ausgaben"), max_digits=14, decimal_places=2
+    )
+    summary = models.TextField(_("Sachbericht (Kurzfassung)"))
+    document_name = models.CharField(_("Dateiname"), max_length=200)
+    document = models.CharField(_("Ablage"), max_length=300)
+    document_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    scan_status = models.CharField(_("Virenprüfung"), max_length=20)
+    state = models.CharField(
+        _("Stand"), max_length=10, choices=ProofState.choices, default=ProofState.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eingereicht von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geprüft von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
+    review_note = models.TextField(_("Vermerk der Prüfung"), blank=True)
+    paid_amount = models.DecimalField(
+        _("ausgezahlt"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("Verwendungsnachweis")
+        verbose_name_plural = _("Verwendungsnachweise")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_state_display()}"
 
 
 class BookingKind(models.TextChoices):
@@ -293,3 +392,123 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} €"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("zur Prüfung")
+    APPROVED = "approved", _("freigegeben")
+    REJECTED = "rejected", _("abgelehnt")
+
+
+class DistrictProposal(TimeStampedModel):
+    """An editor's change to the district of a district office (a new district, new
+    validity dates, or its end): it takes effect only when a second editor of the Land
+    approves it (four eyes), and both steps are audited."""
+
+    land = models.ForeignKey(
+        "gebiete.Gebiet", verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.ForeignKey(
+        "finder.OfficeKind",
+        verbose_name=_("Art der Bezirksbehörde"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    office = models.ForeignKey(
+        "authorities.Authority", verbose_name=_("Amt"), on_delete=models.PROTECT, related_name="+"
+    )
+    gebiet = models.ForeignKey(
+        "gebiete.Gebiet", verbose_name=_("Gebiet"), on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField(_("gültig ab"), null=True, blank=True)
+    valid_until = models.DateField(_("gültig bis"), null=True, blank=True)
+    note = models.CharField(_("Hinweis für Bürgerinnen und Bürger"), max_length=300, blank=True)
+    reason = models.CharField(_("Begründung der Änderung"), max_length=500)
+    state = models.CharField(
+        _("Stand"), max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("vorgeschlagen von"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geprüft von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
+    review_note = models.CharField(_("Vermerk der Prüfung"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Änderung eines Amtsbezirks")
+        verbose_name_plural = _("Änderungen der Amtsbezirke")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.office} · {self.gebiet} ({self.get_state_display()})"
+
+
+class TextState(models.TextChoices):
+    DRAFT = "draft", _("Entwurf")
+    REVIEW = "review", _("in Prüfung")
+    PUBLISHED = "published", _("veröffentlicht")
+    REJECTED = "rejected", _("zurückgewiesen")
+
+
+class TextRevision(TimeStampedModel):
+    """A version of one text field of a service: the Land's base text (no authority) or
+    an authority's own text for its area. Draft → review → published by a second person
+    (an editor of the Land); `previous` keeps the text it replaces, for the diff."""
+
+    land = models.ForeignKey(
+        "gebiete.Gebiet", verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    service = models.ForeignKey(
+        "catalogue.Service", verbose_name=_("Leistung"), on_delete=models.CASCADE, related_name="+"
+    )
+    authority = models.ForeignKey(
+        "authorities.Authority",
+        verbose_name=_("Behörde"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leer: der Text des Landes."),
+    )
+    field_name = models.CharField(_("Textfeld"), max_length=40)
+    text = models.TextField(_("Text"), blank=True)
+    previous = models.TextField(_("bisheriger Text"), blank=True)
+    version = models.PositiveIntegerField(_("Version"))
+    state = models.CharField(
+        _("Stand"), max_length=10, choices=TextState.choices, default=TextState.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verfasst von"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("zur Prüfung gegeben am"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geprüft von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
+    review_note = models.CharField(_("Vermerk der Prüfung"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Textversion")
+        verbose_name_plural = _("Textversionen")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.service} · {self.field_name} v{self.version}"

@@ -7,25 +7,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.storage import storages
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.models import Authority, StaffRole
+from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.models import Service
 from verbund.cooperation import rules
 from verbund.cooperation.models import (
     Activation,
     Booking,
+    DistrictProposal,
     FundingApplication,
     FundingCall,
+    FundingReviewer,
     LandOperator,
     Membership,
+    ProofOfUse,
     SharedService,
+    TextRevision,
 )
 from verbund.core.errors import NotFound
+from verbund.finder import queries as finder_queries
 from verbund.gebiete.models import Gebiet, Level
 
 User = AbstractBaseUser | AnonymousUser
@@ -320,9 +328,12 @@ def reconcile(call: FundingCall) -> list[str]:
             application.bookings.filter(kind=rules.COMMITMENT).values_list("amount", flat=True),
             Decimal(0),
         )
-        if application.status == rules.APPROVED and commitments != application.approved_amount:
-            problems.append(f"Antrag {application.pk}: Bindung ≠ bewilligter Betrag")
-        if application.status != rules.APPROVED and commitments:
+        if application.approved_amount is not None:
+            if commitments != application.approved_amount:
+                problems.append(f"Antrag {application.pk}: Bindung ≠ bewilligter Betrag")
+            if application.status != rules.APPROVED and position["open"]:
+                problems.append(f"Antrag {application.pk}: Restbindung nach Abschluss")
+        elif commitments:
             problems.append(f"Antrag {application.pk}: Bindung ohne Bewilligung")
         if position["paid"] > position["committed"]:
             problems.append(f"Antrag {application.pk}: mehr ausgezahlt als gebunden")
@@ -364,3 +375,177 @@ def funding_statistics(land: Gebiet) -> FundingStatistics:
         median_days=median,
         max_days=maximum,
     )
+
+
+# --- district offices -----------------------------------------------------------------------
+
+
+def office_kinds(land: Gebiet) -> Any:
+    return finder_queries.office_kinds(land)
+
+
+def office_kind_or_404(land: Gebiet, slug: str) -> Any:
+    """A kind of district office the Land's editors maintain (another Land's: NotFound)."""
+    return finder_queries.get_office_kind_or_404(land, slug)
+
+
+def district_proposals(land: Gebiet) -> QuerySet[DistrictProposal]:
+    return DistrictProposal.objects.filter(land=land).select_related(
+        "kind", "office", "gebiet", "proposed_by", "reviewed_by"
+    )
+
+
+def open_district_proposals(land: Gebiet) -> QuerySet[DistrictProposal]:
+    return district_proposals(land).filter(state=rules.PROPOSED).order_by("created_at", "pk")
+
+
+def get_district_proposal_or_404(land: Gebiet, pk: int) -> DistrictProposal:
+    found = district_proposals(land).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+# --- funding review (reviewers see only their calls) ----------------------------------------
+
+
+def reviewable_calls(user: User) -> QuerySet[FundingCall]:
+    """The calls a user reviews: every call of the Land(s) they operate, and the calls a
+    reviewer is assigned to."""
+    if not user.is_authenticated:
+        return FundingCall.objects.none()
+    lands = [land.pk for land in lands_of_operator(user)]
+    assigned = FundingReviewer.objects.filter(user_id=user.pk).values("call_id")
+    return FundingCall.objects.filter(Q(land_id__in=lands) | Q(pk__in=assigned))
+
+
+def reviewer_calls_or_404(user: User) -> list[FundingCall]:
+    calls = list(reviewable_calls(user).order_by("-year", "title"))
+    if not calls:
+        raise _not_found()
+    return calls
+
+
+def funding_application_for_reviewer_or_404(user: User, pk: int) -> FundingApplication:
+    found = (
+        FundingApplication.objects.select_related("call", "applicant")
+        .filter(call__in=reviewable_calls(user), pk=pk)
+        .first()
+    )
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def applications_to_review(user: User) -> QuerySet[FundingApplication]:
+    """Open applications and approved ones waiting for their Verwendungsnachweis review,
+    oldest first."""
+    return (
+        FundingApplication.objects.filter(call__in=reviewable_calls(user))
+        .filter(
+            Q(status__in=rules.OPEN_FUNDING)
+            | Q(status=rules.APPROVED, proofs__state=rules.PROOF_SUBMITTED)
+        )
+        .distinct()
+        .select_related("call", "applicant")
+        .prefetch_related("partners")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def pending_proof(application: FundingApplication) -> ProofOfUse | None:
+    return application.proofs.filter(state=rules.PROOF_SUBMITTED).first()
+
+
+def funding_applications_of(authority: Authority) -> QuerySet[FundingApplication]:
+    """The authority's applications: those it leads and the joint ones it takes part in."""
+    return (
+        FundingApplication.objects.filter(Q(applicant=authority) | Q(partners=authority))
+        .distinct()
+        .select_related("call", "applicant")
+        .prefetch_related("partners", "proofs")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def led_funding_application_or_404(authority: Authority, pk: int) -> FundingApplication:
+    """An application the authority leads (partners read, only the lead acts)."""
+    found = (
+        FundingApplication.objects.select_related("call", "applicant")
+        .filter(applicant=authority, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def proof_for_reviewer_or_404(user: User, pk: int) -> ProofOfUse:
+    found = (
+        ProofOfUse.objects.select_related("application")
+        .filter(application__call__in=reviewable_calls(user), pk=pk)
+        .first()
+    )
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def proof_document(proof: ProofOfUse) -> bytes:
+    with storages["attachments"].open(proof.document, "rb") as fh:
+        return bytes(fh.read())
+
+
+def general_administration(gebiet: Gebiet) -> Authority | None:
+    """The administration of a Kommune (a partner of a joint application)."""
+    return authority_queries.administration_of(gebiet)
+
+
+# --- service texts ----------------------------------------------------------------------------
+
+
+def text_revisions(land: Gebiet) -> QuerySet[TextRevision]:
+    return TextRevision.objects.filter(land=land).select_related(
+        "service", "authority", "author", "reviewed_by"
+    )
+
+
+def text_revision_in_land_or_404(land: Gebiet, pk: int) -> TextRevision:
+    found = text_revisions(land).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def text_revisions_of(authority: Authority) -> QuerySet[TextRevision]:
+    return TextRevision.objects.filter(authority=authority).select_related(
+        "service", "author", "reviewed_by"
+    )
+
+
+def text_revision_of_authority_or_404(authority: Authority, pk: int) -> TextRevision:
+    found = text_revisions_of(authority).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def service_by_slug(slug: str) -> Service:
+    return catalogue_queries.get_service(slug.strip())
+
+
+def published_text(service: Service, authority: Authority | None, field_name: str) -> str:
+    return catalogue_queries.text_field(service, authority, field_name)
+
+
+# --- the authority administration -----------------------------------------------------------
+
+STAFF_ROLES = [(value, str(label)) for value, label in StaffRole.choices]
+
+
+def staff_of(authority: Authority) -> Any:
+    return authority_queries.staff_of(authority)
+
+
+def leitweg_ids_of(authority: Authority) -> Any:
+    return authority_queries.leitweg_ids_of(authority)

@@ -5,6 +5,7 @@ an authority may set. No database."""
 from __future__ import annotations
 
 import datetime
+import difflib
 from decimal import ROUND_DOWN, Decimal
 
 # The cooperation agreement (Kooperationsvereinbarung, § 27 ThürEGovG) in force. Accepting
@@ -83,17 +84,23 @@ def age_in_days(since: datetime.datetime, now: datetime.datetime) -> int:
 # --- the funding programme ------------------------------------------------------------------
 
 SUBMITTED = "submitted"
+INFO_REQUESTED = "info_requested"
 APPROVED = "approved"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
+SETTLED = "settled"
 
+# submitted ⇄ info_requested (the Land asks, the Kommune answers) → approved → settled
+# (Verwendungsnachweis accepted); rejected; withdrawn by the Kommune until settled.
 FUNDING_TRANSITIONS: dict[str, frozenset[str]] = {
-    SUBMITTED: frozenset({APPROVED, REJECTED, WITHDRAWN}),
-    APPROVED: frozenset({WITHDRAWN}),
+    SUBMITTED: frozenset({APPROVED, REJECTED, WITHDRAWN, INFO_REQUESTED}),
+    INFO_REQUESTED: frozenset({SUBMITTED, REJECTED, WITHDRAWN}),
+    APPROVED: frozenset({WITHDRAWN, SETTLED}),
     REJECTED: frozenset(),
     WITHDRAWN: frozenset(),
+    SETTLED: frozenset(),
 }
-OPEN_FUNDING = (SUBMITTED,)
+OPEN_FUNDING = (SUBMITTED, INFO_REQUESTED)
 
 COMMITMENT = "commitment"
 DISBURSEMENT = "disbursement"
@@ -164,3 +171,91 @@ def decision_times(days: list[int]) -> tuple[float | None, int | None]:
         float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     )
     return median, ordered[-1]
+
+
+# Editorial changes the Land reviews (district offices): proposed → approved | rejected,
+# decided by a second editor (four eyes).
+PROPOSED = "proposed"
+PROPOSAL_APPROVED = "approved"
+PROPOSAL_REJECTED = "rejected"
+
+PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    PROPOSED: frozenset({PROPOSAL_APPROVED, PROPOSAL_REJECTED}),
+    PROPOSAL_APPROVED: frozenset(),
+    PROPOSAL_REJECTED: frozenset(),
+}
+
+
+def can_review(current: str, target: str, *, proposer_id: int, reviewer_id: int) -> str:
+    """Why the reviewer may not decide (empty when they may)."""
+    if target not in PROPOSAL_TRANSITIONS.get(current, frozenset()):
+        return "Über diese Änderung ist bereits entschieden."
+    if proposer_id == reviewer_id:
+        return "Eine Änderung prüft eine zweite Person, nicht wer sie vorgeschlagen hat."
+    return ""
+
+
+def district_errors(
+    *, level: str, valid_from: datetime.date | None, valid_until: datetime.date | None
+) -> dict[str, str]:
+    """What is wrong with a proposed district (field → German message)."""
+    errors: dict[str, str] = {}
+    if level not in {"gemeinde", "verband", "kreis"}:
+        errors["gebiet"] = "Ein Amtsbezirk besteht aus Kreisen, Verbänden oder Gemeinden."
+    if valid_from and valid_until and valid_until < valid_from:
+        errors["valid_until"] = "Das Ende liegt vor dem Beginn der Gültigkeit."
+    return errors
+
+
+def settlement(
+    *, open_amount: Decimal, actual_costs: Decimal, rate_percent: Decimal
+) -> tuple[Decimal, Decimal]:
+    """What an accepted Verwendungsnachweis pays and frees: the rate of the actual costs,
+    at most what is still committed and unpaid (ANBest-P: the grant shrinks with lower
+    costs, never grows); the rest of the commitment is released."""
+    due = (actual_costs * rate_percent / 100).quantize(CENT, rounding=ROUND_DOWN)
+    pay = max(Decimal(0), min(open_amount, due))
+    return pay, open_amount - pay
+
+
+PROOF_SUBMITTED = "submitted"
+PROOF_ACCEPTED = "accepted"
+PROOF_REJECTED = "rejected"
+
+
+# Service texts: draft → review → published | rejected; a second person decides.
+TEXT_DRAFT = "draft"
+TEXT_REVIEW = "review"
+TEXT_PUBLISHED = "published"
+TEXT_REJECTED = "rejected"
+
+TEXT_TRANSITIONS: dict[str, frozenset[str]] = {
+    TEXT_DRAFT: frozenset({TEXT_REVIEW}),
+    TEXT_REVIEW: frozenset({TEXT_PUBLISHED, TEXT_REJECTED}),
+    TEXT_PUBLISHED: frozenset(),
+    TEXT_REJECTED: frozenset(),
+}
+
+TEXT_FIELDS: dict[str, str] = {
+    "short_text": "Kurztext",
+    "full_text": "Volltext",
+    "required_documents": "Erforderliche Unterlagen",
+    "prerequisites": "Voraussetzungen",
+    "costs": "Kosten",
+    "deadlines": "Fristen",
+    "processing_time": "Bearbeitungsdauer",
+    "procedure": "Verfahrensablauf",
+    "notes": "Hinweise",
+}
+
+
+def can_change_text(current: str, target: str) -> bool:
+    return target in TEXT_TRANSITIONS.get(current, frozenset())
+
+
+def text_diff(old: str, new: str) -> list[str]:
+    """The change as unified diff lines (difflib), without the file header."""
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), "bisher", "neu", lineterm="", n=2
+    )
+    return [line for line in lines if not line.startswith(("---", "+++"))]

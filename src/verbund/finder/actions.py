@@ -1,4 +1,5 @@
-"""Writes of the finder: Zuständigkeiten (each one transaction, audited)."""
+"""Writes of the finder: Zuständigkeiten and the districts of district offices (each one
+transaction, audited)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from verbund.catalogue.models import Service
 from verbund.core.audit import Actor, record_audit, snapshot, stored_snapshot
 from verbund.core.errors import InvalidSourceFile
 from verbund.finder import xzufi
-from verbund.finder.models import Zustaendigkeit
+from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
 from verbund.gebiete.models import Gebiet, Level
 
 
@@ -86,6 +87,107 @@ def delete_zustaendigkeit(*, entry: Zustaendigkeit, actor: Actor) -> None:
     entry.delete()
 
 
+# --- district offices ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def upsert_office_kind(
+    *,
+    slug: str,
+    land: Gebiet,
+    name: str,
+    plain_answer: str,
+    services: list[Service],
+    actor: Actor,
+    parent: Authority | None = None,
+    is_demo_data: bool = False,
+) -> OfficeKind:
+    """Create or update a kind of district office and the services its offices provide."""
+    kind = OfficeKind.objects.select_for_update().filter(slug=slug).first()
+    before = snapshot(kind, exclude=("services",)) if kind is not None else None
+    before_services = sorted(kind.services.values_list("slug", flat=True)) if kind else []
+    if kind is None:
+        kind = OfficeKind(slug=slug)
+    kind.land, kind.name, kind.plain_answer = land, name, plain_answer
+    kind.parent, kind.is_demo_data = parent, is_demo_data
+    kind.full_clean(exclude=["services"])
+    kind.save()
+    kind.services.set(services)
+    after = snapshot(kind, exclude=("services",)) | {"services": sorted(s.slug for s in services)}
+    if before is None or before | {"services": before_services} != after:
+        record_audit(
+            action="finder.office_kind_saved",
+            actor=actor,
+            obj=kind,
+            before=(before | {"services": before_services}) if before else None,
+            after=after,
+        )
+    return kind
+
+
+@transaction.atomic
+def upsert_district(
+    *,
+    kind: OfficeKind,
+    office: Authority,
+    gebiet: Gebiet,
+    actor: Actor,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    note: str = "",
+    is_demo_data: bool = False,
+) -> tuple[OfficeDistrict, bool]:
+    """Record that `office` provides the services of `kind` for `gebiet`; audited."""
+    district = (
+        OfficeDistrict.objects.select_for_update()
+        .filter(kind=kind, office=office, gebiet=gebiet)
+        .first()
+    )
+    fields = {
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "note": note,
+        "is_demo_data": is_demo_data,
+    }
+    created = district is None
+    if district is None:
+        district = OfficeDistrict(kind=kind, office=office, gebiet=gebiet)
+        before = None
+    else:
+        before = snapshot(district)
+        if all(getattr(district, k) == v for k, v in fields.items()):
+            return district, False
+    for name, value in fields.items():
+        setattr(district, name, value)
+    district.full_clean()
+    district.save()
+    record_audit(
+        action="finder.district_created" if created else "finder.district_updated",
+        actor=actor,
+        obj=district,
+        before=before,
+        after=snapshot(district),
+    )
+    return district, created
+
+
+@transaction.atomic
+def end_district(*, district: OfficeDistrict, valid_until: date, actor: Actor) -> OfficeDistrict:
+    """The office stops serving the area after `valid_until` (kept for the record)."""
+    before = snapshot(district)
+    district.valid_until = valid_until
+    district.full_clean()
+    district.save(update_fields=["valid_until", "updated_at"])
+    record_audit(
+        action="finder.district_ended",
+        actor=actor,
+        obj=district,
+        before=before,
+        after=snapshot(district),
+    )
+    return district
+
+
 # --- XZuFi import ---------------------------------------------------------------------------
 
 LEVEL_ORDER = [Level.GEMEINDE, Level.VERBAND, Level.KREIS, Level.REGIERUNGSBEZIRK, Level.LAND]
@@ -99,6 +201,7 @@ class XzufiReport:
     authorities_updated: int = 0
     zustaendigkeiten_created: int = 0
     zustaendigkeiten_updated: int = 0
+    districts_created: int = 0
 
 
 class _Areas:
@@ -157,7 +260,6 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
         else:
             report.services_updated += 1
     authorities = {a.slug: a for a in Authority.objects.all()}
-    authorities = {a.slug: a for a in Authority.objects.all()}
     for oe in document.organisationseinheiten:
         if oe.fields["kind"] not in AuthorityKind.values:
             raise InvalidSourceFile(
@@ -183,6 +285,14 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
             report.authorities_created += 1
         else:
             report.authorities_updated += 1
+    kinds = {
+        service_id: kind
+        for kind in OfficeKind.objects.prefetch_related("services")
+        for service_id in kind.services.values_list("pk", flat=True)
+    }
+    districts_demo = {
+        (d.kind_id, d.office_id, d.gebiet_id): d.is_demo_data for d in OfficeDistrict.objects.all()
+    }
     for z in document.zustaendigkeiten:
         service = services.get(z.leistung) or Service.objects.filter(slug=z.leistung).first()
         if service is None:
@@ -195,11 +305,30 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
                 f"Zuständigkeit: unbekannte Organisationseinheit „{z.organisationseinheit}“.",
                 line=z.line,
             )
+        area = areas.get(z.ars, z.ebene, z.line)
+        kind = kinds.get(service.pk)
+        if kind is not None and area.level != Level.LAND:
+            # a district of an office: one row for all the kind's services
+            try:
+                _district, created = upsert_district(
+                    kind=kind,
+                    office=provider,
+                    gebiet=area,
+                    valid_from=z.valid_from,
+                    valid_until=z.valid_until,
+                    note=z.note,
+                    is_demo_data=districts_demo.get((kind.pk, provider.pk, area.pk), False),
+                    actor=actor,
+                )
+            except ValidationError as exc:
+                raise _refuse(exc, z.line, "Amtsbezirk") from None
+            report.districts_created += created
+            continue
         try:
             _entry, created = upsert_zustaendigkeit(
                 service=service,
                 authority=provider,
-                gebiet=areas.get(z.ars, z.ebene, z.line),
+                gebiet=area,
                 note=z.note,
                 valid_from=z.valid_from,
                 valid_until=z.valid_until,

@@ -47,6 +47,11 @@ class FinderAnswer(Schema):
     candidates: list[Candidate] = Field(
         description="bei mehrdeutigem Ort (PLZ mit mehreren Gemeinden): zur Auswahl"
     )
+    office_kind: str = Field(
+        default="",
+        description="Art der Bezirksbehörde (z. B. „Finanzamt“), wenn Ämter mit Bezirken "
+        "die Leistung erbringen; bei basis=district_unknown hängt das Amt von der Anschrift ab",
+    )
 
 
 def _authority(authority: Authority) -> dict[str, Any]:
@@ -79,6 +84,7 @@ def answer_out(answer: Answer) -> dict[str, Any]:
         if gemeinde
         else None,
         "candidates": [{"ags": c.ags, "name": c.display_name} for c in answer.candidates],
+        "office_kind": answer.office_kind,
     }
 
 

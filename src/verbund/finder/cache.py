@@ -8,9 +8,9 @@ derived values such as the API form of an authority.
 
 The snapshot is keyed by a token: the newest Gebietsstand and the row counts of the
 directory (an import of a new Gebietsstand changes them), a UUID that every save or
-delete of a Gebiet, PLZ, authority or Zuständigkeit replaces inside its transaction (so a
-rolled-back change also invalidates what was read during it), and the catalogue's search
-index version (new on every saved service). The token is read at most
+delete of a Gebiet, PLZ, authority, Zuständigkeit or district office replaces inside its
+transaction (so a rolled-back change also invalidates what was read during it), and the
+catalogue's search index version (new on every saved service). The token is read at most
 every `VERBUND_FINDER_CACHE_SECONDS`; `invalidate()` drops the snapshot at once.
 """
 
@@ -46,6 +46,9 @@ class Snapshot:
     zustaendigkeiten: dict[int, dict[int, list[Any]]]
     services: dict[str, Any] = field(default_factory=dict)
     administrations: dict[int, Authority | None] = field(default_factory=dict)
+    # service id → its kind of district office; kind id → area id → districts
+    office_kinds: dict[int, Any] = field(default_factory=dict)
+    districts: dict[int, dict[int, list[Any]]] = field(default_factory=dict)
     memo: dict[Any, Any] = field(default_factory=dict)
 
     def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -95,7 +98,7 @@ def current_token() -> tuple[Any, ...]:
 
 def build(token: tuple[Any, ...]) -> Snapshot:
     from verbund.catalogue.models import Service
-    from verbund.finder.models import Zustaendigkeit
+    from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
 
     gemeinden = {
         g.pk: g
@@ -129,6 +132,13 @@ def build(token: tuple[Any, ...]) -> Snapshot:
     for areas in zustaendigkeiten.values():
         for entries in areas.values():
             entries.sort(key=lambda z: z.authority.name)
+    office_kinds: dict[int, Any] = {}
+    for kind in OfficeKind.objects.prefetch_related("services"):
+        for service in kind.services.all():
+            office_kinds[service.pk] = kind
+    districts: dict[int, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for d in OfficeDistrict.objects.select_related("office", "office__gebiet", "gebiet"):
+        districts[d.kind_id][d.gebiet_id].append(d)
     services = {
         s.slug: s
         for s in Service.objects.only("id", "slug", "leika_key", "name", "level", "wirkungskreis")
@@ -143,6 +153,8 @@ def build(token: tuple[Any, ...]) -> Snapshot:
         by_name=dict(by_name),
         plz=dict(plz),
         zustaendigkeiten={k: dict(v) for k, v in zustaendigkeiten.items()},
+        office_kinds=office_kinds,
+        districts={k: dict(v) for k, v in districts.items()},
     )
 
 

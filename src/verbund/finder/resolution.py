@@ -2,6 +2,9 @@
 
 Order (see docs/architecture.md, section "Finder"):
 1. an explicit Zuständigkeit, most specific area first (Gemeinde > Verband > Kreis > Land);
+1a. for a service of district offices (Finanzamt, Grundbuchamt …): the office whose
+   district contains the place, else a plain answer naming the kind of office; never
+   the central authority that runs the offices;
 2. else the structural rule of Thüringen's municipal law (ThürKO): level `gemeinde` → the
    Gemeinde, the Verwaltungsgemeinschaft it belongs to, or for the übertragener
    Wirkungskreis the erfüllende Gemeinde; level `kreis` → the Landkreis or the kreisfreie
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -46,6 +50,8 @@ class Basis(models.TextChoices):
     DESIGNATED_AUTHORITY = "designated_authority", "Bestimmte Behörde"
     AMBIGUOUS_PLACE = "ambiguous_place", "Ort nicht eindeutig"
     NO_AUTHORITY = "no_authority", "Keine Behörde erfasst"
+    DISTRICT_OFFICE = "district_office", "Amtsbezirk"
+    DISTRICT_UNKNOWN = "district_unknown", "Amtsbezirk nicht erfasst"
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class Answer:
     gemeinde: Gebiet | None = None
     candidates: list[Gebiet] = field(default_factory=list)
     note: str = ""
+    office_kind: str = ""  # "Finanzamt" when a district office provides the service
 
     @property
     def is_ambiguous(self) -> bool:
@@ -168,13 +175,16 @@ def areas_of(gemeinde: Gebiet) -> list[Gebiet]:
     return areas
 
 
-def explicit(service: Service, gemeinde: Gebiet) -> Answer | None:
-    """Rule 1: a Zuständigkeit recorded for the Gemeinde or an area containing it."""
+def explicit(service: Service, gemeinde: Gebiet, *, below_land: bool = False) -> Answer | None:
+    """Rule 1: a Zuständigkeit recorded for the Gemeinde or an area containing it
+    (`below_land`: not one for the whole Land)."""
     by_area = cache.snapshot().zustaendigkeiten.get(service.pk)
     if not by_area:
         return None
     today = timezone.localdate()
     for area in areas_of(gemeinde):
+        if below_land and area.level == GebietLevel.LAND:
+            continue
         for entry in by_area.get(area.pk, ()):
             if not entry.is_valid_on(today):
                 continue
@@ -204,8 +214,57 @@ def explicit(service: Service, gemeinde: Gebiet) -> Answer | None:
     return None
 
 
+def district_office(service: Service, gemeinde: Gebiet, kind: Any) -> Answer:
+    """Rule 1a: the office of `kind` whose district (Gemeinde > Verband > Kreis, valid today)
+    contains the Gemeinde; else a Zuständigkeit recorded below the Land; else the plain
+    answer that the kind of office at the citizen's address is responsible."""
+    by_area = cache.snapshot().districts.get(kind.pk, {})
+    today = timezone.localdate()
+    for area in areas_of(gemeinde):
+        if area.level == GebietLevel.LAND:
+            continue
+        entries = [d for d in by_area.get(area.pk, ()) if d.is_valid_on(today)]
+        if not entries:
+            continue
+        entry = min(entries, key=lambda d: d.office.name)
+        text = _("%(area)s gehört zum Bezirk von %(office)s.") % {
+            "area": area.display_name,
+            "office": entry.office.name,
+        }
+        if entry.note:
+            text = f"{text} {entry.note}"
+        return Answer(
+            service=service,
+            authority=entry.office,
+            basis=Basis.DISTRICT_OFFICE,
+            explanation=text,
+            gemeinde=gemeinde,
+            note=entry.note,
+            office_kind=kind.name,
+        )
+    found = explicit(service, gemeinde, below_land=True)
+    if found is not None:
+        found.office_kind = kind.name
+        return found
+    text = _(
+        "Welches %(kind)s für %(place)s zuständig ist, hängt von Ihrer Anschrift ab; "
+        "der Bezirk ist hier noch nicht erfasst."
+    ) % {"kind": kind.name, "place": gemeinde.display_name}
+    return Answer(
+        service=service,
+        authority=None,
+        basis=Basis.DISTRICT_UNKNOWN,
+        explanation=f"{kind.plain_answer} {text}".strip(),
+        gemeinde=gemeinde,
+        office_kind=kind.name,
+    )
+
+
 def resolve_for_gemeinde(service: Service, gemeinde: Gebiet) -> Answer:
-    """Rules 1 and 2 for one Gemeinde."""
+    """Rules 1, 1a and 2 for one Gemeinde."""
+    kind = cache.snapshot().office_kinds.get(service.pk)
+    if kind is not None:
+        return district_office(service, gemeinde, kind)
     found = explicit(service, gemeinde)
     if found is not None:
         return found

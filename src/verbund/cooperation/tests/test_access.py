@@ -14,10 +14,11 @@ from django.urls import URLPattern
 
 from verbund.accounts.models import User
 from verbund.authorities.models import Authority, AuthorityKind, StaffRole
-from verbund.cooperation import actions
+from verbund.cooperation import actions, queries
 from verbund.cooperation import urls as cooperation_urls
-from verbund.cooperation.models import LandOperator, SharedService
+from verbund.cooperation.models import FundingReviewer, LandOperator, SharedService
 from verbund.cooperation.tests.conftest import make_staff
+from verbund.finder.models import OfficeKind
 from verbund.gebiete.models import Gebiet, GebietType, Level
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,8 @@ LAND = {"operator"}
 # only that Land there (see test_an_operator_sees_only_their_land).
 OWN_LAND = {"operator", "foreign_operator"}
 ADMIN = {"admin"}
+# Reviewers of the funding programme: the Land's operators and those assigned to the call.
+REVIEW = {"operator", "reviewer"}
 # Which roles may use each URL. A URL missing here fails the test.
 MATRIX: dict[str, tuple[str, set[str]]] = {
     "land": ("get", OWN_LAND),
@@ -37,6 +40,25 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "open_call": ("post", OWN_LAND),
     "decide_funding": ("post", LAND),
     "funding_csv": ("get", OWN_LAND),
+    "districts": ("get", OWN_LAND),
+    "office_kind": ("get", LAND),
+    "propose_district": ("post", LAND),
+    "review_district": ("post", LAND),
+    "districts_xzufi": ("get", LAND),
+    "funding_review": ("get", REVIEW),
+    "funding_review_step": ("post", REVIEW),
+    "proof_document": ("get", REVIEW),
+    "texts": ("get", OWN_LAND),
+    "text_draft": ("post", OWN_LAND),
+    "text_step": ("post", LAND),
+    "administration_texts": ("get", ADMIN),
+    "administration_text_draft": ("post", ADMIN),
+    "administration_text_step": ("post", ADMIN),
+    "administration_staff": ("get", ADMIN),
+    "administration_staff_save": ("post", ADMIN),
+    "administration_leitweg": ("post", ADMIN),
+    "administration_funding": ("get", ADMIN),
+    "administration_funding_step": ("post", ADMIN),
     "administration_index": ("get", {"admin", "foreign_admin", "clerk", "lead"}),
     "administration": ("get", ADMIN),
     "accept": ("post", ADMIN),
@@ -44,7 +66,7 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "service_activation": ("post", ADMIN),
 }
 STAFF = {"admin", "foreign_admin", "clerk", "lead", "admin_without_2fa"}
-OPERATORS = {"operator", "foreign_operator", "operator_without_land"}
+OPERATORS = {"operator", "foreign_operator", "operator_without_land", "reviewer"}
 ROLES = sorted(STAFF | OPERATORS | {"citizen", "anonymous"})
 
 
@@ -77,6 +99,7 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
         "lead": make_staff("t-lead", own, StaffRole.LEAD),
         "foreign_operator": User.objects.create_user("t-op2", kind=User.Kind.OPERATOR),
         "operator_without_land": User.objects.create_user("t-op3", kind=User.Kind.OPERATOR),
+        "reviewer": User.objects.create_user("t-rev", kind=User.Kind.OPERATOR),
         "citizen": User.objects.create_user("t-citizen@example.org", kind=User.Kind.CITIZEN),
     }
     LandOperator.objects.create(user=users["foreign_operator"], land=other_land)
@@ -100,6 +123,40 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
         actor="test",
     )
     shared = SharedService.objects.filter(land=land).first()
+    FundingReviewer.objects.create(user=users["reviewer"], call=call)
+    revision = actions.draft_text(
+        land=land,
+        service=queries.service_by_slug("hundesteuer-anmelden"),
+        authority=own,
+        field_name="notes",
+        text="Matrix",
+        actor=admin,
+    )
+    approved = actions.submit_funding_application(
+        call=call,
+        applicant=own,
+        title="mit Nachweis",
+        eligible_costs=Decimal(1000),
+        requested_amount=Decimal(500),
+        actor="test",
+    )
+    actions.approve_funding_application(application=approved, amount=Decimal(500), actor="test")
+    proof = actions.submit_proof_of_use(
+        application=approved,
+        actual_costs=Decimal(1000),
+        summary="Matrix",
+        filename="n.pdf",
+        content=b"%PDF-1.4\n%%EOF\n",
+        actor="test",
+    )
+    proposal = actions.propose_district(
+        land=land,
+        kind=OfficeKind.objects.get(slug="grundbuchamt"),
+        office_slug="gba-jena",
+        area="16066",
+        reason="Matrix",
+        actor=User.objects.create_user("t-editor", kind=User.Kind.OPERATOR),
+    )
     clients: dict[str, Client] = {}
     for role in ROLES:
         client = Client()
@@ -118,18 +175,46 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "accept": {"slug": own.slug},
             "leave": {"slug": own.slug},
             "service_activation": {"slug": own.slug, "pk": shared.pk},
+            "office_kind": {"slug": "grundbuchamt"},
+            "propose_district": {"slug": "grundbuchamt"},
+            "review_district": {"pk": proposal.pk},
+            "districts_xzufi": {"slug": "grundbuchamt"},
+            "funding_review_step": {"pk": application.pk},
+            "proof_document": {"pk": proof.pk},
+            "text_step": {"pk": revision.pk},
+            "administration_texts": {"slug": own.slug},
+            "administration_text_draft": {"slug": own.slug},
+            "administration_text_step": {"slug": own.slug, "pk": revision.pk},
+            "administration_staff": {"slug": own.slug},
+            "administration_staff_save": {"slug": own.slug},
+            "administration_leitweg": {"slug": own.slug},
+            "administration_funding": {"slug": own.slug},
+            "administration_funding_step": {"slug": own.slug, "pk": application.pk},
         },
         "data": {
             "invite": {"ars": "16051000"},
             "decide_funding": {"entscheidung": "ablehnen", "grund": "Matrix"},
             "accept": {"fassung": "x", "zustimmung": "1", "ansprechperson": "x"},
             "service_activation": {"schritt": "freischalten", "kontakt": "x", "frist": "3"},
+            "propose_district": {"amt": "gba-jena", "gebiet": "16066", "begruendung": "x"},
+            "review_district": {"entscheidung": "ablehnen", "vermerk": "Matrix"},
+            "funding_review_step": {"schritt": "rueckfrage", "frage": "Matrix"},
+            "administration_funding_step": {"schritt": "zuruecknehmen", "grund": "Matrix"},
+            "administration_staff_save": {"konto": "t-clerk", "rolle": "leitung", "aktiv": "1"},
+            "administration_leitweg": {"leitweg_id": "16-x", "kontakt": "Matrix"},
+            "text_draft": {"leistung": "hundesteuer-anmelden", "feld": "costs", "text": "M"},
+            "text_step": {"schritt": "zurueckweisen", "vermerk": "Matrix"},
+            "administration_text_draft": {
+                "leistung": "hundesteuer-anmelden",
+                "feld": "costs",
+                "text": "M",
+            },
         },
     }
 
 
 def _expected_refusal(role: str, name: str) -> set[int]:
-    land_page = MATRIX[name][1] in (LAND, OWN_LAND)
+    land_page = MATRIX[name][1] in (LAND, OWN_LAND, REVIEW)
     if role == "anonymous":
         return {302}
     if role == "admin_without_2fa":

@@ -134,6 +134,12 @@ def test_report_lists_open_applications_oldest_first_and_downloads_csv(
     calls = client.get("/land/foerderung/bericht.csv", {"tabelle": "aufrufe"})
     assert "100000.00" in calls.content.decode("utf-8-sig")
     assert client.get("/land/foerderung/bericht.csv", {"tabelle": "x"}).status_code == 400
+    states = client.get("/land/foerderung/bericht.csv", {"tabelle": "stand"})
+    counts = dict(line.split(";") for line in states.content.decode("utf-8-sig").splitlines())
+    assert int(counts["eingegangen"]) >= 2  # the two above and the demo's
+    times = client.get("/land/foerderung/bericht.csv", {"tabelle": "dauer"})
+    median, maximum = times.content.decode("utf-8-sig").splitlines()[1].split(";")
+    assert float(median) <= int(maximum)  # the demo decided some applications
 
 
 def test_approval_through_the_console(client, login_staff, operator, call, own):

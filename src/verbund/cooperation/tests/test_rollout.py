@@ -4,11 +4,13 @@ to apply. The demo activates the services for some authorities and not for other
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
 
 from verbund.applications.extensions import online_offered
+from verbund.applications.models import Submission
 from verbund.catalogue.models import Service
 from verbund.cooperation import actions, queries, rules
 from verbund.cooperation.models import Activation, SharedService
@@ -164,3 +166,39 @@ def test_operator_publishes_a_service_for_adoption(client, login_staff, operator
     ).exists()
     refused = client.post("/land/dienste/bereitstellen/", {"leistung": "grabstelle"}, follow=True)
     assert "kein veröffentlichtes Online-Formular" in refused.content.decode()
+
+
+def test_the_submission_api_respects_the_rollout_gate(client, land):
+    # given: Erfurt offers Wohnsitz online (demo), then pauses it
+    def announce(key: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/api/v1/submissions",
+            json.dumps(
+                {
+                    "destinationId": "stadtverwaltung-erfurt-16051000",
+                    "serviceIdentifier": "wohnsitz-anmelden",
+                    "place": {"ags": ERFURT},
+                    "announcedAttachments": [],
+                }
+            ),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    activation = Activation.objects.get(
+        shared_service__service__slug="wohnsitz-anmelden",
+        authority__slug="stadtverwaltung-erfurt-16051000",
+    )
+    actions.pause_service(activation=activation, actor="test")
+    before = Submission.objects.count()
+    # when
+    refused = announce("gate-1")
+    # then: problem JSON, nothing announced
+    assert refused.status_code == 409
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "not_offered_online"
+    assert "nicht online an" in refused.json()["detail"]
+    assert Submission.objects.count() == before
+    # and once resumed the same request is taken
+    actions.resume_service(activation=activation, actor="test")
+    assert announce("gate-2").status_code == 201

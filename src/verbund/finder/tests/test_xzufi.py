@@ -14,7 +14,7 @@ from verbund.authorities.models import Authority
 from verbund.catalogue import search
 from verbund.catalogue.models import Service
 from verbund.core.errors import InvalidSourceFile
-from verbund.finder import xzufi
+from verbund.finder import queries, xzufi
 from verbund.finder.actions import import_xzufi
 from verbund.finder.models import Zustaendigkeit
 from verbund.gebiete.models import Gebiet
@@ -44,7 +44,9 @@ def test_export_uses_the_xzufi_namespace_and_destatis_gebiet_ids(tmp_path):
     assert len(root.findall("x:leistung", ns)) == Service.objects.filter(is_curated=True).count()
     assert len(root.findall("x:organisationseinheit", ns)) == Authority.objects.count()
     zust = root.findall("x:zustaendigkeit", ns)
-    assert len(zust) == Zustaendigkeit.objects.count() >= 13
+    districts = len(queries.district_zustaendigkeiten())
+    assert len(zust) == Zustaendigkeit.objects.count() + districts
+    assert Zustaendigkeit.objects.count() >= 10 and districts >= 22
     ids = {z.findtext("x:gebietID", namespaces=ns) for z in zust}
     assert "urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:rs:160000000000" in ids
 

@@ -17,7 +17,7 @@ from verbund.finder import queries, xzufi
 class Command(BaseCommand):
     help = (
         "Schreibt Leistungen (redaktionell gepflegte; mit --all alle), Organisationseinheiten "
-        "und Zuständigkeiten als XZuFi-2.2-XML."
+        "und Zuständigkeiten (mit den Bezirken der Bezirksbehörden) als XZuFi-2.2-XML."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,7 +31,10 @@ class Command(BaseCommand):
         data = xzufi.serialize(
             services=services,
             authorities=authorities().order_by("slug"),
-            zustaendigkeiten=queries.all_zustaendigkeiten(),
+            zustaendigkeiten=[
+                *queries.all_zustaendigkeiten(),
+                *queries.district_zustaendigkeiten(),
+            ],
             created=timezone.now().replace(microsecond=0).isoformat(),
         )
         path: Path | None = options["path"]
