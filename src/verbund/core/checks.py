@@ -60,6 +60,16 @@ def check_safe_defaults(
                 id="verbund.E004",
             )
         )
+    if settings.VERBUND_KEY_CUSTODY == "platform":
+        errors.append(
+            Error(
+                "VERBUND_KEY_CUSTODY=platform: neue Behördenschlüssel würden mit dem Schlüssel "
+                "der Plattform geschützt; der Betreiber könnte Anträge lesen.",
+                hint="VERBUND_KEY_CUSTODY=staff (Voreinstellung) setzen; nur die Demo hält "
+                "die Schlüssel auf der Plattform (docs/security.md).",
+                id="verbund.E005",
+            )
+        )
     errors += _database_checks()
     return errors
 
@@ -96,8 +106,9 @@ def _database_checks() -> list[CheckMessage]:
             Error(
                 f"{platform_keys} Behördenschlüssel sind nur mit dem Schlüssel der Plattform "
                 "geschützt: wer das Zustandsverzeichnis hat, kann Anträge entschlüsseln.",
-                hint="Schlüssel mit Passphrase der Behörde schützen oder extern halten "
-                "(docs/security.md).",
+                hint="Leitung: Seite „Schlüssel der Behörde“ (/schluessel/<behörde>/) → "
+                "„Schlüssel in die Hand der Mitarbeitenden übernehmen“, oder den Schlüssel "
+                "extern halten (docs/security.md).",
                 id="verbund.E005",
             )
         )
