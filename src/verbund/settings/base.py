@@ -140,8 +140,9 @@ VERBUND_FINDER_CACHE_SECONDS = env_int(
 VERBUND_KEY_ENCRYPTION_KEY = env_optional(
     "VERBUND_KEY_ENCRYPTION_KEY",
     "Key-encryption key (base64url of 32 bytes) that wraps the authorities' private keys which "
-    "the platform generated. When unset it is derived from SECRET_KEY (demo only). In "
-    "production authorities protect their key with a passphrase or keep it themselves.",
+    "the platform generated in `platform` custody (demo only). When unset it is derived from "
+    "SECRET_KEY. In production the staff hold the keys (VERBUND_KEY_CUSTODY=staff) or the "
+    "authority keeps its key outside the platform.",
     group="Anträge",
 )
 
