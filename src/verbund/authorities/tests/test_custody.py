@@ -20,6 +20,7 @@ from verbund.authorities.models import (
     StaffMembership,
     StaffRole,
 )
+from verbund.casework import queries as casework_queries
 from verbund.casework.tests.conftest import (  # noqa: F401 (fixtures)
     _attachment_storage,
     _key_pool,
@@ -30,6 +31,8 @@ from verbund.casework.tests.conftest import (  # noqa: F401 (fixtures)
 from verbund.casework.tests.factories import submit_hundesteuer
 from verbund.core.checks import check_safe_defaults
 from verbund.core.errors import DomainError, NotFound
+from verbund.mailbox import actions as mailbox_actions
+from verbund.mailbox.actions import MessageKind
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +224,30 @@ def test_a_second_leitung_member_recovers_a_forgotten_passphrase(staff):
     # then
     with custody.keyring_in_use(new_lead):
         assert _read(staff["lead"], case) == "Erinnerung"
+
+
+def test_postfach_replies_open_only_with_the_unlocked_key(staff):
+    # given: the applicant answered a question of the authority
+    lead = _set(staff["lead"], LEAD_PHRASE)
+    case = submit_hundesteuer(family="Antwort")
+    message = mailbox_actions.post_message(
+        submission=case.submission,
+        sender_authority=case.submission.authority,
+        kind=MessageKind.RUECKFRAGE,
+        subject="Nachweis fehlt",
+        body="Bitte senden Sie den Nachweis.",
+        reply_requested=True,
+        actor="system",
+    )
+    mailbox_actions.reply_to_message(
+        message=message, body="Hier ist der Nachweis.", actor_or_none=None
+    )
+    # when / then: the thread needs the unlocked key, and then shows the reply
+    with pytest.raises(custody.KeyLocked):
+        casework_queries.thread(staff["lead"], case)
+    with custody.keyring_in_use(lead):
+        entries = casework_queries.thread(staff["lead"], case)
+    assert [e.body for e in entries if e.inbound] == ["Hier ist der Nachweis."]
 
 
 def test_a_platform_held_key_is_taken_into_staff_custody(settings, staff, own):
