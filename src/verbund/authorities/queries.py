@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from verbund.authorities import custody, keys
 from verbund.authorities.models import (
@@ -274,6 +274,22 @@ def key_manager_membership_or_404(
     if found is None:
         raise NotFound("Nicht gefunden.", code="not_found")
     return found
+
+
+def authorities_with_few_key_holders(minimum: int = 2) -> list[str]:
+    """Names of the authorities whose active staff-held key fewer than `minimum` members of
+    the Leitung or Administration hold: one forgotten passphrase would lose it."""
+    managers = Q(
+        staff_wraps__membership__active=True,
+        staff_wraps__membership__role__in=KEY_MANAGER_ROLES,
+    )
+    return list(
+        EncryptionKey.objects.filter(active=True, protection=KeyProtection.STAFF)
+        .annotate(holders=Count("staff_wraps", filter=managers))
+        .filter(holders__lt=minimum)
+        .order_by("authority__name")
+        .values_list("authority__name", flat=True)
+    )
 
 
 def member_or_404(authority: Authority, raw: str) -> StaffMembership:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from verbund.accounts import actions as account_actions
 from verbund.accounts.access import staff_required
 from verbund.authorities import actions, custody, queries
 from verbund.core.errors import DomainError, NotFound
@@ -89,13 +90,31 @@ def key_unlock(request: HttpRequest) -> HttpResponse:
             )
             keyring = custody.Keyring(user_id=request.user.pk or 0, private_jwk=private)
         else:
-            keyring = queries.unlock_staff_key(request.user, passphrase)
+            keyring = _unlock_throttled(request, passphrase)
     except DomainError as exc:
         return unlock_page(request, error=exc.message)
     response = redirect(_next_url(request))
     custody.keep_in_session(request, response, keyring)
     messages.success(request, _("Ihr Schlüssel ist für diese Sitzung entsperrt."))
     return response
+
+
+def _unlock_throttled(request: HttpRequest, passphrase: str) -> custody.Keyring:
+    """Open the member's key; wrong passphrases count with the account's failed logins, so
+    a taken-over session cannot guess on (scrypt alone would allow a few per second)."""
+    username = str(request.user.get_username())
+    attempt = account_actions.reserve_login_attempt(
+        username=username, ip_address=request.META.get("REMOTE_ADDR") or None, stage="key"
+    )
+    if attempt is None:
+        raise DomainError(
+            _("Zu viele Fehlversuche. Bitte versuchen Sie es später erneut."),
+            code="rate_limited",
+            status=429,
+        )
+    keyring = queries.unlock_staff_key(request.user, passphrase)
+    account_actions.release_login_attempt(attempt)
+    return keyring
 
 
 @never_cache

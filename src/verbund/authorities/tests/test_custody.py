@@ -105,6 +105,20 @@ def test_deploy_check_refuses_platform_custody(settings):
     assert "verbund.E005" not in [m.id for m in check_safe_defaults()]
 
 
+def test_deploy_check_warns_while_only_one_leitung_member_holds_the_key(staff, own):
+    # given: only the lead has a passphrase when the key is made
+    lead = _set(staff["lead"], LEAD_PHRASE)
+    submit_hundesteuer()
+    assert "verbund.W001" in [m.id for m in check_safe_defaults()]
+    # when: the administration member is granted too
+    _set(staff["admin"], ADMIN_PHRASE)
+    with custody.keyring_in_use(lead):
+        actions.grant_key_access(membership=_membership(staff["admin"]), actor=staff["lead"])
+    # then
+    assert own.name not in queries.authorities_with_few_key_holders()
+    assert "verbund.W001" not in [m.id for m in check_safe_defaults()]
+
+
 def test_an_authority_without_a_key_holder_refuses_submissions_instead_of_a_platform_key(
     staff, own
 ):
@@ -151,6 +165,21 @@ def test_a_staff_member_unlocks_once_per_session_and_reads(client, login_staff, 
     assert LEAD_PHRASE not in str(stored) and '"d"' not in str(stored)
     del client.cookies[custody.COOKIE]
     assert client.get(case_url).status_code == 403
+
+
+def test_wrong_key_passphrases_are_throttled_with_the_logins(client, login_staff, staff, settings):
+    # given
+    settings.VERBUND_LOGIN_THROTTLE_FAILURES = 3
+    _set(staff["lead"], LEAD_PHRASE)
+    login_staff(client, staff["lead"])
+    url = reverse("authorities:key_unlock")
+    # when: three wrong passphrases, then the right one
+    for _ in range(3):
+        assert client.post(url, {"passphrase": "falsch falsch falsch"}).status_code == 403
+    refused = client.post(url, {"passphrase": LEAD_PHRASE})
+    # then: refused without trying it, and nothing unlocked
+    assert refused.status_code == 403 and "Zu viele Fehlversuche" in refused.content.decode()
+    assert custody.SESSION_FIELD not in client.session
 
 
 def test_an_unlocked_leitung_member_grants_a_new_member(staff):
