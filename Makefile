@@ -49,6 +49,9 @@ demo: export VERBUND_PAYMENT_PROVIDER ?= test
 demo: export VERBUND_OIDC_LOOPBACK_HTTP ?= true
 # Plain http on 127.0.0.1: no secure cookies, no HSTS (production: VERBUND_HTTPS on, the default).
 demo: export VERBUND_HTTPS ?= false
+# The demo's authority keys are held by the platform, so demo clerks read at once
+# (production: staff-held, decision 0027; check --deploy refuses this).
+demo: export VERBUND_KEY_CUSTODY ?= platform
 # The operator's details for Impressum and Kontakt: a clearly marked demo operator.
 demo: export VERBUND_OPERATOR_NAME ?= Demo-Betreiber Verbund (Demo, kein echter Betreiber)
 demo: export VERBUND_OPERATOR_ADDRESS ?= Demostraße 1;99084 Erfurt
@@ -74,6 +77,7 @@ lint: install
 
 ## bench: every benchmark in bench/, each printing its ratio against a baseline
 bench: export VERBUND_HTTPS ?= false
+bench: export VERBUND_KEY_CUSTODY ?= platform
 bench: setup
 	$(BIN)/verbund load-demo
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -26,7 +26,61 @@ logger = logging.getLogger("verbund.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-api = NinjaAPI(
+# Every operation can answer with a problem: client errors from the exception handlers
+# below, 503 during an outage. Documented once for all operations (`VerbundAPI`).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details with Verbund's machine-readable `code`.",
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+        "retry_after": {"type": "integer"},
+    },
+}
+PROBLEM_RESPONSES = {
+    "4XX": "Die Anfrage wurde abgelehnt (Problem-Details, `code` nennt den Grund).",
+    "503": "Vorübergehend nicht verfügbar (Problem-Details, mit Retry-After).",
+}
+
+
+class VerbundAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """The schema with the problem responses every operation can give."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        content = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                for status, description in PROBLEM_RESPONSES.items():
+                    responses.setdefault(status, {"description": description})
+                # Client errors and outages are always problems (the handlers above),
+                # also where ninja documents its own 422 as application/json.
+                for status, response in responses.items():
+                    if str(status).startswith("4") or str(status) == "503":
+                        response["content"] = content
+        return schema
+
+
+api = VerbundAPI(
     title="Verbund API",
     version="1",
     description=(

@@ -23,7 +23,7 @@ from verbund.accounts import passkeys as webauthn
 from verbund.accounts import queries, totp
 from verbund.accounts.account_data import SECTIONS
 from verbund.accounts.federation import FederatedLogin, FederationError
-from verbund.accounts.mail import send_after_commit
+from verbund.accounts.mail import queue_mail
 from verbund.accounts.models import (
     FederatedIdentity,
     LoginAttempt,
@@ -76,7 +76,7 @@ def register_account(
     _check_password(password, user)
     existing = queries.find_user_by_email(email)
     if existing is not None:
-        send_after_commit(
+        queue_mail(
             to=email,
             template="already_registered",
             context={"login_url": base_url.rstrip("/") + reverse("accounts:login")},
@@ -104,7 +104,7 @@ def send_verification_mail(*, user: User, base_url: str) -> None:
     link = base_url.rstrip("/") + reverse(
         "accounts:verify_email", kwargs={"token": verification_token(user)}
     )
-    send_after_commit(
+    queue_mail(
         to=user.email,
         template="verify_email",
         context={
@@ -173,7 +173,7 @@ def request_password_reset(*, email: str, base_url: str, ip_address: str | None 
         "accounts:password_reset_confirm",
         kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
     )
-    send_after_commit(
+    queue_mail(
         to=user.email,
         template="password_reset",
         context={"link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
@@ -582,7 +582,7 @@ def add_organisation_member(
             "accounts:password_reset_confirm",
             kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
         )
-        send_after_commit(
+        queue_mail(
             to=email,
             template="organisation_invitation",
             context={"organisation": organisation.name, "link": link},

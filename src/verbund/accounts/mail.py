@@ -1,21 +1,18 @@
-"""Mails to account holders, rendered from templates and sent after the commit."""
+"""Mails to account holders, rendered from templates and queued for `verbund worker`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 
+from verbund.integrations.mail import enqueue_mail
 
-def send_after_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
-    """Render `accounts/mail/<template>.txt` (first line: subject) and send it once the
-    surrounding transaction has committed, so no mail announces a change that rolled back."""
+
+def queue_mail(*, to: str, template: str, context: dict[str, Any]) -> None:
+    """Render `accounts/mail/<template>.txt` (first line: subject) and queue it in the
+    caller's transaction: the worker sends it with retries, a slow mail server delays no
+    page, and a change that rolls back sends nothing (its task rolls back with it)."""
     rendered = render_to_string(f"accounts/mail/{template}.txt", context).strip()
     subject, _, body = rendered.partition("\n")
-
-    def send() -> None:
-        send_mail(subject.strip(), body.strip() + "\n", None, [to])
-
-    transaction.on_commit(send)
+    enqueue_mail(to=to, subject=subject, body=body)

@@ -129,7 +129,8 @@ class Throttle:
 
 # Stages that count against a login name and a client address. Reset mails have their
 # own limit, so that requesting mails cannot lock anybody out.
-LOGIN_STAGES = ("password", "totp", "passkey")
+# "key": wrong key passphrases on the back office's unlock page (authorities, decision 0027).
+LOGIN_STAGES = ("password", "totp", "passkey", "key")
 RESET_MAIL_STAGE = "reset_mail"
 
 

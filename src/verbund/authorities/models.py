@@ -170,6 +170,7 @@ class StaffMembership(TimeStampedModel):
 class KeyProtection(models.TextChoices):
     PLATFORM = "platform", _("mit dem Schlüsselschlüssel der Plattform verschlüsselt")
     PASSPHRASE = "passphrase", _("mit der Passphrase der Behörde verschlüsselt")
+    STAFF = "staff", _("nur von den Mitarbeitenden der Behörde gehalten (je Person verschlüsselt)")
     EXTERNAL = "external", _("nur bei der Behörde (nur öffentlicher Schlüssel hinterlegt)")
 
 
@@ -204,3 +205,63 @@ class EncryptionKey(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.authority} · {self.kid}"
+
+
+class StaffKey(TimeStampedModel):
+    """A staff member's own key pair (X25519). The private half is stored only wrapped with a
+    key derived (scrypt, parameters in `kdf`) from the member's key passphrase, which the
+    platform never stores. Authority keys are sealed to `public_jwk` (see StaffKeyWrap)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Konto"),
+        on_delete=models.CASCADE,
+        related_name="staff_key",
+    )
+    public_jwk = models.JSONField(_("öffentlicher Schlüssel (JWK)"))
+    wrapped_private_key = models.TextField(_("privater Schlüssel, verschlüsselt (JWE)"))
+    kdf = models.JSONField(_("Schlüsselableitung"))
+
+    class Meta:
+        verbose_name = _("persönlicher Schlüssel")
+        verbose_name_plural = _("persönliche Schlüssel")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class StaffKeyWrap(TimeStampedModel):
+    """An authority's private key sealed to one member's StaffKey: one row per member who
+    may decrypt. Deleting the row takes the member's access away."""
+
+    key = models.ForeignKey(
+        EncryptionKey,
+        verbose_name=_("Verschlüsselungsschlüssel"),
+        on_delete=models.CASCADE,
+        related_name="staff_wraps",
+    )
+    membership = models.ForeignKey(
+        StaffMembership,
+        verbose_name=_("Mitgliedschaft"),
+        on_delete=models.CASCADE,
+        related_name="key_wraps",
+    )
+    sealed_private_key = models.TextField(_("privater Schlüssel, versiegelt (JWE)"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("gewährt von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Schlüsselfreigabe")
+        verbose_name_plural = _("Schlüsselfreigaben")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "membership"], name="key_wrap_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key.kid} → {self.membership}"

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime
+
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from verbund.authorities import keys
+from verbund.authorities import custody, keys
 from verbund.authorities.models import (
     Authority,
     AuthorityKind,
     EncryptionKey,
     KeyProtection,
     LeitwegIdentifier,
+    StaffKey,
+    StaffKeyWrap,
     StaffMembership,
     StaffRole,
 )
@@ -149,8 +154,10 @@ def private_key_for_staff(
 ) -> dict[str, Any]:
     """The private JWK of `key` for an active member of its authority; others get NotFound.
 
-    A key protected by a passphrase needs it; a key kept by the authority itself cannot be
-    opened on the platform at all (decryption happens in the authority's own system)."""
+    A staff-held key needs the member's own key unlocked in this session (KeyLocked
+    otherwise) and a seal granted to the member; a key protected by a passphrase needs it;
+    a key kept by the authority itself cannot be opened on the platform at all (decryption
+    happens in the authority's own system)."""
     if not memberships_of(user).filter(authority_id=key.authority_id).exists():
         raise NotFound("Nicht gefunden.", code="not_found")
     if key.protection == KeyProtection.EXTERNAL:
@@ -160,6 +167,8 @@ def private_key_for_staff(
             code="key_external",
             status=409,
         )
+    if key.protection == KeyProtection.STAFF:
+        return _private_key_from_staff_wrap(user, key)
     if key.protection == KeyProtection.PASSPHRASE:
         if not passphrase:
             raise DomainError(
@@ -176,6 +185,126 @@ def private_key_for_staff(
         raise DomainError(
             "Die Passphrase passt nicht zum Schlüssel.", code="passphrase_wrong", status=403
         ) from None
+
+
+def _private_key_from_staff_wrap(
+    user: AbstractBaseUser | AnonymousUser, key: EncryptionKey
+) -> dict[str, Any]:
+    keyring = custody.current_keyring()
+    if keyring is None or keyring.user_id != user.pk:
+        raise custody.KeyLocked()
+    wrap = StaffKeyWrap.objects.filter(
+        key=key, membership__user_id=user.pk, membership__active=True
+    ).first()
+    if wrap is None:
+        raise DomainError(
+            "Der Schlüssel dieser Behörde ist für Sie noch nicht freigegeben. Bitte wenden "
+            "Sie sich an die Leitung (Seite „Schlüssel der Behörde“).",
+            code="key_not_granted",
+            status=403,
+        )
+    try:
+        return keys.open_sealed_private_key(wrap.sealed_private_key, keyring.private_jwk)
+    except keys.UnusableKey:
+        raise DomainError(
+            "Ihre Freigabe passt nicht zu Ihrem persönlichen Schlüssel; bitte lassen Sie sie "
+            "von der Leitung erneuern.",
+            code="key_wrap_stale",
+            status=403,
+        ) from None
+
+
+KEY_MANAGER_ROLES = (StaffRole.LEAD, StaffRole.ADMIN)
+
+
+def staff_key_of(user: AbstractBaseUser | AnonymousUser) -> StaffKey | None:
+    if not user.is_authenticated:
+        return None
+    return StaffKey.objects.filter(user_id=user.pk).first()
+
+
+def unlock_staff_key(user: AbstractBaseUser | AnonymousUser, passphrase: str) -> custody.Keyring:
+    """The member's own private key, opened with the key passphrase (scrypt)."""
+    staff_key = staff_key_of(user)
+    if staff_key is None:
+        raise NotFound("Sie haben noch keine Schlüssel-Passphrase festgelegt.", code="no_staff_key")
+    try:
+        derived = keys.derive_passphrase_key(passphrase, staff_key.kdf)
+        private = keys.unwrap(staff_key.wrapped_private_key, derived)
+    except (keys.UnusableKey, ValueError, KeyError):
+        raise DomainError(
+            "Die Schlüssel-Passphrase ist nicht richtig.", code="passphrase_wrong", status=403
+        ) from None
+    return custody.Keyring(user_id=int(user.pk), private_jwk=private)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """One member of the authority as the key page shows them."""
+
+    membership: StaffMembership
+    has_staff_key: bool
+    holds_active_key: bool
+
+
+def key_holders(authority: Authority) -> list[KeyHolder]:
+    """Active members and whether they can open the authority's active key."""
+    active = active_encryption_key(authority)
+    with_key = set(
+        StaffKey.objects.values_list("user_id", flat=True).filter(
+            user__memberships__authority=authority
+        )
+    )
+    holding = (
+        set(StaffKeyWrap.objects.filter(key=active).values_list("membership_id", flat=True))
+        if active is not None
+        else set()
+    )
+    members = StaffMembership.objects.filter(authority=authority, active=True).select_related(
+        "user"
+    )
+    return [
+        KeyHolder(m, m.user_id in with_key, m.pk in holding)
+        for m in members.order_by("user__last_name", "user__username")
+    ]
+
+
+def key_manager_membership_or_404(
+    user: AbstractBaseUser | AnonymousUser, slug: str
+) -> StaffMembership:
+    """The user's Leitung or Administration membership of the authority; NotFound otherwise."""
+    membership = memberships_of(user).filter(authority__slug=slug, role__in=KEY_MANAGER_ROLES)
+    found = membership.first()
+    if found is None:
+        raise NotFound("Nicht gefunden.", code="not_found")
+    return found
+
+
+def authorities_with_few_key_holders(minimum: int = 2) -> list[str]:
+    """Names of the authorities whose active staff-held key fewer than `minimum` members of
+    the Leitung or Administration hold: one forgotten passphrase would lose it."""
+    managers = Q(
+        staff_wraps__membership__active=True,
+        staff_wraps__membership__role__in=KEY_MANAGER_ROLES,
+    )
+    return list(
+        EncryptionKey.objects.filter(active=True, protection=KeyProtection.STAFF)
+        .annotate(holders=Count("staff_wraps", filter=managers))
+        .filter(holders__lt=minimum)
+        .order_by("authority__name")
+        .values_list("authority__name", flat=True)
+    )
+
+
+def member_or_404(authority: Authority, raw: str) -> StaffMembership:
+    """A membership of the authority by its number as a form posts it; NotFound otherwise."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise NotFound("Dieses Mitglied gibt es nicht.", code="not_found")
+    member = StaffMembership.objects.filter(authority=authority, pk=int(raw)).first()
+    if member is None:
+        raise NotFound("Dieses Mitglied gibt es nicht.", code="not_found")
+    return member
 
 
 # Leitweg-ID registry: where an e-invoice goes (XRechnung BT-10).

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError
 
 # Every demo account (accounts/demo.py) has an address below this domain.
@@ -60,6 +60,16 @@ def check_safe_defaults(
                 id="verbund.E004",
             )
         )
+    if settings.VERBUND_KEY_CUSTODY == "platform":
+        errors.append(
+            Error(
+                "VERBUND_KEY_CUSTODY=platform: neue Behördenschlüssel würden mit dem Schlüssel "
+                "der Plattform geschützt; der Betreiber könnte Anträge lesen.",
+                hint="VERBUND_KEY_CUSTODY=staff (Voreinstellung) setzen; nur die Demo hält "
+                "die Schlüssel auf der Plattform (docs/security.md).",
+                id="verbund.E005",
+            )
+        )
     errors += _database_checks()
     return errors
 
@@ -69,6 +79,7 @@ def _database_checks() -> list[CheckMessage]:
     before `verbund setup`."""
     from verbund.accounts.models import User
     from verbund.authorities.models import EncryptionKey, KeyProtection
+    from verbund.authorities.queries import authorities_with_few_key_holders
 
     errors: list[CheckMessage] = []
     try:
@@ -80,6 +91,7 @@ def _database_checks() -> list[CheckMessage]:
         platform_keys = EncryptionKey.objects.filter(
             active=True, protection=KeyProtection.PLATFORM
         ).count()
+        single_holder = authorities_with_few_key_holders()
     except DatabaseError:
         return []
     if demo:
@@ -96,9 +108,21 @@ def _database_checks() -> list[CheckMessage]:
             Error(
                 f"{platform_keys} Behördenschlüssel sind nur mit dem Schlüssel der Plattform "
                 "geschützt: wer das Zustandsverzeichnis hat, kann Anträge entschlüsseln.",
-                hint="Schlüssel mit Passphrase der Behörde schützen oder extern halten "
-                "(docs/security.md).",
+                hint="Leitung: Seite „Schlüssel der Behörde“ (/schluessel/<behörde>/) → "
+                "„Schlüssel in die Hand der Mitarbeitenden übernehmen“, oder den Schlüssel "
+                "extern halten (docs/security.md).",
                 id="verbund.E005",
+            )
+        )
+    if single_holder:
+        errors.append(
+            Warning(
+                f"{len(single_holder)} Behörden, deren Schlüssel weniger als zwei Personen der "
+                f"Leitung oder Administration halten ({', '.join(single_holder[:5])} …): "
+                "vergisst diese Person ihre Passphrase, ist der Schlüssel verloren.",
+                hint="Eine zweite Person der Leitung auf /schluessel/<behörde>/ freigeben "
+                "(Wiederherstellung, docs/security.md).",
+                id="verbund.W001",
             )
         )
     return errors

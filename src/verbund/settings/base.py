@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from verbund.settings import state
 from verbund.settings.env import (
@@ -13,6 +14,7 @@ from verbund.settings.env import (
     env_int,
     env_list,
     env_optional,
+    env_parsed,
     env_str,
 )
 from verbund.settings.storage import KINDS as STORAGE_KINDS
@@ -138,8 +140,34 @@ VERBUND_FINDER_CACHE_SECONDS = env_int(
 VERBUND_KEY_ENCRYPTION_KEY = env_optional(
     "VERBUND_KEY_ENCRYPTION_KEY",
     "Key-encryption key (base64url of 32 bytes) that wraps the authorities' private keys which "
-    "the platform generated. When unset it is derived from SECRET_KEY (demo only). In "
-    "production authorities protect their key with a passphrase or keep it themselves.",
+    "the platform generated in `platform` custody (demo only). When unset it is derived from "
+    "SECRET_KEY. In production the staff hold the keys (VERBUND_KEY_CUSTODY=staff) or the "
+    "authority keeps its key outside the platform.",
+    group="Anträge",
+)
+
+
+def _one_of(raw: str, allowed: tuple[str, ...], name: str) -> str:
+    if raw not in allowed:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)}, not {raw!r}.")
+    return raw
+
+
+VERBUND_KEY_CUSTODY = env_parsed(
+    "VERBUND_KEY_CUSTODY",
+    "staff",
+    "Who holds the private keys the platform generates for authorities: `staff` (default; "
+    "sealed to each staff member's own key, opened only with the member's key passphrase, "
+    "so the operator cannot read applications) or `platform` (wrapped with the platform's "
+    "key-encryption key; demo only, refused by `verbund check --deploy`).",
+    lambda raw: _one_of(raw, ("staff", "platform"), "VERBUND_KEY_CUSTODY"),
+    group="Anträge",
+)
+VERBUND_KEY_SCRYPT_COST = env_int(
+    "VERBUND_KEY_SCRYPT_COST",
+    17,
+    "scrypt cost (N = 2^value, r = 8, p = 1) for the staff members' key passphrases; "
+    "17 uses 128 MiB and about half a second per unlock.",
     group="Anträge",
 )
 VERBUND_DRAFT_RETENTION_DAYS = env_int(
@@ -324,6 +352,8 @@ MIDDLEWARE = [
     "verbund.accounts.middleware.SessionIdleMiddleware",
     "verbund.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The staff member's unlocked key for the request; KeyLocked → "Schlüssel entsperren".
+    "verbund.authorities.custody.KeyringMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so its refusal still has session, user and language; before any view (and
     # CSRF's process_view) reads the body.

@@ -40,3 +40,7 @@ VERBUND_PAYMENT_PROVIDER = "test"
 # second app server of the deployment tests must see the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}  # noqa: F405
+# The suite keeps the demo's platform-held keys; the staff-held custody is tested with
+# override_settings (authorities/tests/test_custody.py), at a cheaper scrypt cost.
+VERBUND_KEY_CUSTODY = os.environ.get("VERBUND_KEY_CUSTODY", "platform")
+VERBUND_KEY_SCRYPT_COST = 14

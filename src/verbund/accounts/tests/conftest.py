@@ -10,6 +10,7 @@ from django.test import Client
 
 from verbund.accounts import actions, totp
 from verbund.accounts.models import User
+from verbund.core import tasks
 
 PASSWORD = "Sicheres-Passwort-42"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -67,7 +68,14 @@ def staff_client(client: Client, staff: User) -> Client:
     return client
 
 
+def run_mail_worker() -> list[mail.EmailMessage]:
+    """Run the queued tasks as `verbund worker` does; the mails it sent."""
+    tasks.run_pending()
+    return list(mail.outbox)
+
+
 def link_in_last_mail(pattern: str = r"http://testserver/\S+") -> str:
+    run_mail_worker()
     assert mail.outbox, "no mail was sent"
     match = re.search(pattern, mail.outbox[-1].body)
     assert match, mail.outbox[-1].body

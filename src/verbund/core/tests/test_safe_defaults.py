@@ -89,9 +89,10 @@ def test_check_deploy_passes_a_safe_installation(settings):
     settings.VERBUND_XBEZAHLDIENSTE_ORIGINATOR_ID = "verbund"
     settings.VERBUND_XBEZAHLDIENSTE_ENDPOINT_ID = "kasse"
     settings.VERBUND_PAYMENT_SECRET = "x" * 40
+    settings.VERBUND_KEY_CUSTODY = "staff"
     User.objects.filter(email__iendswith="demo.verbund.invalid").update(email="person@example.org")
     EncryptionKey.objects.filter(protection=KeyProtection.PLATFORM).update(
-        protection=KeyProtection.PASSPHRASE
+        protection=KeyProtection.STAFF
     )
     # when
     output = deploy_check()
