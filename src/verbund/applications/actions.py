@@ -6,6 +6,7 @@ hashes, not what the applicant wrote.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -21,8 +22,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -373,11 +374,20 @@ def _document(
     }
 
 
-def _save_with_number(submission: Submission, update_fields: list[str] | None = None) -> None:
+def _save_with_number(
+    submission: Submission,
+    update_fields: list[str] | None = None,
+    *,
+    prepare: Callable[[], None] | None = None,
+) -> None:
+    """Save with a fresh Vorgangsnummer, drawing again on the (rare) collision. `prepare`
+    runs after each draw, before the save, for columns that name the number."""
     for _attempt in range(5):
         submission.vorgangsnummer = new_vorgangsnummer()
+        if prepare is not None:
+            prepare()
         try:
-            with transaction.atomic():
+            with _statement_scope():
                 if update_fields is None:
                     submission.save()
                 else:
@@ -388,6 +398,14 @@ def _save_with_number(submission: Submission, update_fields: list[str] | None = 
                 continue
             raise
     raise Conflict(_("Bitte erneut absenden."), code="vorgangsnummer_collision")
+
+
+def _statement_scope() -> Any:
+    """A savepoint where a failed statement spoils the transaction (PostgreSQL); SQLite
+    undoes only the failed statement, so it needs none."""
+    if transaction.get_connection().vendor == "sqlite":
+        return contextlib.nullcontext()
+    return transaction.atomic()
 
 
 @transaction.atomic
@@ -1080,7 +1098,41 @@ def store_sender_attachment(
     *, submission: queries.AnnouncedRef, attachment_id: str, token: str, actor: Actor
 ) -> SubmissionAttachment:
     """Take an attachment the sender encrypted (JWE for the destination's key). Uploading
-    the same content again is harmless; after submitting, a changed file is refused."""
+    the same content again is harmless; after submitting, a changed file is refused.
+
+    The first upload, the usual case, inserts without reading first; a repeated one finds
+    the row when the primary key refuses the insert."""
+    content = _checked_sender_attachment(submission, attachment_id, token)
+    digest = sealing.sha256_hex(content)
+    if submission.status != Submission.Status.ANNOUNCED:
+        return _unchanged_attachment(submission, attachment_id, digest)
+    storage = queries.attachment_storage()
+    # The file is written before the row that names it is committed: a crash in between
+    # leaves at most an unreferenced file, never a row without its file.
+    stored = storage.save(f"submissions/{submission.pk}/{attachment_id}.jwe", ContentFile(content))
+    try:
+        with transaction.atomic():
+            attachment = SubmissionAttachment.objects.create(
+                id=attachment_id,
+                submission_id=submission.pk,
+                size=len(content),
+                ciphertext_sha256=digest,
+                storage_name=stored,
+                scan_status=ScanStatus.SENDER_ENCRYPTED,
+            )
+            _audit_attachment_upload(submission, attachment_id, digest, actor=actor)
+    except IntegrityError:
+        return _replace_sender_attachment(
+            submission, attachment_id, digest, stored=stored, size=len(content), actor=actor
+        )
+    return attachment
+
+
+def _checked_sender_attachment(
+    submission: queries.AnnouncedRef, attachment_id: str, token: str
+) -> bytes:
+    """The upload's bytes, once it is an announced attachment, a JWE for the destination's
+    key and within the size limit."""
     if attachment_id not in submission.announced_attachments:
         raise InvalidInput(
             _("Dieser Anhang wurde nicht angekündigt."), code="attachment_not_announced"
@@ -1093,50 +1145,72 @@ def store_sender_attachment(
     limit = settings.VERBUND_ATTACHMENT_MAX_BYTES * 4 // 3 + 4096
     if len(token) > limit:
         raise InvalidInput(_("Der Anhang ist zu groß."), code="attachment_too_large", status=413)
-    content = token.encode("ascii")
-    digest = sealing.sha256_hex(content)
+    return token.encode("ascii")
+
+
+def _existing_sender_attachment(
+    submission: queries.AnnouncedRef, attachment_id: str
+) -> SubmissionAttachment | None:
     existing = SubmissionAttachment.objects.filter(pk=attachment_id).first()
     if existing is not None and existing.submission_id != submission.pk:
         raise Conflict(_("Diese Anhang-ID ist bereits vergeben."), code="attachment_id_taken")
+    return existing
+
+
+def _unchanged_attachment(
+    submission: queries.AnnouncedRef, attachment_id: str, digest: str
+) -> SubmissionAttachment:
+    """After the completion only the same content again is accepted (a retried upload)."""
+    existing = _existing_sender_attachment(submission, attachment_id)
     if existing is not None and existing.ciphertext_sha256 == digest:
         return existing
-    if submission.status != Submission.Status.ANNOUNCED:
-        raise Conflict(
-            _("Die Einreichung ist bereits abgeschlossen; Anhänge sind nicht mehr änderbar."),
-            code="submission_closed",
-        )
+    raise Conflict(
+        _("Die Einreichung ist bereits abgeschlossen; Anhänge sind nicht mehr änderbar."),
+        code="submission_closed",
+    )
+
+
+@transaction.atomic
+def _replace_sender_attachment(
+    submission: queries.AnnouncedRef,
+    attachment_id: str,
+    digest: str,
+    *,
+    stored: str,
+    size: int,
+    actor: Actor,
+) -> SubmissionAttachment:
+    """An upload for an id that has a row already: the same content again keeps the first
+    file, other content replaces it while the submission is still open."""
     storage = queries.attachment_storage()
-    name = f"submissions/{submission.pk}/{attachment_id}.jwe"
-    if existing is not None and storage.exists(existing.storage_name):
-        storage.delete(existing.storage_name)
-    # The file is written before the row that names it is committed: a crash in between
-    # leaves at most an unreferenced file, never a row without its file.
-    stored = storage.save(name, ContentFile(content))
-    with transaction.atomic():
-        if existing is None:
-            attachment = SubmissionAttachment.objects.create(
-                id=attachment_id,
-                submission_id=submission.pk,
-                size=len(content),
-                ciphertext_sha256=digest,
-                storage_name=stored,
-                scan_status=ScanStatus.SENDER_ENCRYPTED,
-            )
-        else:
-            attachment = existing
-            attachment.size = len(content)
-            attachment.ciphertext_sha256 = digest
-            attachment.storage_name = stored
-            attachment.save(update_fields=["size", "ciphertext_sha256", "storage_name"])
-        record_audit(
-            action="application.attachment_uploaded",
-            actor=actor,
-            object_type=Submission._meta.label_lower,
-            object_id=str(submission.pk),
-            attachment=attachment_id,
-            ciphertext_sha256=digest,
-        )
-    return attachment
+    existing = _existing_sender_attachment(submission, attachment_id)
+    if existing is None:  # gone in between; nothing to compare with
+        storage.delete(stored)
+        raise Conflict(_("Bitte laden Sie den Anhang erneut hoch."), code="attachment_changed")
+    if existing.ciphertext_sha256 == digest:
+        storage.delete(stored)  # no row names this second copy
+        return existing
+    previous = existing.storage_name
+    existing.size = size
+    existing.ciphertext_sha256 = digest
+    existing.storage_name = stored
+    existing.save(update_fields=["size", "ciphertext_sha256", "storage_name"])
+    _audit_attachment_upload(submission, attachment_id, digest, actor=actor)
+    transaction.on_commit(lambda: _delete_files([previous]))
+    return existing
+
+
+def _audit_attachment_upload(
+    submission: queries.AnnouncedRef, attachment_id: str, digest: str, *, actor: Actor
+) -> None:
+    record_audit(
+        action="application.attachment_uploaded",
+        actor=actor,
+        object_type=Submission._meta.label_lower,
+        object_id=str(submission.pk),
+        attachment=attachment_id,
+        ciphertext_sha256=digest,
+    )
 
 
 # The columns `submit_announced` sets (besides the Vorgangsnummer).
@@ -1169,35 +1243,19 @@ def submit_announced(
     the destination's key. `respond(receipt)` builds the API's answer, which is kept
     (encrypted) in the same transaction: sending the same again returns exactly that answer,
     access code included, even when the first answer never reached the sender."""
-    submission = queries.get_announced_submission(submission_id, for_update=True)
-    for label, token in (
-        ("encryptedData", encrypted_data),
-        ("encryptedMetadata", encrypted_metadata),
-    ):
-        try:
-            sealing.check_sealed(token, kid=submission.key.kid)
-        except sealing.SealError as exc:
-            raise InvalidInput(f"{label}: {exc}", code="invalid_jwe", field=label) from None
-    ciphertext_hash = sealing.sha256_hex(encrypted_data.strip().encode())
+    submission, uploaded = queries.lock_announced_for_completion(submission_id)
+    encrypted_data, encrypted_metadata = encrypted_data.strip(), encrypted_metadata.strip()
+    _check_sender_tokens(submission.key.kid, data=encrypted_data, metadata=encrypted_metadata)
+    ciphertext_hash = sealing.sha256_hex(encrypted_data.encode())
     if submission.status != Submission.Status.ANNOUNCED:
-        if submission.ciphertext_sha256 == ciphertext_hash:
-            first = (
-                json.loads(decrypt(submission.first_response))
-                if submission.first_response
-                else None
-            )
-            return Receipt(submission=submission, secret="", response=first)
-        raise Conflict(
-            _("Diese Einreichung wurde bereits mit anderen Daten abgeschlossen."),
-            code="submission_closed",
-        )
-    queries.require_attachments_uploaded(submission)
-    version = submission.form_version
-    fee = rules.calculate_fee(queries.form_of(version), {})
+        return _repeated_completion(submission, ciphertext_hash)
+    if uploaded != len(submission.announced_attachments):
+        queries.require_attachments_uploaded(submission)  # names the missing ones
+    fee = rules.calculate_fee(queries.form_of(submission.form_version), {})
     now = timezone.now()
     secret = new_secret()
-    submission.encrypted_data = encrypted_data.strip()
-    submission.encrypted_metadata = encrypted_metadata.strip()
+    submission.encrypted_data = encrypted_data
+    submission.encrypted_metadata = encrypted_metadata
     submission.ciphertext_sha256 = ciphertext_hash
     submission.data_sha256 = data_sha256.lower()
     submission.status_secret_hash = queries.token_hash(secret)
@@ -1209,13 +1267,16 @@ def submit_announced(
         Submission.Status.AWAITING_PAYMENT if fee.due else Submission.Status.RECEIVED
     )
     submission.released_at = None if fee.due else now
-    _save_with_number(submission, update_fields=_SUBMITTED_FIELDS)
-    receipt = Receipt(submission=submission, secret=secret)
-    if respond is not None:
-        response = respond(receipt)
-        submission.first_response = encrypt(json.dumps(response, ensure_ascii=False))
-        submission.save(update_fields=["first_response"])
-        receipt = Receipt(submission=submission, secret=secret, response=response)
+    answer: dict[str, Any] = {}
+
+    def keep_first_response() -> None:
+        # Built from the drawn number, so that it goes out in the same UPDATE.
+        if respond is not None:
+            answer["response"] = respond(Receipt(submission=submission, secret=secret))
+            submission.first_response = encrypt(json.dumps(answer["response"], ensure_ascii=False))
+
+    fields = [*_SUBMITTED_FIELDS, "first_response"] if respond else _SUBMITTED_FIELDS
+    _save_with_number(submission, update_fields=fields, prepare=keep_first_response)
     record_audit(
         action="application.submitted",
         actor=actor,
@@ -1226,7 +1287,26 @@ def submit_announced(
         ciphertext_sha256=ciphertext_hash,
     )
     extensions.notify_released(submission)
-    return receipt
+    return Receipt(submission=submission, secret=secret, response=answer.get("response"))
+
+
+def _check_sender_tokens(kid: str, *, data: str, metadata: str) -> None:
+    for label, token in (("encryptedData", data), ("encryptedMetadata", metadata)):
+        try:
+            sealing.check_sealed(token, kid=kid)
+        except sealing.SealError as exc:
+            raise InvalidInput(f"{label}: {exc}", code="invalid_jwe", field=label) from None
+
+
+def _repeated_completion(submission: Submission, ciphertext_hash: str) -> Receipt:
+    """The same completion again gets the first answer; other data is a conflict."""
+    if submission.ciphertext_sha256 != ciphertext_hash:
+        raise Conflict(
+            _("Diese Einreichung wurde bereits mit anderen Daten abgeschlossen."),
+            code="submission_closed",
+        )
+    first = json.loads(decrypt(submission.first_response)) if submission.first_response else None
+    return Receipt(submission=submission, secret="", response=first)
 
 
 # --- rate limit of the public submission API -------------------------------------------------
@@ -1237,29 +1317,35 @@ RATE_WINDOW = datetime.timedelta(minutes=1)
 def count_api_request(*, client: str, now: datetime.datetime | None = None) -> None:
     """Count one request of `client` to the public submission API in the current minute;
     refuse it (429, with the seconds until the next window) beyond the allowance. The
-    increment is one UPDATE, so parallel requests are all counted."""
+    increment is one upsert that returns the new count, so parallel requests are all
+    counted and no request pays for more than one statement (a new window also clears
+    the windows of an hour ago)."""
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
     client = client[:64]
-    with transaction.atomic():
-        counted = ApiRateWindow.objects.filter(client=client, window=window).update(
-            count=F("count") + 1
-        )
-        if not counted:
-            try:
-                with transaction.atomic():
-                    ApiRateWindow.objects.create(client=client, window=window, count=1)
-            except IntegrityError:
-                ApiRateWindow.objects.filter(client=client, window=window).update(
-                    count=F("count") + 1
-                )
-            else:
-                ApiRateWindow.objects.filter(window__lt=window - 60 * RATE_WINDOW).delete()
-        count = ApiRateWindow.objects.filter(client=client, window=window).values_list(
-            "count", flat=True
-        )[0]
+    count = _increment_rate_window(client, window)
+    if count == 1:
+        ApiRateWindow.objects.filter(window__lt=window - 60 * RATE_WINDOW).delete()
     if count > settings.VERBUND_SUBMISSION_API_RATE:
         raise TooManyRequests(
             _("Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie einen Moment."),
             retry_after=max(1, int((window + RATE_WINDOW - now).total_seconds()) + 1),
         )
+
+
+def _increment_rate_window(client: str, window: datetime.datetime) -> int:
+    connection = connections[router.db_for_write(ApiRateWindow)]
+    quote = connection.ops.quote_name
+    table = quote(ApiRateWindow._meta.db_table)
+    stored_window = ApiRateWindow._meta.get_field("window").get_db_prep_value(window, connection)
+    with connection.cursor() as cursor:
+        # INSERT … ON CONFLICT … RETURNING: PostgreSQL and SQLite >= 3.35 alike.
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('client')}, {quote('window')}, {quote('count')}) "  # noqa: S608 (names from the model)
+            f"VALUES (%s, %s, 1) ON CONFLICT ({quote('client')}, {quote('window')}) "
+            f"DO UPDATE SET {quote('count')} = {table}.{quote('count')} + 1 "
+            f"RETURNING {quote('count')}",
+            [client, stored_window],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
