@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
 from django.db.models import Max
 
 from verbund.applications import sealing
@@ -18,8 +19,11 @@ pytestmark = pytest.mark.django_db
 
 # Counted as the test sees them, each step's transaction as SAVEPOINT + RELEASE (BEGIN and
 # COMMIT in production, which the count does not see): announce 9, upload 8, submit 15, of
-# which 7 open the case in the back office. Before issue 18: 58.
+# which 7 open the case in the back office. Before issue 18: 58. PostgreSQL adds a
+# savepoint pair around the Vorgangsnummer's UPDATE (a failed statement would spoil its
+# transaction; SQLite's survives one).
 MAX_QUERIES = 32
+SAVEPOINT_FOR_THE_NUMBER = {"postgresql": 2}
 
 
 def test_a_submission_needs_at_most_the_counted_queries(client, django_assert_max_num_queries):
@@ -38,7 +42,8 @@ def test_a_submission_needs_at_most_the_counted_queries(client, django_assert_ma
     )
     last = AuditEntry.objects.aggregate(last=Max("position"))["last"]
     # when: announce, upload and submit
-    with django_assert_max_num_queries(MAX_QUERIES, exact=False):
+    bound = MAX_QUERIES + SAVEPOINT_FOR_THE_NUMBER.get(connection.vendor, 0)
+    with django_assert_max_num_queries(bound, exact=False):
         submission_id = announce(client, [attachment], key="counted").json()["submissionId"]
         upload = client.put(
             f"/api/v1/submissions/{submission_id}/attachments/{attachment}",
