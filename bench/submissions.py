@@ -1,18 +1,18 @@
 """Benchmark: complete API submissions (FIT-Connect shape, one 100 KB attachment) per second
-against the minimal write view /_bench/write, both served by the same gunicorn in one run.
+against the minimal write view /_bench/write, both served by the same server in one run.
 
-Usage: python bench/submissions.py [--database-url URL] [--seconds 10] [--clients 4]
+Usage: python bench/submissions.py [--database-url URL] [--seconds 10] [--clients 4] [--runs 3]
+(BENCH_PORT chooses the port, default 8241).
 
 A submission is announce + upload of the JWE attachment + submit (three requests); the
-client encrypts beforehand, as a sender would. Goal (issue 4): ratio >= 0.5. Because a
-submission legitimately costs three requests against the baseline's one, the per-request
-ratio (3 x submissions/s against writes/s) is printed as well, and so is the rate of an
-empty view (/_bench/read, no database) in the same run: three requests can never be faster
-than a third of it. Each FIT-Connect step commits (the announcement, the attachment, the
-receipt), and a committing request costs at least the baseline write, so a three-step
-submission is bounded by 0.33x of the baseline whatever the server does. The CPU time the
+client encrypts beforehand, as a sender would. Each FIT-Connect step commits (the
+announcement, the attachment, the receipt), and a committing request costs at least the
+baseline's one-row write, so a submission can never cost less than three baseline writes:
+the ratio printed last, 3 x submissions/s / writes/s, is at most 1.0. Goal (issue 18):
+ratio >= 0.6 on SQLite and on PostgreSQL. Each run measures the empty view (/_bench/read,
+no database), the baseline and the submissions one after the other; the CPU time the
 server processes spend per operation is printed too (clients run on the same machine and
-take their share of it).
+take their share of it). Decision 0022 explains where the time goes.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-PORT = 8241
+PORT = int(os.environ.get("BENCH_PORT", "8241"))
 DEST = "stadtverwaltung-erfurt-16051000"
 
 
@@ -40,6 +41,9 @@ def prepare(state: str, database_url: str | None) -> dict:
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{state}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "verbund.settings.base"
     os.environ["VERBUND_BENCH_ENDPOINTS"] = "true"
+    # The per-client limit (600/min) would refuse the benchmark's single client address;
+    # raised, the limit's statement still runs on every request and is measured.
+    os.environ["VERBUND_SUBMISSION_API_RATE"] = "100000000"
     if database_url and database_url.startswith("postgres"):
         import psycopg
 
@@ -52,7 +56,7 @@ def prepare(state: str, database_url: str | None) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    call_command("setup", verbosity=0)  # keys and database, as `make setup`
     call_command("load-demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     from verbund.authorities.actions import ensure_encryption_key
     from verbund.authorities.models import Authority
@@ -189,12 +193,30 @@ def material_for(jwk: dict) -> tuple[str, str, str]:
     return seal(attachment, jwk), seal(data, jwk), seal(b'{"attachments":[]}', jwk)
 
 
+def one_run(server: subprocess.Popen, seconds: float, clients: int, material) -> dict:
+    """Rates and server CPU per operation of the empty view, the baseline write and the
+    submission, measured one after the other against the same server."""
+    result: dict[str, tuple[float, float]] = {}
+    for kind in ("empty", "baseline", "submission"):
+        before = server_cpu(server.pid)
+        started = time.monotonic()
+        rate = measure(kind, seconds, clients, material)
+        elapsed = time.monotonic() - started
+        result[kind] = (rate, (server_cpu(server.pid) - before) / (rate * elapsed) * 1000)
+    return result
+
+
+def spread(values: list[float]) -> str:
+    return f"min {min(values):.2f}  median {statistics.median(values):.2f}  max {max(values):.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     state = tempfile.mkdtemp(prefix="verbund-bench-")
     jwk = prepare(state, args.database_url)
@@ -204,47 +226,48 @@ def main() -> None:
     vendor = connection.vendor
     connection.close()
     server = serve(args.workers)
+    runs = []
     try:
-        measure("baseline", 2, args.clients, material)  # warm up
-        one_submission(material, "warm-up")
-        cpu: dict[str, float] = {}
-        rates: dict[str, float] = {}
-        for kind in ("empty", "baseline", "submission"):
-            before = server_cpu(server.pid)
-            started = time.monotonic()
-            rates[kind] = measure(kind, args.seconds, args.clients, material)
-            elapsed = time.monotonic() - started
-            cpu[kind] = (server_cpu(server.pid) - before) / (rates[kind] * elapsed) * 1000
+        # Warm up every server worker: each builds its finder snapshot and parses the form
+        # on its first submission, which is no part of the steady state measured here.
+        measure("baseline", 2, args.clients, material)
+        measure("submission", 4, args.clients, material)
+        for _ in range(args.runs):
+            runs.append(one_run(server, args.seconds, args.clients, material))
     finally:
         server.terminate()
         server.wait()
-    baseline, submissions, empty = rates["baseline"], rates["submission"], rates["empty"]
-    ratio = submissions / baseline
     print(
-        f"database {vendor}, {args.workers} gunicorn workers, {args.clients} clients, "
-        f"{args.seconds:g} s each"
+        f"database {vendor}, {args.workers} server workers, {args.clients} clients, "
+        f"{args.runs} runs of {args.seconds:g} s per kind"
     )
+    ratios = []
+    for number, run in enumerate(runs, 1):
+        (empty, empty_cpu), (writes, write_cpu), (subs, sub_cpu) = (
+            run["empty"],
+            run["baseline"],
+            run["submission"],
+        )
+        ratios.append(3 * subs / writes)
+        print(
+            f"run {number}: empty {empty:7.1f}/s ({empty_cpu:.2f} ms CPU)   "
+            f"writes {writes:6.1f}/s ({write_cpu:.2f} ms)   "
+            f"submissions {subs:6.1f}/s ({sub_cpu:.2f} ms)   "
+            f"3 x submissions/s / writes/s = {ratios[-1]:.2f}"
+        )
+    print(f"server CPU per submission (ms): {spread([r['submission'][1] for r in runs])}")
+    print(f"server CPU per write (ms):      {spread([r['baseline'][1] for r in runs])}")
+    print(f"submissions/s:                  {spread([r['submission'][0] for r in runs])}")
+    print(f"writes/s:                       {spread([r['baseline'][0] for r in runs])}")
     print(
-        f"empty view /_bench/read      {empty:8.1f} requests/s   server CPU {cpu['empty']:.2f} ms"
+        "floor: three committing requests cost at least three baseline writes (ratio 1.0); "
+        "goal (issue 18): ratio >= 0.6"
     )
+    median = statistics.median(ratios)
     print(
-        f"baseline /_bench/write       {baseline:8.1f} writes/s     "
-        f"server CPU {cpu['baseline']:.2f} ms"
+        f"ratio 3 x submissions/s / writes/s ({vendor}): {spread(ratios)}"
+        f" -> {'meets' if median >= 0.6 else 'MISSES'} 0.6"
     )
-    print(
-        f"API submission (100 KB)      {submissions:8.1f} submissions/s   ratio {ratio:5.2f}x   "
-        f"server CPU {cpu['submission']:.2f} ms"
-    )
-    print(
-        f"API requests (3 per submission) {3 * submissions:5.1f} requests/s      "
-        f"per-request ratio {3 * ratio:5.2f}x"
-    )
-    print(
-        f"bounds for three requests: empty requests alone {empty / 3 / baseline:.2f}x; "
-        "three requests that each commit (announce, upload, submit; each at least one "
-        "baseline write) 0.33x"
-    )
-    print(f"goal: ratio >= 0.5 -> {'meets' if ratio >= 0.5 else 'MISSES'}")
 
 
 if __name__ == "__main__":

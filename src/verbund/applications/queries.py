@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -428,6 +429,34 @@ _API_RELATED = (
 def get_announced_submission(submission_id: Any, *, for_update: bool = False) -> Submission:
     """A submission of the API by id, with what the API steps need in the same query
     (`for_update` locks the row: call it inside the transaction that changes it)."""
+    submission = _announced(for_update=for_update).filter(pk=submission_id).first()
+    if submission is None:
+        raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
+    return submission
+
+
+def lock_announced_for_completion(submission_id: Any) -> tuple[Submission, int]:
+    """The submission locked for its completion and the number of its uploaded
+    attachments, in one query (call it inside the completing transaction)."""
+    uploads = (
+        SubmissionAttachment.objects.filter(submission=OuterRef("pk"))
+        .order_by()
+        .values("submission")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        _announced(for_update=True)
+        .annotate(uploaded_count=Coalesce(Subquery(uploads), 0))
+        .filter(pk=submission_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
+    return row, int(row.uploaded_count)
+
+
+def _announced(*, for_update: bool) -> QuerySet[Submission]:
     fields = [f.name for f in Submission._meta.concrete_fields]
     submissions = (
         Submission.objects.select_related("key", "authority", "service", "form_version")
@@ -436,10 +465,7 @@ def get_announced_submission(submission_id: Any, *, for_update: bool = False) ->
     )
     if for_update:
         submissions = submissions.select_for_update(of=("self",))
-    submission = submissions.filter(pk=submission_id).first()
-    if submission is None:
-        raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
-    return submission
+    return submissions
 
 
 # --- submissions: the receiving authority ---------------------------------------------------

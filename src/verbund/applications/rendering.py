@@ -142,17 +142,57 @@ def describe_step(
     """Template nodes for a step: fields with their values, errors and choices; groups with
     their rows. `prefilled` (values taken from the Servicekonto, by path) marks fields whose
     value still is the one taken over."""
-    prefilled = prefilled or {}
+    describer = _StepDescriber(form, data, errors, raw, prefilled or {})
+    top = _scope(form, data, data, tuple(form.elements()), "")
+    return describer.walk(step.items, top, "", "")
 
-    def field_node(item: Field, scope: Scope, path: str, scope_key: str) -> dict[str, Any]:
+
+_INPUT_TYPES = {"date": "date", "time": "time", "datetime": "datetime-local", "num_int": "text"}
+
+
+@dataclass(frozen=True)
+class _StepDescriber:
+    """What the nodes of one step are built from: the form, the entered data, the errors
+    and raw inputs of the last post, and the values taken from the Servicekonto."""
+
+    form: Form
+    data: Data
+    errors: dict[str, str]
+    raw: dict[str, str]
+    prefilled: dict[str, Any]
+
+    def walk(
+        self, items: tuple[Field | Group, ...], scope: Scope, prefix: str, scope_key: str
+    ) -> list[dict[str, Any]]:
+        nodes: list[dict[str, Any]] = []
+        for item in items:
+            path = f"{prefix}{item.id}"
+            if isinstance(item, Field):
+                if item.kind != "hidden":
+                    nodes.append(self.field_node(item, scope, path, scope_key))
+            elif item.repeats:
+                nodes.append(self.repeat_node(item, scope, path))
+            else:
+                nodes.append(
+                    {
+                        "element": "group",
+                        "group": item,
+                        "children": self.walk(item.items, scope, prefix, scope_key),
+                    }
+                )
+        return nodes
+
+    def field_node(self, item: Field, scope: Scope, path: str, scope_key: str) -> dict[str, Any]:
         value = scope.data.get(item.id)
-        shown = raw.get(path)
+        shown = self.raw.get(path)
         if shown is None:
             shown = "" if value is None else value
-        if item.datatype in {"num", "num_currency"} and isinstance(shown, str) and path not in raw:
+        decimal = item.datatype in {"num", "num_currency"}
+        if decimal and isinstance(shown, str) and path not in self.raw:
             shown = shown.replace(".", ",")
         required = item.required or any(
-            r.type == "required_if" and r.field == item.id for r in form.rules.get(scope_key, ())
+            r.type == "required_if" and r.field == item.id
+            for r in self.form.rules.get(scope_key, ())
         )
         return {
             "element": "field",
@@ -162,77 +202,48 @@ def describe_step(
             "id": "id-" + html_name(path),
             "value": shown,
             "display": display_value(item, value) if item.kind == "locked" else "",
-            "error": errors.get(path, ""),
+            "error": self.errors.get(path, ""),
             "required": item.required,
             "conditional_required": required and not item.required,
-            "hint": _condition_hint(form, scope_key, item.id),
-            "input_type": {
-                "date": "date",
-                "time": "time",
-                "datetime": "datetime-local",
-                "num_int": "text",
-            }.get(item.datatype, "text"),
+            "hint": _condition_hint(self.form, scope_key, item.id),
+            "input_type": _INPUT_TYPES.get(item.datatype, "text"),
             "inputmode": "decimal"
-            if item.datatype in {"num", "num_currency"}
+            if decimal
             else ("numeric" if item.datatype == "num_int" else ""),
             "radios": item.kind == "select" and len(item.options) <= 5,
-            "from_profile": path not in raw and still_prefilled(prefilled, path, value),
+            "from_profile": path not in self.raw and still_prefilled(self.prefilled, path, value),
             "autocomplete": _autocomplete(item, path),
         }
 
-    def walk(
-        items: tuple[Field | Group, ...], scope: Scope, prefix: str, scope_key: str
-    ) -> list[dict[str, Any]]:
-        nodes: list[dict[str, Any]] = []
-        for item in items:
-            path = f"{prefix}{item.id}"
-            if isinstance(item, Field):
-                if item.kind == "hidden":
-                    continue
-                nodes.append(field_node(item, scope, path, scope_key))
-            elif item.repeats:
-                rows = scope.data.get(item.id) or []
-                count = max(len(rows), item.min)
-                row_nodes = []
-                for index in range(count):
-                    row = rows[index] if index < len(rows) else {}
-                    row_scope = _scope(form, row, data, item.items, item.id)
-                    row_nodes.append(
-                        {
-                            "index": index,
-                            "number": index + 1,
-                            "children": walk(item.items, row_scope, f"{path}.{index}.", item.id),
-                            "removable": count > item.min,
-                            "remove_action": f"remove:{path}:{index}",
-                        }
-                    )
-                nodes.append(
-                    {
-                        "element": "repeat",
-                        "group": item,
-                        "path": path,
-                        "name": html_name(path),
-                        "id": "id-" + html_name(path),
-                        "rows": row_nodes,
-                        "count": count,
-                        "can_add": count < item.max,
-                        "add_action": f"add:{path}",
-                        "error": errors.get(path, ""),
-                        "item_label": item.item_label or item.label,
-                    }
-                )
-            else:
-                nodes.append(
-                    {
-                        "element": "group",
-                        "group": item,
-                        "children": walk(item.items, scope, prefix, scope_key),
-                    }
-                )
-        return nodes
-
-    top = _scope(form, data, data, tuple(form.elements()), "")
-    return walk(step.items, top, "", "")
+    def repeat_node(self, item: Group, scope: Scope, path: str) -> dict[str, Any]:
+        rows = scope.data.get(item.id) or []
+        count = max(len(rows), item.min)
+        row_nodes = []
+        for index in range(count):
+            row = rows[index] if index < len(rows) else {}
+            row_scope = _scope(self.form, row, self.data, item.items, item.id)
+            row_nodes.append(
+                {
+                    "index": index,
+                    "number": index + 1,
+                    "children": self.walk(item.items, row_scope, f"{path}.{index}.", item.id),
+                    "removable": count > item.min,
+                    "remove_action": f"remove:{path}:{index}",
+                }
+            )
+        return {
+            "element": "repeat",
+            "group": item,
+            "path": path,
+            "name": html_name(path),
+            "id": "id-" + html_name(path),
+            "rows": row_nodes,
+            "count": count,
+            "can_add": count < item.max,
+            "add_action": f"add:{path}",
+            "error": self.errors.get(path, ""),
+            "item_label": item.item_label or item.label,
+        }
 
 
 def summarise(

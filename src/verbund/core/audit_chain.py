@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F
+from django.db import connection
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from verbund.core.models import AuditChainHead, AuditEntry
@@ -72,22 +73,64 @@ def digest_of(entry: AuditEntry, *, previous_hash: str) -> str:
 
 def append(entry: AuditEntry) -> AuditEntry:
     """Give the unsaved entry the next position and its hashes, and save it. Must run in
-    the transaction of the change: the head row stays locked until it commits."""
-    # The UPDATE takes the lock first (row lock on PostgreSQL, write lock on SQLite), so
-    # no other transaction reads the same head.
-    if not AuditChainHead.objects.filter(pk=1).update(position=F("position") + 1):
-        AuditChainHead.objects.get_or_create(pk=1)
-        AuditChainHead.objects.filter(pk=1).update(position=F("position") + 1)
-    head = AuditChainHead.objects.get(pk=1)
-    entry.position = head.position
-    entry.previous_hash = head.last_hash
-    entry.save()
-    # Hash what the database gives back (JSON and time as stored), then seal.
-    entry.refresh_from_db()
-    entry.entry_hash = digest_of(entry, previous_hash=head.last_hash)
-    AuditEntry.objects.filter(pk=entry.pk).update(entry_hash=entry.entry_hash)
+    the transaction of the change: the head row stays locked until it commits.
+
+    Three statements: advance the head (which takes the lock and returns the previous
+    hash), insert the sealed entry, store the new hash in the head."""
+    position, previous_hash = _advance_head()
+    entry.position = position
+    entry.previous_hash = previous_hash
+    if entry.at is None:
+        entry.at = timezone.now()
+    if _has_float((entry.before, entry.after, entry.details)):
+        # A float may come back from the database in another form (PostgreSQL's jsonb
+        # stores numerics); hash what the database gives back.
+        entry.save()
+        entry.refresh_from_db()
+    else:
+        # Text, integers, lists and objects come back from JSON exactly as they went in.
+        entry.before, entry.after, entry.details = _as_stored(
+            (entry.before, entry.after, entry.details)
+        )
+    entry.entry_hash = digest_of(entry, previous_hash=previous_hash)
+    if entry.pk is None:
+        entry.save()
+    else:
+        AuditEntry.objects.filter(pk=entry.pk).update(entry_hash=entry.entry_hash)
     AuditChainHead.objects.filter(pk=1).update(last_hash=entry.entry_hash)
     return entry
+
+
+def _advance_head() -> tuple[int, str]:
+    # The UPDATE takes the lock first (row lock on PostgreSQL, write lock on SQLite), so
+    # no other transaction reads the same head; RETURNING saves the read after it.
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    sql = (
+        f'UPDATE {table} SET "position" = "position" + 1 WHERE "id" = 1 '  # noqa: S608
+        'RETURNING "position", "last_hash"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:
+            AuditChainHead.objects.get_or_create(pk=1)
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return int(row[0]), str(row[1])
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
+
+
+def _as_stored(value: Any) -> Any:
+    return json.loads(json.dumps(value))
 
 
 @dataclass(frozen=True)

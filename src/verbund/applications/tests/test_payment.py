@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from verbund.applications import actions
+from verbund.applications.actions import payment as payment_actions
 from verbund.applications.models import Payment, Submission
 from verbund.applications.tests import xbezahldienste_server as xb
 from verbund.applications.tests.factories import start
@@ -37,9 +38,9 @@ def platform(settings):
     settings.VERBUND_PAYMENT_SECRET = "gemeinsames-geheimnis"
     settings.VERBUND_PAYMENT_TIMEOUT = 5
     server.notify_secret = actions.payment_secret()
-    actions._xbezahldienste.cache_clear()
+    payment_actions._xbezahldienste.cache_clear()
     yield server
-    actions._xbezahldienste.cache_clear()
+    payment_actions._xbezahldienste.cache_clear()
     server.close()
 
 
@@ -218,7 +219,7 @@ def test_an_abandoned_payment_expires_in_reconciliation_and_a_late_payment_still
 
 def test_a_provider_that_does_not_answer_in_time_gives_a_german_message(client, platform, settings):
     settings.VERBUND_PAYMENT_TIMEOUT = 1
-    actions._xbezahldienste.cache_clear()
+    payment_actions._xbezahldienste.cache_clear()
     platform.delay = 3
     submission = submit_with_fee(client)
 
@@ -350,7 +351,7 @@ def test_epaybl_style_access_with_a_tls_client_certificate(client, settings, tmp
         settings.VERBUND_XBEZAHLDIENSTE_TOKEN_URL = ""
         settings.VERBUND_XBEZAHLDIENSTE_CLIENT_CERT = str(client_pem)
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))  # the platform's CA, as operators set it
-        actions._xbezahldienste.cache_clear()
+        payment_actions._xbezahldienste.cache_clear()
         submission = submit_with_fee(client)
 
         response = pay_page(client, submission)
@@ -369,7 +370,7 @@ def test_epaybl_style_access_with_a_tls_client_certificate(client, settings, tmp
                 timeout=10,
             )
     finally:
-        actions._xbezahldienste.cache_clear()
+        payment_actions._xbezahldienste.cache_clear()
         server.close()
 
 
