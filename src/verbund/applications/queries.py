@@ -618,3 +618,24 @@ def online_offer(service: Service, authority: Authority, gemeinde_ags: str) -> O
         return OnlineOffer(note=not_online_note(authority))
     url = reverse("applications:start", args=[service.slug])
     return OnlineOffer(url=f"{url}?{urlencode({'ags': gemeinde_ags})}" if gemeinde_ags else url)
+
+
+# --- aggregate facts (transparency) ---------------------------------------------------------
+
+
+def released_submission_facts() -> list[dict[str, Any]]:
+    """One row per released submission, without personal data: service, place (AGS), receiving
+    authority, release time, channel and the applicant account's proven trust level (empty
+    without an account). The transparency figures are counted from these rows."""
+    return [
+        dict(row)
+        for row in Submission.objects.filter(released_at__isnull=False).values(
+            "pk",
+            "service__slug",
+            "place_ags",
+            "authority_id",
+            "released_at",
+            "channel",
+            "applicant__trust_level",
+        )
+    ]

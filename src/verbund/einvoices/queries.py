@@ -109,3 +109,12 @@ def upload_throttled(ip_address: str | None, purpose: str = UploadAttempt.Purpos
         purpose=purpose, ip_address=ip_address, at__gte=since
     ).count()
     return count >= limit
+
+
+def invoice_facts() -> list[dict[str, Any]]:
+    """One row per received e-invoice for the aggregate figures: receiving authority, month
+    of receipt and status; no amounts, no parties."""
+    return [
+        {**row, "rejected": row["status"] == InvoiceStatus.REJECTED}
+        for row in Invoice.objects.values("authority_id", "received_at", "status")
+    ]

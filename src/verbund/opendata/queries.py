@@ -102,3 +102,9 @@ def get_published_file(dataset_name: str, distribution_id: Any) -> Distribution:
     if distribution is None:
         raise NotFound("Nicht gefunden.", code="not_found")
     return distribution
+
+
+def dataset_of_authority(authority: Authority, name: str) -> Dataset | None:
+    """The authority's dataset with this name (any status), for publishers that update their
+    datasets by name, such as the platform's own figures."""
+    return Dataset.objects.filter(authority=authority, name=name).first()
