@@ -122,12 +122,25 @@ def generate_map(
     from shapely.ops import unary_union
 
     matched = match_features(collection["features"], gemeinden)
+    used = {id(f) for f in matched.values()}
+    # Gemeinden of the boundaries' date that merged since into a Gemeinde keeping another
+    # key: drawn as areas without data (their successor is not in the data), so the Land has
+    # no holes, and counted into their Kreis.
+    former = {
+        str(f["properties"]["AGS"]): f
+        for f in collection["features"]
+        if id(f) not in used and str(f["properties"].get("AGS", "")).startswith(land_key)
+    }
     keys = sorted(matched)
     source = {
         "type": "FeatureCollection",
         "features": [
             {"type": "Feature", "properties": {"key": key}, "geometry": matched[key]["geometry"]}
             for key in keys
+        ]
+        + [
+            {"type": "Feature", "properties": {"key": f"former:{ags}"}, "geometry": f["geometry"]}
+            for ags, f in sorted(former.items())
         ],
     }
     topology = topojson.Topology(  # type: ignore[attr-defined]
@@ -143,6 +156,8 @@ def generate_map(
     for unit in gemeinden:
         if unit.key in simplified:
             kreis_shapes[unit.kreis_key].append(simplified[unit.key])
+    for ags in former:
+        kreis_shapes[ags[:5]].append(simplified[f"former:{ags}"])
     return {
         "land": land_key,
         "attribution": ATTRIBUTION,
@@ -155,6 +170,13 @@ def generate_map(
             if unit.key in simplified
         },
         "missing": [unit.key for unit in gemeinden if unit.key not in simplified],
+        "former": {
+            ags: {
+                "name": str(f["properties"].get("GEN", "")),
+                "d": projection.path(mapping(simplified[f"former:{ags}"])),
+            }
+            for ags, f in sorted(former.items())
+        },
         "kreise": {
             unit.key: {
                 "name": unit.name,

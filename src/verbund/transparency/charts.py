@@ -86,7 +86,7 @@ class LegendClass:
 def legend() -> list[LegendClass]:
     items = [
         LegendClass(
-            css_class=f"verbund-map__c{c.index}",
+            css_class=f"verbund-choropleth__c{c.index}",
             label=f"{rules.format_number(c.lower)} bis {rules.format_number(c.upper)} %"
             if c.index
             else f"0 bis {rules.format_number(c.upper)} %",
@@ -94,10 +94,10 @@ def legend() -> list[LegendClass]:
         )
         for c in rules.map_classes()
     ]
-    items.append(LegendClass("verbund-map__none", "keine Angabe", rules.NO_DATA_COLOUR))
+    items.append(LegendClass("verbund-choropleth__none", "keine Angabe", rules.NO_DATA_COLOUR))
     return items
 
 
 def css_class_for(value: float | None, cases: int) -> str:
     index = None if cases == 0 else rules.class_of(value)
-    return "verbund-map__none" if index is None else f"verbund-map__c{index}"
+    return "verbund-choropleth__none" if index is None else f"verbund-choropleth__c{index}"

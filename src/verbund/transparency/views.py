@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 
 from verbund.core.errors import DomainError
@@ -15,20 +16,20 @@ from verbund.transparency import cartography, charts, exports, queries, rules
 
 MEASURE_ROWS = (
     # measure, label, unit
-    (rules.SERVICES_ONLINE, "Leistungen online beantragbar (Zahl)", ""),
-    (rules.COVERAGE_OZG, "Abdeckung nach OZG-Zählung", "%"),
-    (rules.COVERAGE_TOP, "Anteil der meistgefragten Leistungen online", "%"),
-    (rules.APPLICATIONS_TOTAL, "Online-Anträge insgesamt", ""),
-    (rules.PROCESSING_MEDIAN, "Bearbeitungszeit (Median, Tage)", ""),
-    (rules.EINVOICES_REJECTED_SHARE, "Abgelehnte E-Rechnungen", "%"),
-    (rules.DATASETS, "Veröffentlichte offene Datensätze", ""),
+    (rules.SERVICES_ONLINE, gettext_noop("Leistungen online beantragbar (Zahl)"), ""),
+    (rules.COVERAGE_OZG, gettext_noop("Abdeckung nach OZG-Zählung"), "%"),
+    (rules.COVERAGE_TOP, gettext_noop("Anteil der meistgefragten Leistungen online"), "%"),
+    (rules.APPLICATIONS_TOTAL, gettext_noop("Online-Anträge insgesamt"), ""),
+    (rules.PROCESSING_MEDIAN, gettext_noop("Bearbeitungszeit (Median, Tage)"), ""),
+    (rules.EINVOICES_REJECTED_SHARE, gettext_noop("Abgelehnte E-Rechnungen"), "%"),
+    (rules.DATASETS, gettext_noop("Veröffentlichte offene Datensätze"), ""),
 )
 INDICATOR_ROWS = (
-    (rules.IND_ONLINE, "Online-Verfügbarkeit", "%"),
-    (rules.IND_SUPPORT, "Nutzerunterstützung", "%"),
-    (rules.IND_TRANSPARENCY, "Transparenz der Leistungserbringung", "%"),
-    (rules.IND_EID, "Nutzung der eID", "%"),
-    (rules.IND_PREFILL, "Vorausgefüllte Formulare (Once-Only)", "%"),
+    (rules.IND_ONLINE, gettext_noop("Online-Verfügbarkeit"), "%"),
+    (rules.IND_SUPPORT, gettext_noop("Nutzerunterstützung"), "%"),
+    (rules.IND_TRANSPARENCY, gettext_noop("Transparenz der Leistungserbringung"), "%"),
+    (rules.IND_EID, gettext_noop("Nutzung der eID"), "%"),
+    (rules.IND_PREFILL, gettext_noop("Vorausgefüllte Formulare (Once-Only)"), "%"),
 )
 
 
@@ -132,6 +133,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "transparency/map.html",
         {
             "map_regions": _map_regions("gemeinde", rules.COVERAGE_TOP),
+            "map_former": list(data.get("former", {}).values()),
             "map_view_box": data["view_box"],
             "map_attribution": data["attribution"],
             "legend": charts.legend(),
