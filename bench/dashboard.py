@@ -1,7 +1,7 @@
 """Benchmark: the Gemeinde transparency dashboard against the plain service page.
 
 Usage: python bench/dashboard.py [--database-url URL] [--port 8820] [--requests 200]
-                                 [--rounds 3] [--gemeinde 16061001]
+                                 [--rounds 3] [--gemeinde 16061001] [--reuse STATE_DIR]
 
 Sets up a fresh installation with the demo data (which computes the aggregates), serves it
 with `verbund serve`, and times sequential GETs of the Gemeinde dashboard
@@ -58,8 +58,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--gemeinde", default="16061001")
+    parser.add_argument(
+        "--reuse", metavar="STATE_DIR", help="state dir of an earlier run: skip setup and demo"
+    )
     args = parser.parse_args()
-    state = tempfile.mkdtemp(prefix="verbund-bench-")
+    state = args.reuse or tempfile.mkdtemp(prefix="verbund-bench-")
     env = {
         **os.environ,
         "VERBUND_STATE_DIR": state,
@@ -76,9 +79,11 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("setup", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("load-demo", stdout=io.StringIO())  # computes the aggregates
+    if not args.reuse:
+        call_command("setup", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("load-demo", stdout=io.StringIO())  # computes the aggregates
+        print(f"state dir (for --reuse): {state}")
     base = f"http://127.0.0.1:{args.port}"
     pages = {
         "service page (baseline)": f"{base}/leistungen/wohnsitz-anmelden/",
