@@ -676,3 +676,24 @@ def attachment_bytes_per_authority(end: datetime.datetime) -> dict[int, int]:
         .order_by()
     )
     return {r["submission__authority_id"]: int(r["n"] or 0) for r in rows}
+
+
+# --- aggregate facts (transparency) ---------------------------------------------------------
+
+
+def released_submission_facts() -> list[dict[str, Any]]:
+    """One row per released submission, without personal data: service, place (AGS), receiving
+    authority, release time, channel and the applicant account's proven trust level (empty
+    without an account). The transparency figures are counted from these rows."""
+    return [
+        dict(row)
+        for row in Submission.objects.filter(released_at__isnull=False).values(
+            "pk",
+            "service__slug",
+            "place_ags",
+            "authority_id",
+            "released_at",
+            "channel",
+            "applicant__trust_level",
+        )
+    ]

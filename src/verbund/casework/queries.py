@@ -482,3 +482,14 @@ def expired_cases(today: datetime.date) -> QuerySet[Case]:
     return Case.objects.filter(
         submission__status=Submission.Status.CLOSED, purge_after__lte=today
     ).select_related("submission")
+
+
+def first_decision_times() -> dict[Any, datetime.datetime]:
+    """Submission id → when its first Bescheid was recorded, for the processing-time figures
+    (no personal data)."""
+    times: dict[Any, datetime.datetime] = {}
+    for submission_id, created_at in Decision.objects.order_by("created_at").values_list(
+        "case__submission_id", "created_at"
+    ):
+        times.setdefault(submission_id, created_at)
+    return times

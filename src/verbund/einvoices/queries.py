@@ -134,3 +134,12 @@ def invoice_bytes_per_authority(end: datetime.datetime) -> dict[int, int]:
         .order_by()
     )
     return {r["authority_id"]: int(r["n"] or 0) for r in rows}
+
+
+def invoice_facts() -> list[dict[str, Any]]:
+    """One row per received e-invoice for the aggregate figures: receiving authority, month
+    of receipt and status; no amounts, no parties."""
+    return [
+        {**row, "rejected": row["status"] == InvoiceStatus.REJECTED}
+        for row in Invoice.objects.values("authority_id", "received_at", "status")
+    ]

@@ -132,3 +132,9 @@ def distribution_bytes_per_authority(end: datetime.datetime) -> dict[int, int]:
         .order_by()
     )
     return {r["dataset__authority_id"]: int(r["n"] or 0) for r in rows}
+
+
+def dataset_of_authority(authority: Authority, name: str) -> Dataset | None:
+    """The authority's dataset with this name (any status), for publishers that update their
+    datasets by name, such as the platform's own figures."""
+    return Dataset.objects.filter(authority=authority, name=name).first()

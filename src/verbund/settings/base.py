@@ -72,6 +72,13 @@ VERBUND_LAND = env_str(
     "Two-digit key of the Land this instance serves (16 = Thüringen).",
     group="Verbund",
 )
+VERBUND_TRANSPARENCY_PUBLISHER = env_str(
+    "VERBUND_TRANSPARENCY_PUBLISHER",
+    "tmdi",
+    "Slug of the authority that publishes the platform's own aggregate figures as open data "
+    "(`verbund aggregate-figures --publish`).",
+    group="Verbund",
+)
 _default_data_dir = BASE_DIR.parent / "shared" / "data"
 VERBUND_DATA_DIR = Path(
     env_str(
@@ -334,6 +341,7 @@ INSTALLED_APPS = [
     "verbund.cooperation",
     "verbund.opendata",
     "verbund.costs",
+    "verbund.transparency",
     # After the domains, so that accounts/templates/oauth2_provider/ overrides its pages.
     "oauth2_provider",
 ]
