@@ -35,7 +35,15 @@ class Journey:
         page = self.page
         width = page.evaluate("document.documentElement.scrollWidth")
         inner = page.evaluate("window.innerWidth")
-        assert width <= inner, f"{label}: horizontal scrolling ({width} > {inner} px)"
+        if width > inner:
+            wide = page.evaluate(
+                """w => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w + 1)
+                .slice(-5).map(e => e.tagName + '.' + e.className + ' ' +
+                    Math.round(e.getBoundingClientRect().right))""",
+                inner,
+            )
+            raise AssertionError(f"{label}: horizontal scrolling ({width} > {inner}): {wide}")
         violations = axe_violations(page)
         assert violations == [], f"{label} ({page.url}): {violations}"
         self.checked.append(label)
@@ -58,6 +66,12 @@ class Journey:
         self.tab_to(selector)
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(text)
+
+    def enter_date(self, selector: str, day: datetime.date) -> None:
+        """A date field reached by Tab; its segments (day, month, year) filled as a whole,
+        since chromium's segment typing depends on the platform's date format."""
+        self.tab_to(selector)
+        self.page.locator(selector).fill(day.isoformat())
 
     def press(self, selector: str, key: str = "Enter") -> None:
         self.tab_to(selector)
@@ -82,11 +96,11 @@ def dog_step(journey: Journey) -> None:
     page = journey.page
     journey.type_into("#id-f-hunde-0-name", "Bello")
     journey.type_into("#id-f-hunde-0-rasse", "Mischling")
-    journey.type_into("#id-f-hunde-0-wurfdatum", "01012024")
     since = datetime.date.today() - datetime.timedelta(days=10)
-    journey.type_into("#id-f-hunde-0-haltung_seit", since.strftime("%d%m%Y"))
-    journey.tab_to("#id-f-hunde-0-grund")
-    page.keyboard.press("ArrowDown")
+    journey.enter_date("#id-f-hunde-0-wurfdatum", datetime.date(2024, 1, 1))
+    journey.enter_date("#id-f-hunde-0-haltung_seit", since)
+    journey.tab_to("#id-f-hunde-0-grund-1")  # few options: radio buttons
+    page.keyboard.press("Space")
     journey.type_into("#id-f-hunde-0-chipnummer", "12345")
     journey.press("#id-f-hunde-0-name")  # Enter in the name field
     assert page.locator("#fehler").count() == 1
@@ -97,7 +111,9 @@ def dog_step(journey: Journey) -> None:
     journey.check("fehler")
     journey.type_into("#id-f-hunde-0-chipnummer", "276098106543210")
     journey.press("#id-f-hunde-0-name")
-    assert "/zusammenfassung/" in page.url, "Enter in the name must continue"
+    assert "/zusammenfassung/" in page.url, (
+        "Enter in the name must continue: " + (page.locator("main").inner_text()[:1500])
+    )
     assert page.locator("text=Hund 2").count() == 0
 
 
