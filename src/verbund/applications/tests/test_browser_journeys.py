@@ -256,3 +256,42 @@ def test_accept_language_alone_does_not_switch_to_english(live_server):
         page.goto(f"{live_server.url}/")
         assert page.locator("html").get_attribute("lang") == "de"
         browser.close()
+
+
+def test_first_visit_of_the_start_page_transfers_under_100_kb(settings, tmp_path, monkeypatch):
+    """As in production: collected, pre-compressed static files served by whitenoise (no
+    test static handler in front), HTML through GZipMiddleware; counted by the browser."""
+    needs("chromium")
+    import playwright.sync_api as playwright_api
+    from pytest_django.live_server_helper import LiveServer
+
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_AUTOREFRESH = False
+    call_command("collectstatic", "--noinput", verbosity=0)
+    call_command("load-demo", stdout=io.StringIO())
+    monkeypatch.setattr("django.contrib.staticfiles.handlers.StaticFilesHandler", lambda app: app)
+    server = LiveServer("localhost")
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_context(locale="de-DE").new_page()
+            page.goto(f"{server.url}/", wait_until="networkidle")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            entries = page.evaluate(
+                """() => [...performance.getEntriesByType('navigation'),
+                          ...performance.getEntriesByType('resource')]
+                   .map(e => [e.name, e.transferSize, e.decodedBodySize])"""
+            )
+            browser.close()
+    finally:
+        server.stop()
+    total = sum(size for _name, size, _decoded in entries)
+    report = "\n".join(f"{size:>8} {decoded:>8} {name}" for name, size, decoded in entries)
+    print(f"first visit of the start page: {total} bytes transferred\n{report}")
+    assert any(name.endswith(".woff2") for name, _s, _d in entries), report
+    assert total < 100_000, report
