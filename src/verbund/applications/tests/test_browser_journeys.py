@@ -194,7 +194,7 @@ def account_journey(page: Any, base: str, *, name: str, english: bool, shots: bo
     journey.check("eingangsbestaetigung")
     page.goto(f"{base}/postfach/")
     journey.check("postfach")
-    journey.press("main a[href^='/postfach/']")
+    journey.press("table a[href^='/postfach/']")
     assert "PDF" in page.content()
     journey.check("postfach-nachricht")
     page.goto(f"{base}/antraege/meine/")
