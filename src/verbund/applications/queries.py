@@ -30,6 +30,7 @@ from verbund.accounts.encryption import decrypt
 from verbund.applications import attachments as attachment_checks
 from verbund.applications import extensions, sealing
 from verbund.applications import metadata as metadata_shape
+from verbund.applications.access_codes import access_code_matches as access_code_matches
 from verbund.applications.formschema import Form, parse_form
 from verbund.applications.models import (
     Draft,
@@ -379,9 +380,7 @@ def get_submission_for_applicant(
             return submission
         if session_numbers and submission.vorgangsnummer in session_numbers:
             return submission
-        if secret and hmac.compare_digest(
-            token_hash(secret.strip()), submission.status_secret_hash
-        ):
+        if secret and access_code_matches(secret, submission.status_secret_hash):
             return submission
     raise NotFound(
         _("Zu dieser Vorgangsnummer und diesem Zugangscode gibt es keinen Antrag."),
@@ -697,3 +696,12 @@ def released_submission_facts() -> list[dict[str, Any]]:
             "applicant__trust_level",
         )
     ]
+
+
+def processing_time(submission: Submission) -> str:
+    """How long the service usually takes, from the catalogue (the authority's own text
+    where it wrote one); empty when the catalogue does not say."""
+    from verbund.catalogue import queries as catalogue_queries
+
+    texts = catalogue_queries.texts_for(submission.service, submission.authority)
+    return str(getattr(texts, "processing_time", "") or "").strip()

@@ -274,7 +274,13 @@ def _check_field(field: Field, value: Any, required: bool) -> str | None:
         if field.max_length is not None and len(text) > field.max_length:
             return _("Bitte höchstens %(n)d Zeichen eingeben.") % {"n": field.max_length}
         if field.pattern and not re.fullmatch(field.pattern, text):
-            return _("Die Eingabe hat nicht das erwartete Format.")
+            # The message names the field and what it expects (WCAG 3.3.1, 3.3.3).
+            if field.help:
+                return _("„%(label)s“: Bitte geben Sie %(expected)s ein.") % {
+                    "label": field.label,
+                    "expected": field.help,
+                }
+            return _("„%(label)s“ hat nicht das erwartete Format.") % {"label": field.label}
     if field.datatype in {"num", "num_int", "num_currency"}:
         try:
             number = Decimal(str(value))

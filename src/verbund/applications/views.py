@@ -4,6 +4,7 @@ actions, queries, rules and rendering."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,8 +18,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from verbund.accounts import actions as account_actions
+from verbund.accounts import queries as account_queries
 from verbund.accounts.models import User
-from verbund.applications import actions, extensions, queries, receipts, rendering, rules
+from verbund.applications import (
+    access_codes,
+    actions,
+    extensions,
+    queries,
+    receipts,
+    rendering,
+    rules,
+)
 from verbund.applications import attachments as attachment_checks
 from verbund.applications.models import Draft, Payment, Submission
 from verbund.authorities import queries as authority_queries
@@ -28,6 +38,7 @@ from verbund.mailbox import actions as mailbox_actions
 from verbund.mailbox import queries as mailbox_queries
 
 DRAFTS = "applications.drafts"
+PLACE_FIELDS = ("postal_code", "city")
 SUBMITTED = "applications.submitted"
 
 
@@ -76,8 +87,7 @@ def _authority_context(request: HttpRequest) -> list[Any]:
     )
 
 
-def start(request: HttpRequest, slug: str) -> HttpResponse:
-    """Where does the applicant live (or which authority applies)? Then who is responsible."""
+def _published_form(slug: str) -> tuple[Any, Any, Any]:
     try:
         service = queries.get_service(slug)
     except NotFound as exc:
@@ -85,69 +95,114 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     version = queries.published_version(service)
     if version is None:
         raise Http404(_("Für diese Leistung gibt es noch kein Online-Formular."))
-    form = queries.form_of(version)
-    context: dict[str, Any] = {"service": service, "form": form, "errors": {}}
-    source = request.POST if request.method == "POST" else request.GET
-    plz = source.get("plz", "").strip()
-    ags = source.get("ags", "").strip()
-    ort = source.get("ort", "").strip()
-    context.update(plz=plz, ags=ags, ort=ort)
-    if form.applicant == "authority":
-        memberships = _authority_context(request)
-        context["memberships"] = memberships
-        if not request.user.is_authenticated or not memberships:
-            context["needs_staff"] = True
-            return render(request, "applications/start.html", context, status=403)
-        chosen = source.get("applicant_authority", "")
-        if not chosen and len(memberships) == 1:
-            chosen = memberships[0].authority.slug
-        context["chosen"] = chosen
-        if not chosen:
-            return render(request, "applications/start.html", context)
-        try:
-            applicant = authority_queries.get_authority_for_staff_or_404(request.user, chosen)
-        except NotFound:
-            context["errors"]["applicant_authority"] = _("Bitte wählen Sie Ihre Behörde.")
-            return render(request, "applications/start.html", context, status=422)
-        place = Place(ags=applicant.gebiet.ags) if applicant.gebiet.level == "gemeinde" else None
-        responsible = queries.responsibility(service=service, form=form, place=place)
-        prefill_context = {
+    return service, version, queries.form_of(version)
+
+
+@dataclass(frozen=True)
+class _Applicant:
+    """Who applies and where: the answer of the finder and what the form prefills from it."""
+
+    authority: Any
+    responsible: Any
+    prefill_context: dict[str, str]
+
+
+def _render_start(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "applications/start.html", context, status=status)
+
+
+def _authority_applicant(
+    request: HttpRequest, service: Any, form: Any, source: Any, context: dict[str, Any]
+) -> _Applicant | HttpResponse:
+    """Staff apply for their own authority: the one they chose (or their only one)."""
+    memberships = _authority_context(request)
+    context["memberships"] = memberships
+    if not request.user.is_authenticated or not memberships:
+        context["needs_staff"] = True
+        return _render_start(request, context, 403)
+    chosen = source.get("applicant_authority", "")
+    if not chosen and len(memberships) == 1:
+        chosen = memberships[0].authority.slug
+    context["chosen"] = chosen
+    if not chosen:
+        return _render_start(request, context)
+    try:
+        applicant = authority_queries.get_authority_for_staff_or_404(request.user, chosen)
+    except NotFound:
+        context["errors"]["applicant_authority"] = _("Bitte wählen Sie Ihre Behörde.")
+        return _render_start(request, context, 422)
+    place = Place(ags=applicant.gebiet.ags) if applicant.gebiet.level == "gemeinde" else None
+    return _Applicant(
+        authority=applicant,
+        responsible=queries.responsibility(service=service, form=form, place=place),
+        prefill_context={
             "applicant_authority.name": applicant.name,
             "applicant_authority.ars": applicant.gebiet.ars,
-        }
-    else:
-        applicant = None
-        if not (plz or ags):
-            if "plz" in source:
-                # The form was sent with an empty PLZ: say so instead of showing it again.
-                context["errors"]["plz"] = _("Bitte geben Sie die Postleitzahl Ihres Wohnorts ein.")
-                return render(request, "applications/start.html", context, status=422)
-            return render(request, "applications/start.html", context)
-        try:
-            responsible = queries.responsibility(
-                service=service,
-                form=form,
-                place=Place(ags=ags or None, plz=plz or None, ort=ort or None),
-            )
-        except DomainError as exc:
-            context["errors"]["plz"] = exc.message
-            return render(request, "applications/start.html", context, status=422)
-        prefill_context = {"place.name": responsible.gemeinde_name, "place.plz": plz}
-    context["responsible"] = responsible
-    if responsible.authority is None:
-        status = 200 if responsible.is_ambiguous else 422
-        return render(request, "applications/start.html", context, status=status)
-    if not extensions.online_offered(service, responsible.authority):
-        context["not_online"] = queries.not_online_note(responsible.authority)
-        status = 409 if request.method == "POST" else 200
-        return render(request, "applications/start.html", context, status=status)
-    offer = _profile_offer(request, service, form, context)
-    if request.method != "POST" or "begin" not in request.POST:
-        return render(request, "applications/start.html", context)
+        },
+    )
+
+
+def _consented_place(request: HttpRequest, source: Any) -> tuple[str, str]:
+    """PLZ and place from the Servicekonto, when the holder released them for this form
+    (once-only): the consent is read here and used up when the application begins."""
+    token = source.get("prefill_consent", "")
+    if not token or not isinstance(request.user, User):
+        return "", ""
+    consent = account_queries.usable_prefill_consent(user=request.user, token=token)
+    if consent is None or "postal_code" not in consent.fields:
+        return "", ""
+    profile = account_queries.profile_of(request.user)
+    city = profile.city if "city" in consent.fields else ""
+    return str(profile.postal_code or ""), str(city or "")
+
+
+def _citizen_applicant(
+    request: HttpRequest, service: Any, form: Any, source: Any, context: dict[str, Any]
+) -> _Applicant | HttpResponse:
+    """A citizen's place: the finder's answer (`ags`), a typed PLZ, or the Servicekonto's."""
+    plz, ags, ort = (context[k] for k in ("plz", "ags", "ort"))
+    if not (plz or ags) and "plz" not in source:
+        plz, ort = _consented_place(request, source)
+        context.update(plz=plz, ort=ort, from_profile_place=bool(plz))
+    if not (plz or ags):
+        _profile_offer(request, service, form, context)
+        if "plz" in source:
+            # The form was sent with an empty PLZ: say so instead of showing it again.
+            context["errors"]["plz"] = _("Bitte geben Sie die Postleitzahl Ihres Wohnorts ein.")
+            return _render_start(request, context, 422)
+        return _render_start(request, context)
+    try:
+        responsible = queries.responsibility(
+            service=service,
+            form=form,
+            place=Place(ags=ags or None, plz=plz or None, ort=ort or None),
+        )
+    except DomainError as exc:
+        context["errors"]["plz"] = exc.message
+        return _render_start(request, context, 422)
+    return _Applicant(
+        authority=None,
+        responsible=responsible,
+        prefill_context={"place.name": responsible.gemeinde_name, "place.plz": plz},
+    )
+
+
+def _begin(
+    request: HttpRequest,
+    *,
+    service: Any,
+    version: Any,
+    form: Any,
+    applicant: _Applicant,
+    offer: list[str],
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Start the draft, with the place, and the profile values the holder released."""
     consent_token = request.POST.get("prefill_consent", "") if offer else ""
+    responsible = applicant.responsible
     try:
         with transaction.atomic():
-            data = rendering.prefill(form, prefill_context)
+            data = rendering.prefill(form, applicant.prefill_context)
             prefilled: dict[str, Any] = {}
             if consent_token:
                 assert isinstance(request.user, User)
@@ -160,11 +215,11 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
                 service=service,
                 version=version,
                 responsible=responsible,
-                place_ags=ags,
-                place_plz=plz,
-                place_name=responsible.gemeinde_name or ort,
+                place_ags=context["ags"],
+                place_plz=context["plz"],
+                place_name=responsible.gemeinde_name or context["ort"],
                 owner=request.user,
-                applicant_authority=applicant,
+                applicant_authority=applicant.authority,
                 prefill=data,
                 prefilled=prefilled,
                 actor=_actor(request),
@@ -177,9 +232,43 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             "Ihre Einwilligung zum Vorausfüllen ist abgelaufen oder wurde schon verwendet. "
             "Bitte erteilen Sie sie erneut oder beginnen Sie ohne Vorausfüllen."
         )
-        return render(request, "applications/start.html", context, status=422)
+        return _render_start(request, context, 422)
     _remember_draft(request, draft, token)
     return redirect("applications:step", draft_id=draft.pk, step=1)
+
+
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    """Where does the applicant live (or which authority applies)? Then who is responsible,
+    and with the holder's consent the Servicekonto's values; then the draft begins."""
+    service, version, form = _published_form(slug)
+    source = request.POST if request.method == "POST" else request.GET
+    context: dict[str, Any] = {"service": service, "form": form, "errors": {}}
+    context.update({k: source.get(k, "").strip() for k in ("plz", "ags", "ort")})
+    if form.applicant == "authority":
+        found = _authority_applicant(request, service, form, source, context)
+    else:
+        found = _citizen_applicant(request, service, form, source, context)
+    if isinstance(found, HttpResponse):
+        return found
+    responsible = context["responsible"] = found.responsible
+    if responsible.authority is None:
+        status = 200 if responsible.is_ambiguous else 422
+        return _render_start(request, context, status)
+    if not extensions.online_offered(service, responsible.authority):
+        context["not_online"] = queries.not_online_note(responsible.authority)
+        return _render_start(request, context, 409 if request.method == "POST" else 200)
+    offer = _profile_offer(request, service, form, context)
+    if request.method != "POST" or "begin" not in request.POST:
+        return _render_start(request, context)
+    return _begin(
+        request,
+        service=service,
+        version=version,
+        form=form,
+        applicant=found,
+        offer=offer,
+        context=context,
+    )
 
 
 def _profile_offer(
@@ -195,13 +284,15 @@ def _profile_offer(
     token = source.get("prefill_consent", "")
     back = {k: context[k] for k in ("plz", "ags", "ort") if context.get(k)}
     here = f"{request.path}?{urlencode(back)}" if back else request.path
+    # Without a place yet, the Servicekonto's PLZ and place answer "where" as well.
+    asked = fields if back else [*fields, *(f for f in PLACE_FIELDS if f not in fields)]
     context["prefill_consent"] = token
     context["prefill_offer_url"] = (
         reverse("accounts:prefill_consent")
         + "?"
         + urlencode(
             {
-                "fields": ",".join(fields),
+                "fields": ",".join(asked),
                 "purpose": _("Online-Antrag: %(service)s") % {"service": service.name},
                 "next": here,
             }
@@ -219,6 +310,69 @@ def _progress(form: Any, current: int) -> list[dict[str, Any]]:
     return steps
 
 
+def _store_uploads(
+    request: HttpRequest, draft: Draft, posted: Any, data: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """Check and keep each uploaded file; a refused file becomes the error of its field.
+    Each file in its own savepoint, so a refused one leaves the step's transaction usable."""
+    for upload in posted.uploads:
+        content = upload.file.read(min(upload.file.size or 0, request_limit()) + 1)
+        try:
+            with transaction.atomic():
+                attachment = actions.attach_file(
+                    draft=draft,
+                    path=upload.path,
+                    filename=upload.file.name or "datei",
+                    content=content,
+                    accept=upload.field.accept,
+                    actor=_actor(request),
+                )
+        except DomainError as exc:
+            errors[upload.path] = exc.message
+            continue
+        _set_path(
+            data,
+            upload.path,
+            {
+                "attachment": str(attachment.pk),
+                "filename": attachment.filename,
+                "media_type": attachment.media_type,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+            },
+        )
+
+
+def _save_step(request: HttpRequest, draft: Draft, posted: Any, step: int) -> dict[str, str]:
+    """Removed files, new files and the entered values in one transaction: when any part
+    fails, the draft stays as it was before the request."""
+    errors = dict(posted.errors)
+    with transaction.atomic():
+        for attachment_id in posted.removed:
+            actions.remove_attachment(
+                draft=draft, attachment_id=attachment_id, actor=_actor(request)
+            )
+        _store_uploads(request, draft, posted, posted.data, errors)
+        actions.save_draft(draft=draft, data=posted.data, step=step, actor=_actor(request))
+    return errors
+
+
+def _after_save(
+    request: HttpRequest, draft: Draft, form: Any, step: int, action: str, errors: dict[str, str]
+) -> HttpResponse | None:
+    """Where a saved step leads: back, stay (saved), on, or nowhere (show the step again)."""
+    if action == "back":
+        return redirect("applications:step", draft_id=draft.pk, step=max(1, step - 1))
+    if action == "save":
+        messages.success(request, _("Ihre Angaben sind gespeichert."))
+        return redirect("applications:step", draft_id=draft.pk, step=step)
+    if action == "next" and not errors:
+        if step == len(form.steps):
+            return redirect("applications:summary", draft_id=draft.pk)
+        return redirect("applications:step", draft_id=draft.pk, step=step + 1)
+    return None
+
+
 def step(request: HttpRequest, draft_id: Any, step: int) -> HttpResponse:
     draft = _draft(request, draft_id)
     form = queries.form_of(draft.form_version)
@@ -232,48 +386,12 @@ def step(request: HttpRequest, draft_id: Any, step: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "next")
         posted = rendering.read_step(form, current, request.POST, request.FILES, draft.data, action)
-        data, errors, raw = posted.data, dict(posted.errors), posted.raw
-        for attachment_id in posted.removed:
-            actions.remove_attachment(
-                draft=draft, attachment_id=attachment_id, actor=_actor(request)
-            )
-        for upload in posted.uploads:
-            content = upload.file.read(min(upload.file.size or 0, request_limit()) + 1)
-            try:
-                attachment = actions.attach_file(
-                    draft=draft,
-                    path=upload.path,
-                    filename=upload.file.name or "datei",
-                    content=content,
-                    accept=upload.field.accept,
-                    actor=_actor(request),
-                )
-            except DomainError as exc:
-                errors[upload.path] = exc.message
-                continue
-            _set_path(
-                data,
-                upload.path,
-                {
-                    "attachment": str(attachment.pk),
-                    "filename": attachment.filename,
-                    "media_type": attachment.media_type,
-                    "size": attachment.size,
-                    "sha256": attachment.sha256,
-                },
-            )
-        actions.save_draft(draft=draft, data=data, step=step, actor=_actor(request))
+        data, raw = posted.data, posted.raw
+        errors = _save_step(request, draft, posted, step)
         if action == "next":
             errors = {**rules.validate(form, data, step_ids=(current.id,)), **errors}
-        if action == "back":
-            return redirect("applications:step", draft_id=draft.pk, step=max(1, step - 1))
-        if action == "save":
-            messages.success(request, _("Ihre Angaben sind gespeichert."))
-            return redirect("applications:step", draft_id=draft.pk, step=step)
-        if action == "next" and not errors:
-            if step == len(form.steps):
-                return redirect("applications:summary", draft_id=draft.pk)
-            return redirect("applications:step", draft_id=draft.pk, step=step + 1)
+        if done := _after_save(request, draft, form, step, action, errors):
+            return done
         if action == "next":
             status = 422
         else:
@@ -338,6 +456,54 @@ def _already_submitted(request: HttpRequest, draft_id: Any) -> HttpResponse | No
     return _to_receipt(request, *found) if found else None
 
 
+def _check_receipt_email(email: str) -> None:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not email:
+        return
+    try:
+        validate_email(email)
+    except ValidationError:
+        message = _("Bitte geben Sie eine gültige E-Mail-Adresse an oder lassen Sie das Feld leer.")
+        raise InvalidInput(message, code="email_invalid", errors={"email": message}) from None
+
+
+def _deliver_receipt(request: HttpRequest, submission: Submission, secret: str, email: str) -> None:
+    """The receipt where the applicant finds it again: in the account's Postfach at once
+    (with the PDF), or for an applicant without an account by e-mail (number and access
+    code) when an address was given; that address also gets the Postfach's notices."""
+    kept = receipts.kept_in_session(request.session, submission.vorgangsnummer)
+    number = submission.vorgangsnummer
+    try:
+        if request.user.is_authenticated:
+            pdf = receipts.render_receipt_pdf(submission, {**kept, "secret": ""})
+            mailbox_actions.post_message(
+                submission=submission,
+                sender_authority=submission.authority,
+                kind="info",
+                subject=_("Eingangsbestätigung zu Ihrem Antrag %(number)s") % {"number": number},
+                body=receipts.receipt_text(submission),
+                attachments=[
+                    mailbox_actions.OutgoingAttachment(
+                        filename=f"Eingangsbestaetigung-{number}.pdf",
+                        media_type="application/pdf",
+                        content=pdf,
+                    )
+                ],
+                notify=False,
+                actor="verbund",
+            )
+        elif email and secret:
+            with transaction.atomic():
+                mailbox_actions.set_notification_email(
+                    submission=submission, email=email, actor="antragsteller"
+                )
+                receipts.mail_access_code(submission=submission, email=email, secret=secret)
+    except DomainError as exc:  # the receipt page still shows everything
+        messages.warning(request, exc.message)
+
+
 def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
     if request.method == "POST" and (done := _already_submitted(request, draft_id)):
         return done
@@ -351,8 +517,11 @@ def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
     form = queries.form_of(draft.form_version)
     errors: dict[str, str] = {}
     status = 200
+    email = request.POST.get("email", "").strip()[:254]
     if request.method == "POST":
+        sections = rendering.summarise(form, draft.data, draft.prefilled)
         try:
+            _check_receipt_email(email)
             receipt = actions.submit_draft(
                 draft=draft, consent=bool(request.POST.get("consent")), actor=_actor(request)
             )
@@ -364,6 +533,13 @@ def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
                 return done
             raise Http404(exc.message) from None
         else:
+            receipts.keep_in_session(
+                request.session,
+                receipt.submission.vorgangsnummer,
+                secret=receipt.secret,
+                sections=sections,
+            )
+            _deliver_receipt(request, receipt.submission, receipt.secret, email)
             return _to_receipt(request, receipt.submission, receipt.secret)
     form_errors = errors or rules.validate(form, draft.data)
     fee = rules.calculate_fee(form, rules.clean(form, draft.data))
@@ -390,10 +566,14 @@ def summary(request: HttpRequest, draft_id: Any) -> HttpResponse:
                     "message": message,
                     "step": step_of.get(path, 1),
                     "consent": path == "consent",
+                    "anchor": "id-email" if path == "email" else "",
                 }
                 for path, message in form_errors.items()
             ],
             "consent_error": errors.get("consent", ""),
+            "email": email,
+            "email_error": errors.get("email", ""),
+            "anonymous": not request.user.is_authenticated,
             "progress": _progress(form, len(form.steps) + 1),
             "number": len(form.steps) + 1,
             "total": len(form.steps) + 1,
@@ -459,12 +639,14 @@ def _submission(request: HttpRequest, number: str) -> Submission:
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     submission = _submission(request, number)
     secret = request.session.pop(f"applications.secret.{submission.vorgangsnummer}", "")
+    secret = secret or receipts.kept_in_session(request.session, number)["secret"]
     return render(
         request,
         "applications/receipt.html",
         {
             "submission": submission,
-            "secret": secret,
+            "secret": access_codes.format_access_code(secret) if secret else "",
+            "processing_time": queries.processing_time(submission),
             "fee_total": rules.format_money(submission.fee_total),
             "payments": submission.payments.order_by("-created_at"),
             "statuses": _status_steps(submission),
@@ -493,7 +675,9 @@ def _status_steps(submission: Submission) -> list[dict[str, Any]]:
 
 def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
     submission = _submission(request, number)
-    pdf = receipts.render_receipt_pdf(submission)
+    pdf = receipts.render_receipt_pdf(
+        submission, receipts.kept_in_session(request.session, submission.vorgangsnummer)
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="Eingangsbestaetigung-{submission.vorgangsnummer}.pdf"'

@@ -265,8 +265,13 @@ def decide_case(
     _post(
         case,
         kind="bescheid",
-        subject=_("Bescheid zu Ihrem Antrag %(n)s") % {"n": submission.vorgangsnummer},
-        body=_("Über Ihren Antrag wurde entschieden. Den Bescheid finden Sie im Anhang."),
+        subject=_("Bescheid zu Ihrem Antrag %(n)s: %(outcome)s")
+        % {"n": submission.vorgangsnummer, "outcome": Decision.Outcome(outcome).label},
+        body=_(
+            "Über Ihren Antrag wurde entschieden: %(outcome)s. Den Bescheid mit der Begründung "
+            "finden Sie im Anhang."
+        )
+        % {"outcome": Decision.Outcome(outcome).label},
         attachments=(OutgoingAttachment(filename, "application/pdf", pdf),),
         actor=actor,
     )

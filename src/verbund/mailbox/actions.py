@@ -105,10 +105,12 @@ def post_message(
     body: str,
     attachments: Sequence[OutgoingAttachment] = (),
     reply_requested: bool = False,
+    notify: bool = True,
     actor: Actor,
 ) -> Message:
     """Put a message about a case into the applicant's Postfach: the account's, or the case's
-    anonymous Postfach when the applicant has no account; then notify by e-mail."""
+    anonymous Postfach when the applicant has no account; then notify by e-mail (not for a
+    message the applicant has in front of them anyway, such as the receipt)."""
     try:
         kind = MessageKind(kind)
     except ValueError:
@@ -180,7 +182,7 @@ def post_message(
             reply_requested=reply_requested,
             attachments=[sealing.sha256_hex(a.content) for a in attachments],
         )
-    address = _notification_address(message)
+    address = _notification_address(message) if notify else ""
     if address:
         _notify_after_commit(message=message, to=address)
     return message

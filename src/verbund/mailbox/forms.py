@@ -72,9 +72,18 @@ class AnonymousAccessForm(forms.Form):
     zugangscode = forms.CharField(
         label=_("Zugangscode"),
         max_length=100,
-        help_text=_("Der Zugangscode wurde Ihnen nach dem Absenden einmal angezeigt."),
-        widget=forms.PasswordInput(
-            attrs={"class": "kern-form-input__input", "autocomplete": "off"}
+        help_text=_(
+            "Er steht auf Ihrer Eingangsbestätigung, z. B. K7QM 3XRT 9HPW 2CDE 4FGN. "
+            "Leerzeichen und Kleinschreibung sind erlaubt."
+        ),
+        # Shown in the clear: the code is long and grouped, and typed from paper.
+        widget=forms.TextInput(
+            attrs={
+                "class": "kern-form-input__input verbund-code-input",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
         ),
     )
 

@@ -10,7 +10,6 @@ authority's private key reads them.
 from __future__ import annotations
 
 import datetime
-import hmac
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -107,7 +106,7 @@ def get_submission_for_anonymous(vorgangsnummer: str, secret: str) -> Submission
         else None
     )
     expected = submission.status_secret_hash if submission is not None else _NO_SECRET
-    matches = hmac.compare_digest(application_queries.token_hash(secret.strip()), expected)
+    matches = application_queries.access_code_matches(secret, expected)
     if submission is None or not matches or not secret.strip():
         raise NotFound(
             _("Zu dieser Vorgangsnummer und diesem Zugangscode gibt es kein Postfach."),

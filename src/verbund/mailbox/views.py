@@ -38,14 +38,16 @@ def _form_errors(form: Any, exc: DomainError) -> None:
 
 
 def _mark_invalid(form: Any) -> None:
-    """Tie each field's error to its input for screen readers (aria-invalid, -describedby)."""
-    for name in form.errors:
-        if name in form.fields:
-            field = form[name]
-            described = f"{field.id_for_label}-error"
-            if field.help_text:
-                described = f"{field.id_for_label}-hint {described}"
-            field.field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
+    """Tie each field's hint and error to its input for screen readers (aria-invalid,
+    -describedby), with the ids the template gives them (not Django's `_helptext`)."""
+    for field in form:
+        described = [f"{field.id_for_label}-hint"] if field.help_text else []
+        attrs = field.field.widget.attrs
+        if field.name in form.errors:
+            described.append(f"{field.id_for_label}-error")
+            attrs["aria-invalid"] = "true"
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
 
 
 def _download(content: bytes, *, filename: str, media_type: str) -> HttpResponse:

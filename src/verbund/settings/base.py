@@ -352,8 +352,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compressed (static files come pre-compressed from whitenoise, which answers before
+    # this). BREACH: the CSRF token is masked anew in every response and GZipMiddleware pads
+    # each response with random bytes, so lengths do not reveal a secret (decision 0024).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "verbund.core.language.ExplicitLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from verbund.accounts.encryption import decrypt, encrypt
 from verbund.applications import extensions, queries, rules, sealing
+from verbund.applications.access_codes import new_access_code
 from verbund.applications.actions.files import delete_files
 from verbund.applications.actions.receipt import (
     Receipt,
-    new_secret,
     save_with_number,
 )
 from verbund.applications.models import (
@@ -302,7 +302,7 @@ def submit_announced(
         queries.require_attachments_uploaded(submission)  # names the missing ones
     fee = rules.calculate_fee(queries.form_of(submission.form_version), {})
     now = timezone.now()
-    secret = new_secret()
+    secret = new_access_code()
     submission.encrypted_data = encrypted_data
     submission.encrypted_metadata = encrypted_metadata
     submission.ciphertext_sha256 = ciphertext_hash

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from verbund.accounts.encryption import encrypt
 from verbund.applications import extensions, queries, rules, sealing
+from verbund.applications.access_codes import new_access_code
 from verbund.applications.actions.files import delete_files, read_stored
 from verbund.applications.actions.receipt import (
     Receipt,
-    new_secret,
     save_with_number,
 )
 from verbund.applications.formschema import Form
@@ -73,7 +73,7 @@ def submit_draft(
             ),
             code="key_changed",
         )
-    secret = new_secret()
+    secret = new_access_code()
     submission = _sealed_submission(draft, frozen, key=key, secret=secret)
     save_with_number(submission)
     _keep_attachments(submission, frozen.used)
