@@ -1,4 +1,5 @@
 import json
+import re
 import uuid
 
 import pytest
@@ -62,7 +63,9 @@ def test_fit_connect_flow_is_idempotent_and_decryptable(client):
     )
     assert response.status_code == 200, response.content
     receipt = response.json()
-    assert receipt["vorgangsnummer"].startswith("VB-") and receipt["accessCode"]
+    assert receipt["vorgangsnummer"].startswith("VB-")
+    # the access code of the API is the same readable kind as the web receipt's
+    assert re.fullmatch(r"[A-HJKMNP-Z2-9]{20}", receipt["accessCode"]), receipt["accessCode"]
     repeat = client.put(
         f"/api/v1/submissions/{submission_id}", json.dumps(body), content_type="application/json"
     )

@@ -193,6 +193,8 @@ def test_receipt_says_what_next_with_a_grouped_code_and_no_checksum(client):
     assert 'id="wie-weiter"' in html and 'id="bearbeitungsdauer"' in html
     code = re.search(r'<code id="zugangscode">([^<]+)<', html).group(1)
     assert " " in code and 'class="verbund-code"' in html
+    # issued in the readable format: five groups of four without look-alike characters
+    assert re.fullmatch(r"([A-HJKMNP-Z2-9]{4} ){4}[A-HJKMNP-Z2-9]{4}", code), code
     # typed back in the clear, without the display's spaces (lower case: see the unit test;
     # codes of the earlier format stay case-sensitive)
     lookup = client.get("/vorgang/status/").content.decode()
@@ -201,6 +203,11 @@ def test_receipt_says_what_next_with_a_grouped_code_and_no_checksum(client):
     response = stranger.post(
         "/vorgang/status/", {"vorgangsnummer": number, "zugangscode": code.replace(" ", "")}
     )
+    assert response.status_code == 302
+    # and forgiving when typed back: lower case with hyphens
+    again = Client()
+    typed = code.lower().replace(" ", "-")
+    response = again.post("/vorgang/status/", {"vorgangsnummer": number, "zugangscode": typed})
     assert response.status_code == 302
 
 
