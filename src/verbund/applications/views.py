@@ -17,15 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from verbund.accounts import actions as account_actions
-from verbund.accounts.models import User
+from verbund.accounts.types import User
 from verbund.applications import actions, extensions, queries, receipts, rendering, rules
-from verbund.applications import attachments as attachment_checks
 from verbund.applications.models import Draft, Payment, Submission
 from verbund.authorities import queries as authority_queries
+from verbund.core import attachments as attachment_checks
 from verbund.core.errors import DomainError, InvalidInput, NotFound
-from verbund.finder.resolution import Place
-from verbund.mailbox import actions as mailbox_actions
-from verbund.mailbox import queries as mailbox_queries
+from verbund.finder.types import Place
 
 DRAFTS = "applications.drafts"
 SUBMITTED = "applications.submitted"
@@ -508,10 +506,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # The same throttle as the anonymous Postfach: per client and number, per client.
         ip_address = request.META.get("REMOTE_ADDR") or None
-        throttle = mailbox_queries.anonymous_access_throttle(
-            vorgangsnummer=number, ip_address=ip_address
-        )
-        if throttle.blocked:
+        if extensions.access_blocked(vorgangsnummer=number, ip_address=ip_address):
             error = _("Zu viele erfolglose Versuche. Bitte versuchen Sie es später erneut.")
             status = 429
         else:
@@ -520,7 +515,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
                     number, user=request.user, secret=request.POST.get("zugangscode", "")
                 )
             except NotFound as exc:
-                mailbox_actions.record_access_failure(vorgangsnummer=number, ip_address=ip_address)
+                extensions.record_access_failure(vorgangsnummer=number, ip_address=ip_address)
                 error, status = exc.message, 404
             else:
                 numbers = list(request.session.get(SUBMITTED, []))

@@ -16,7 +16,7 @@ from verbund.accounts.queries import find_user_by_login
 from verbund.authorities.actions import add_leitweg_id, upsert_authority, upsert_staff_membership
 from verbund.authorities.models import Authority, AuthorityKind, StaffRole, TenantStatus
 from verbund.authorities.rules import make_leitweg_id
-from verbund.gebiete.models import Gebiet, GebietType, Level
+from verbund.gebiete.types import Gebiet, GebietType, Level
 
 ACTOR = "load-demo"
 OPENING_HOURS = (

@@ -20,7 +20,7 @@ from verbund.authorities.models import (
 )
 from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.errors import DomainError, NotFound
-from verbund.gebiete.models import Gebiet, GebietType, Level
+from verbund.gebiete.types import Gebiet, GebietType, Level
 
 
 def authorities() -> QuerySet[Authority]:

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
-from verbund.applications import metadata as metadata_shape
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
 from verbund.authorities import queries as authority_queries
 from verbund.casework import actions, queries, rules
 from verbund.casework.models import Case, Decision
+from verbund.core.attachments import safe_filename
 from verbund.core.errors import DomainError, InvalidInput, NotFound
 
 
@@ -152,7 +152,7 @@ def _download(content: bytes, *, media_type: str, filename: str) -> HttpResponse
     """A file to save, never to render: the header built by Django (RFC 6266; quotes, CR/LF
     and non-ASCII encoded), the file name stripped of control characters."""
     response = HttpResponse(content, content_type=media_type or "application/octet-stream")
-    name = metadata_shape.safe_filename(filename, fallback="datei")
+    name = safe_filename(filename, fallback="datei")
     response["Content-Disposition"] = content_disposition_header(True, name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.models import TimeStampedModel
 
 

@@ -9,13 +9,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 from django.db.models import Prefetch, Q, QuerySet
 
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.catalogue import search
 from verbund.catalogue.models import (
     OVERRIDABLE_FIELDS,
     AuthorityServiceText,
     Lebenslage,
     LebenslageService,
+    SearchIndexState,
     Service,
 )
 from verbund.core.errors import InvalidInput, NotFound
@@ -264,3 +265,9 @@ def get_authority_text_for_staff_or_404(
     if text is None:
         raise NotFound("Nicht gefunden.", code="not_found")
     return text
+
+
+def search_index_version_sql() -> str:
+    """SQL for the search index's version, for a caller that reads several such tokens in one
+    round trip (the finder's cache token): a write to the catalogue changes it."""
+    return f"SELECT MAX(version) FROM {SearchIndexState._meta.db_table}"  # noqa: S608

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from verbund.applications import queries as application_queries
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
 from verbund.authorities import actions as authority_actions
-from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
+from verbund.authorities.types import Authority, AuthorityKind, TenantStatus
 from verbund.casework import actions as casework_actions
-from verbund.casework.models import Case
-from verbund.catalogue.models import Service
+from verbund.casework.types import Case
+from verbund.catalogue.types import Service
 from verbund.cooperation import queries, rules
 from verbund.cooperation.models import (
     Activation,
@@ -30,7 +30,7 @@ from verbund.cooperation.models import (
 )
 from verbund.core.audit import SYSTEM, Actor, record_audit, snapshot
 from verbund.core.errors import Conflict, InvalidInput
-from verbund.gebiete.models import Gebiet, GebietType, Level
+from verbund.gebiete.types import Gebiet, GebietType, Level
 
 
 def _user(actor: Actor) -> Any:

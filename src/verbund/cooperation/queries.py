@@ -13,8 +13,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority, StaffRole
-from verbund.catalogue.models import Service
+from verbund.authorities.types import Authority, StaffRole
+from verbund.catalogue.types import Service
 from verbund.cooperation import rules
 from verbund.cooperation.models import (
     Activation,
@@ -26,7 +26,7 @@ from verbund.cooperation.models import (
     SharedService,
 )
 from verbund.core.errors import NotFound
-from verbund.gebiete.models import Gebiet, Level
+from verbund.gebiete.types import Gebiet, Level
 
 User = AbstractBaseUser | AnonymousUser
 

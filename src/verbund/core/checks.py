@@ -1,7 +1,7 @@
 """`verbund check --deploy` refuses an installation that is not safe to put in front of the
-public: debug mode, demo accounts with public passwords, mails printed to the console, plain
-http, and authority keys the platform itself can unwrap. (The test payment provider is
-refused by integrations/payment/checks.py.)"""
+public: debug mode, mails printed to the console, plain http. (The test payment provider is
+refused by integrations/payment/checks.py, demo accounts by accounts/checks.py and keys the
+platform can unwrap by authorities/checks.py: the shared ground names no domain.)"""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
-from django.db import DatabaseError
 
-# Every demo account (accounts/demo.py) has an address below this domain.
-DEMO_DOMAIN = "demo.verbund.invalid"
 UNSENT_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.locmem.EmailBackend",
@@ -58,47 +55,6 @@ def check_safe_defaults(
                 hint="VERBUND_HTTPS=true (die Voreinstellung ohne DEBUG) und TLS am "
                 "Reverse-Proxy (docs/deployment.md).",
                 id="verbund.E004",
-            )
-        )
-    errors += _database_checks()
-    return errors
-
-
-def _database_checks() -> list[CheckMessage]:
-    """What only the database knows; skipped (with no error) when it cannot be read, e.g.
-    before `verbund setup`."""
-    from verbund.accounts.models import User
-    from verbund.authorities.models import EncryptionKey, KeyProtection
-
-    errors: list[CheckMessage] = []
-    try:
-        demo = list(
-            User.objects.filter(email__iendswith=DEMO_DOMAIN)
-            .order_by("username")
-            .values_list("username", flat=True)[:5]
-        )
-        platform_keys = EncryptionKey.objects.filter(
-            active=True, protection=KeyProtection.PLATFORM
-        ).count()
-    except DatabaseError:
-        return []
-    if demo:
-        errors.append(
-            Error(
-                f"Demo-Konten mit öffentlichem Passwort sind angelegt ({', '.join(demo)} …).",
-                hint="Eine Produktion wird mit `verbund setup` ohne `verbund load-demo` "
-                "eingerichtet; vorhandene Demo-Konten löschen.",
-                id="verbund.E002",
-            )
-        )
-    if platform_keys:
-        errors.append(
-            Error(
-                f"{platform_keys} Behördenschlüssel sind nur mit dem Schlüssel der Plattform "
-                "geschützt: wer das Zustandsverzeichnis hat, kann Anträge entschlüsseln.",
-                hint="Schlüssel mit Passphrase der Behörde schützen oder extern halten "
-                "(docs/security.md).",
-                id="verbund.E005",
             )
         )
     return errors

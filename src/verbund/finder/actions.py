@@ -9,14 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from verbund.authorities.actions import upsert_authority
-from verbund.authorities.models import Authority, AuthorityKind
+from verbund.authorities.types import Authority, AuthorityKind
 from verbund.catalogue.actions import save_service
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.core.audit import Actor, record_audit, snapshot, stored_snapshot
 from verbund.core.errors import InvalidSourceFile
 from verbund.finder import xzufi
 from verbund.finder.models import Zustaendigkeit
-from verbund.gebiete.models import Gebiet, Level
+from verbund.gebiete.types import Gebiet, Level
 
 
 @transaction.atomic

@@ -5,10 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from verbund.catalogue import queries as catalogue_queries
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.finder import cache
 from verbund.finder.models import Zustaendigkeit
-from verbund.finder.resolution import Answer, Place, resolve
+from verbund.finder.resolution import Answer, Place
+
+# The finder's answer for a service at a place; other domains call it from here.
+from verbund.finder.resolution import resolve as resolve
 
 
 def find(*, service_slug: str, place: Place) -> Answer:

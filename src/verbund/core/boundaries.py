@@ -1,0 +1,131 @@
+"""The domains of Verbund and which others each may use: the one place that says so.
+
+`lint-imports` (run by `make lint`) checks the code against this table through
+`verbund.core.boundary_contract.DomainBoundaries`, and `verbund architecture-graph` draws the
+dependency graph in docs/architecture.md from it. Decision 0023 gives the reasons.
+"""
+
+from __future__ import annotations
+
+# A domain may use the domains listed for it, and only through their public modules; every
+# domain may use `core` (base model, audit, errors, tasks, access helpers), `settings` and
+# `integrations` (one client per external system), which hold no domain of their own.
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "gebiete": (),
+    "accounts": (),
+    "authorities": ("gebiete", "accounts"),
+    "catalogue": ("authorities",),
+    "finder": ("gebiete", "authorities", "catalogue"),
+    "applications": ("accounts", "authorities", "catalogue", "finder"),
+    "mailbox": ("accounts", "authorities", "applications"),
+    "casework": ("accounts", "authorities", "catalogue", "finder", "applications", "mailbox"),
+    "einvoices": ("accounts", "authorities"),
+    "opendata": ("gebiete", "accounts", "authorities"),
+    "cooperation": (
+        "gebiete",
+        "accounts",
+        "authorities",
+        "catalogue",
+        "applications",
+        "casework",
+    ),
+}
+
+# Imports that break the rule and are being removed, each with its reason. The contract fails
+# on an entry that is no longer needed, so the list only shrinks.
+PENDING: dict[tuple[str, str], str] = {
+    # applications/actions.py is being split into several modules (issue of helper `subm`);
+    # the split imports types from <domain>.types and encryption from core.encryption.
+    ("verbund.applications.actions", "verbund.accounts.encryption"): "split of actions.py",
+    ("verbund.applications.actions", "verbund.authorities.models"): "split of actions.py",
+    ("verbund.applications.actions", "verbund.catalogue.models"): "split of actions.py",
+}
+
+# Shared ground: usable by every domain, importing no domain itself.
+FOUNDATION = ("core", "settings", "integrations")
+
+# The modules through which another domain is used. `queries` reads (with the access checks),
+# `actions` writes, `extensions` holds the hooks a higher domain fills at startup, `types`
+# the models, enums and value objects that callers name (in annotations, isinstance, enum
+# values; never their managers: reads go through `queries`), `access` the guards that pages
+# and API routes put in front of themselves (accounts: signed in, second factor, role).
+PUBLIC_MODULES = ("queries", "actions", "extensions", "types", "access")
+
+# Inside a domain these are not checked: tests assemble the whole platform (a case needs an
+# authority, a service and a submission), and migrations are frozen history that names field
+# classes by their path at the time.
+UNCHECKED_PARTS = ("tests", "migrations")
+
+# The project's composition root: URL and API mounting, the command line, WSGI.
+ROOT_MODULES = (
+    "verbund",
+    "verbund.urls",
+    "verbund.api",
+    "verbund.cli",
+    "verbund.wsgi",
+    "verbund.__main__",
+)
+
+
+def domain_of(module: str) -> str | None:
+    """The domain (or foundation package) a module `verbund.<name>…` belongs to."""
+    parts = module.split(".")
+    if len(parts) < 2 or parts[0] != "verbund" or module in ROOT_MODULES:
+        return None
+    return parts[1]
+
+
+def is_checked(module: str) -> bool:
+    """Whether the boundary rule applies to imports made by this module."""
+    return not any(part in UNCHECKED_PARTS for part in module.split(".")[2:])
+
+
+def is_public(module: str) -> bool:
+    """Whether another domain may import this module: `verbund.<domain>.<public module>`."""
+    parts = module.split(".")
+    return len(parts) >= 3 and parts[2] in PUBLIC_MODULES
+
+
+def forbidden_reason(importer: str, imported: str) -> str | None:
+    """Why `importer` may not import `imported`, or None when the rule allows it."""
+    source, target = domain_of(importer), domain_of(imported)
+    if source is None or target is None or source == target or not is_checked(importer):
+        return None
+    if (importer, imported) in PENDING:
+        return None
+    if source in FOUNDATION:
+        if target in FOUNDATION:
+            return None
+        return f"{source} is shared ground and uses no domain (here: {target})"
+    if target in FOUNDATION:
+        return None
+    if source not in DOMAINS:
+        return f"domain {source} is not declared in verbund.core.boundaries.DOMAINS"
+    if target not in DOMAINS[source]:
+        return f"{source} may not use {target} (allowed: {', '.join(DOMAINS[source]) or '–'})"
+    if not is_public(imported):
+        return f"{imported} is internal to {target}; use {target}.{{{', '.join(PUBLIC_MODULES)}}}"
+    return None
+
+
+def dependency_cycle() -> list[str] | None:
+    """A cycle in the declared graph, or None: the domains must form layers."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(domain: str) -> list[str] | None:
+        state[domain] = 1
+        path.append(domain)
+        for used in DOMAINS.get(domain, ()):
+            if state.get(used) == 1:
+                return [*path[path.index(used) :], used]
+            if used not in state and (cycle := visit(used)):
+                return cycle
+        state[domain] = 2
+        path.pop()
+        return None
+
+    for domain in DOMAINS:
+        if domain not in state and (cycle := visit(domain)):
+            return cycle
+    return None
