@@ -71,6 +71,7 @@ lint: install
 	$(BIN)/ruff format --check src bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m verbund.core.sizes
 	DJANGO_SETTINGS_MODULE=verbund.settings.test $(BIN)/verbund makemigrations --check --dry-run -v0
 
 ## bench: every benchmark in bench/, each printing its ratio against a baseline

@@ -98,3 +98,14 @@ def test_every_domain_app_is_declared():
 def test_the_architecture_page_draws_the_contract():
     page = (Path(settings.BASE_DIR) / "docs" / "architecture.md").read_text(encoding="utf-8")
     assert boundaries.replace_graph(page) == page, "run `verbund architecture-graph`"
+
+
+def test_no_file_or_function_grows_past_the_limits(tmp_path):
+    from verbund.core import sizes
+
+    # the tree keeps them (make lint runs the same)
+    assert sizes.problems(Path(sizes.__file__).resolve().parents[1]) == []
+    # and a new long function is named
+    body = "\n".join(f"    x{i} = {i}" for i in range(sizes.MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text(f"def long():\n{body}\n")
+    assert sizes.oversized(tmp_path) == ["long.py::long"]
