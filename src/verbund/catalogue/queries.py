@@ -13,6 +13,7 @@ from verbund.authorities.types import Authority
 from verbund.catalogue import search
 from verbund.catalogue.models import (
     OVERRIDABLE_FIELDS,
+    SERVICE_TEXT_FIELDS,
     AuthorityServiceText,
     Lebenslage,
     LebenslageService,
@@ -198,25 +199,7 @@ class ServiceTexts:
 def texts_for(service: Service, authority: Authority | None) -> ServiceTexts:
     """The effective texts of `service` for the area of `authority`: each field the
     authority filled in replaces the Land's text; empty fields keep it."""
-    values = {
-        name: getattr(service, name)
-        for name in (
-            "name",
-            "name_2",
-            "short_text",
-            "full_text",
-            "required_documents",
-            "prerequisites",
-            "costs",
-            "deadlines",
-            "processing_time",
-            "procedure",
-            "notes",
-            "legal_basis",
-            "forms_url",
-            "online_service_url",
-        )
-    }
+    values = {name: getattr(service, name) for name in ("name", "name_2", *SERVICE_TEXT_FIELDS)}
     overridden: set[str] = set()
     if authority is not None:
         own = AuthorityServiceText.objects.filter(service=service, authority=authority).first()
