@@ -39,13 +39,11 @@ ALLOWED: dict[str, str] = {
     "einvoices/validation/schematron.py::compile_schematron": "to be split into named steps",
     "einvoices/validation/schematron.py::compile_fused": "to be split into named steps",
     "finder/actions.py::import_xzufi": "to be split into named steps",
-    "gebiete/actions.py::import_gebiete": "to be split into named steps",
     # One fixed-width record layout of GV100AD (Statistisches Bundesamt), field by field.
     "gebiete/gv100ad.py::parse_line": "the record layout, field by field",
     "mailbox/actions.py::post_message": "to be split into named steps",
     "mailbox/actions.py::reply_to_message": "to be split into named steps",
     "opendata/ckan.py::package_dict": "the CKAN package shape, key by key",
-    "authorities/demo.py::load": "to be split into named steps",
     # Every setting of the platform with its default and help text, in one registry.
     "settings/base.py": "the settings registry (docs/configuration.md)",
 }
