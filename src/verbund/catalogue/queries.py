@@ -237,7 +237,7 @@ def authority_texts_for_staff(
 
 def editable_authorities(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Authority]:
     if is_land_editor(user):
-        return Authority.objects.all()
+        return authority_queries.all_authorities()
     return authority_queries.authorities_of_staff(user)
 
 

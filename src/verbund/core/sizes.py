@@ -38,7 +38,6 @@ ALLOWED: dict[str, str] = {
     "einvoices/actions.py::receive_invoice": "to be split into named steps",
     "einvoices/validation/schematron.py::compile_schematron": "to be split into named steps",
     "einvoices/validation/schematron.py::compile_fused": "to be split into named steps",
-    "finder/actions.py::import_xzufi": "to be split into named steps",
     # One fixed-width record layout of GV100AD (Statistisches Bundesamt), field by field.
     "gebiete/gv100ad.py::parse_line": "the record layout, field by field",
     "mailbox/actions.py::post_message": "to be split into named steps",
