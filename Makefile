@@ -68,11 +68,13 @@ test: install assets
 	$(BIN)/verbund compilemessages --ignore=.venv --ignore=node_modules -v0
 	DJANGO_SETTINGS_MODULE=verbund.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
-## lint: ruff and mypy, and migrations in step with the models
+## lint: ruff, mypy, the domain boundaries and sizes, and migrations in step with the models
 lint: install
 	$(BIN)/ruff check src bench
 	$(BIN)/ruff format --check src bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m verbund.core.sizes
 	DJANGO_SETTINGS_MODULE=verbund.settings.test $(BIN)/verbund makemigrations --check --dry-run -v0
 
 ## bench: every benchmark in bench/, each printing its ratio against a baseline

@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         # factor apply there too (admin's own login form would bypass both).
         from django.contrib import admin
 
+        import verbund.accounts.checks  # noqa: F401  (registers the deployment check)
         from verbund.accounts.views import admin_login
 
         admin.site.login = admin_login  # type: ignore[method-assign]

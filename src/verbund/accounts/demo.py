@@ -23,6 +23,7 @@ STAFF = [
     ("sb.eichsfeld", "Stefan", "Brandt", "Landratsamt Eichsfeld"),
     ("sb.erfurt", "Sophie", "Berger", "Stadtverwaltung Erfurt"),
     ("admin.tlvwa", "Anke", "Dietrich", "TLVwA"),
+    ("admin.weimar", "Wiebke", "Verwaltung", "Stadtverwaltung Weimar (cooperation/demo.py)"),
 ]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from verbund.accounts.models import Organisation
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class KernForm(forms.Form):
@@ -54,6 +57,29 @@ class KernForm(forms.Form):
                 widget.attrs["aria-describedby"] = " ".join(described)
 
 
+def new_password_fields(
+    label: StrOrPromise, again: StrOrPromise, *, help_text: StrOrPromise = ""
+) -> tuple[forms.CharField, forms.CharField]:
+    """A new password and its repetition, for a form that sets one."""
+    widget = {"autocomplete": "new-password"}
+    return (
+        forms.CharField(
+            label=label, strip=False, help_text=help_text, widget=forms.PasswordInput(widget)
+        ),
+        forms.CharField(label=again, strip=False, widget=forms.PasswordInput(widget)),
+    )
+
+
+class RepeatedPasswordForm(KernForm):
+    """A form with `password` and `password_again` (from `new_password_fields`)."""
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("Die beiden Passwörter stimmen nicht überein."))
+        return data
+
+
 class LoginForm(KernForm):
     login = forms.CharField(
         label=_("E-Mail-Adresse oder Benutzername"),
@@ -67,7 +93,7 @@ class LoginForm(KernForm):
     )
 
 
-class RegistrationForm(KernForm):
+class RegistrationForm(RepeatedPasswordForm):
     autocomplete: ClassVar[dict[str, str]] = {
         "given_name": "given-name",
         "family_name": "family-name",
@@ -83,23 +109,11 @@ class RegistrationForm(KernForm):
     email = forms.EmailField(
         label=_("E-Mail-Adresse"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    password = forms.CharField(
-        label=_("Passwort"),
-        strip=False,
+    password, password_again = new_password_fields(
+        _("Passwort"),
+        _("Passwort wiederholen"),
         help_text=_("Mindestens 10 Zeichen, nicht nur Ziffern und kein gängiges Passwort."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    password_again = forms.CharField(
-        label=_("Passwort wiederholen"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", _("Die beiden Passwörter stimmen nicht überein."))
-        return data
 
 
 class OrganisationRegistrationForm(RegistrationForm):
@@ -140,23 +154,10 @@ class EmailForm(KernForm):
     )
 
 
-class SetPasswordForm(KernForm):
-    password = forms.CharField(
-        label=_("Neues Passwort"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+class SetPasswordForm(RepeatedPasswordForm):
+    password, password_again = new_password_fields(
+        _("Neues Passwort"), _("Neues Passwort wiederholen")
     )
-    password_again = forms.CharField(
-        label=_("Neues Passwort wiederholen"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", _("Die beiden Passwörter stimmen nicht überein."))
-        return data
 
 
 class TotpCodeForm(KernForm):

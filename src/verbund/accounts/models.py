@@ -7,8 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.accounts.encryption import EncryptedDateField, EncryptedTextField
 from verbund.accounts.rules import LoginMethod, TrustLevel
+from verbund.core.encryption import EncryptedDateField, EncryptedTextField
 from verbund.core.models import TimeStampedModel
 
 

@@ -24,8 +24,8 @@ from verbund.applications.models import FormVersion
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
 from verbund.core.errors import Conflict, InvalidInput, NotFound
-from verbund.finder.resolution import Place
-from verbund.gebiete.api import Problem
+from verbund.core.schemas import Problem
+from verbund.finder.types import Place
 
 router = Router(tags=["Anträge (FIT-Connect-Form)"])
 

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from verbund.applications.actions import save_form_version
 from verbund.applications.models import FormSource
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 
 FORMS = Path(__file__).resolve().parent / "forms"
 ACTOR = "load-demo"

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from verbund.applications.models import Submission
-from verbund.authorities.models import Authority
-from verbund.catalogue.models import Service
+from verbund.authorities.types import Authority
+from verbund.catalogue.types import Service
 
 ReleaseCallback = Callable[..., None]
 
@@ -53,3 +53,25 @@ def online_offered(service: Service, authority: Authority | None) -> bool:
 
 def online_depends_on_place(service: Service) -> bool:
     return any(gate(service, None) is not None for gate in _gates)
+
+
+# The rate limit on guessing a Vorgangsnummer and access code (the status lookup) is the
+# anonymous Postfach's, kept by mailbox, which registers it here (decision 0023).
+AccessBlocked = Callable[[str, str | None], bool]
+AccessFailed = Callable[[str, str | None], None]
+
+_access_throttle: list[tuple[AccessBlocked, AccessFailed]] = []
+
+
+def register_access_throttle(*, blocked: AccessBlocked, record_failure: AccessFailed) -> None:
+    _access_throttle[:] = [(blocked, record_failure)]
+
+
+def access_blocked(*, vorgangsnummer: str, ip_address: str | None) -> bool:
+    """Whether this client has guessed too often (for this number, or at all)."""
+    return any(blocked(vorgangsnummer, ip_address) for blocked, _failed in _access_throttle)
+
+
+def record_access_failure(*, vorgangsnummer: str, ip_address: str | None) -> None:
+    for _blocked, failed in _access_throttle:
+        failed(vorgangsnummer, ip_address)

@@ -2,7 +2,7 @@
 
 A draft must be shown back to the citizen while it is being filled in, so it cannot be
 encrypted to the authority's key (the platform may not hold that private key at all). It is
-encrypted like the Servicekonto's profile data instead (`verbund.accounts.encryption`:
+encrypted like the Servicekonto's profile data instead (`verbund.core.encryption`:
 Fernet under `VERBUND_PROFILE_ENCRYPTION_KEYS`, the first key encrypts, all decrypt): a
 database dump or backup alone reveals neither the answers nor the names of attached files.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models
 
-from verbund.accounts import encryption
+from verbund.core import encryption
 
 
 class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]

@@ -12,7 +12,6 @@ data (`encryptedData`) is a JSON object. Both are nested at most `MAX_DEPTH` lev
 from __future__ import annotations
 
 import json
-import unicodedata
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -76,13 +75,3 @@ def check_metadata(metadata: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
             continue
         kept.append({member: entry[member] for member in ATTACHMENT_MEMBERS if member in entry})
     return {**metadata, "attachments": kept}, problems
-
-
-def safe_filename(name: str, *, fallback: str) -> str:
-    """A file name fit for a download header and a page: no control characters (CR/LF),
-    no path, at most 200 characters; `fallback` when nothing is left."""
-    cleaned = "".join(
-        " " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in name
-    )
-    cleaned = cleaned.replace("/", "_").replace("\\", "_").strip(" .")
-    return cleaned[:200] or fallback

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.accounts.encryption import EncryptedTextField
 from verbund.applications.fields import EncryptedJSONField
-from verbund.authorities.models import Authority, EncryptionKey
-from verbund.catalogue.models import Service
+from verbund.authorities.types import Authority, EncryptionKey
+from verbund.catalogue.types import Service
+from verbund.core.encryption import EncryptedTextField
 from verbund.core.models import TimeStampedModel
 
 

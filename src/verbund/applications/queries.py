@@ -26,8 +26,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from verbund.accounts.encryption import decrypt
-from verbund.applications import attachments as attachment_checks
 from verbund.applications import extensions, sealing
 from verbund.applications import metadata as metadata_shape
 from verbund.applications.access_codes import access_code_matches as access_code_matches
@@ -40,13 +38,16 @@ from verbund.applications.models import (
     SubmissionAttachment,
 )
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority, EncryptionKey
+from verbund.authorities.types import Authority, EncryptionKey
 from verbund.catalogue.extensions import ServiceAction
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
+from verbund.core import attachments as attachment_checks
 from verbund.core.audit import record_audit
+from verbund.core.encryption import decrypt
 from verbund.core.errors import DomainError, InvalidInput, NotFound
 from verbund.finder.extensions import OnlineOffer
-from verbund.finder.resolution import Basis, Place, resolve
+from verbund.finder.queries import resolve
+from verbund.finder.types import Basis, Place
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -571,7 +572,7 @@ def decrypt_submission_for_staff(
         attachments.append(
             DecryptedAttachment(
                 id=str(attachment.id),
-                filename=metadata_shape.safe_filename(
+                filename=attachment_checks.safe_filename(
                     entry.get("filename", ""), fallback=str(attachment.id)
                 ),
                 # The type the content shows, never the one the sender claims.

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.accounts import actions as account_actions
 from verbund.accounts import queries as account_queries
-from verbund.accounts.models import User
+from verbund.accounts.types import User
 from verbund.applications import (
     access_codes,
     actions,
@@ -32,10 +32,9 @@ from verbund.applications import (
 from verbund.applications import attachments as attachment_checks
 from verbund.applications.models import Draft, Payment, Submission
 from verbund.authorities import queries as authority_queries
+from verbund.core import attachments as attachment_checks
 from verbund.core.errors import DomainError, InvalidInput, NotFound
-from verbund.finder.resolution import Place
-from verbund.mailbox import actions as mailbox_actions
-from verbund.mailbox import queries as mailbox_queries
+from verbund.finder.types import Place
 
 DRAFTS = "applications.drafts"
 PLACE_FIELDS = ("postal_code", "city")
@@ -692,10 +691,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # The same throttle as the anonymous Postfach: per client and number, per client.
         ip_address = request.META.get("REMOTE_ADDR") or None
-        throttle = mailbox_queries.anonymous_access_throttle(
-            vorgangsnummer=number, ip_address=ip_address
-        )
-        if throttle.blocked:
+        if extensions.access_blocked(vorgangsnummer=number, ip_address=ip_address):
             error = _("Zu viele erfolglose Versuche. Bitte versuchen Sie es später erneut.")
             status = 429
         else:
@@ -704,7 +700,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
                     number, user=request.user, secret=request.POST.get("zugangscode", "")
                 )
             except NotFound as exc:
-                mailbox_actions.record_access_failure(vorgangsnummer=number, ip_address=ip_address)
+                extensions.record_access_failure(vorgangsnummer=number, ip_address=ip_address)
                 error, status = exc.message, 404
             else:
                 numbers = list(request.session.get(SUBMITTED, []))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
+from verbund.applications.formschema import DATATYPES
 from verbund.core.errors import InvalidSourceFile
 
 NS_V2 = "urn:xoev-de:fim:standard:xdatenfelder_2"
@@ -32,19 +33,8 @@ CODED = {
     "status": {"aktiv", "inaktiv", "inVorbereitung"},
     "schemaelementart": {"ABS", "HAR", "RNG"},
     "feldart": {"input", "select", "label", "hidden", "locked"},
-    "datentyp": {
-        "text",
-        "text_latin",
-        "date",
-        "time",
-        "datetime",
-        "bool",
-        "num",
-        "num_int",
-        "num_currency",
-        "file",
-        "obj",
-    },
+    # The form definitions take XDatenfelder's datatypes; "obj" arrives as a file.
+    "datentyp": {*DATATYPES, "obj"},
     "vorbefuellung": {"keine", "optional", "verpflichtend"},
     "typ": {"B", "K", "V", "M", "Berechnung", "Validierung"},
     "praedikat": {"ABL", "ERS", "EQU", "VKN"},

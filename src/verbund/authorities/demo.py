@@ -10,13 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from verbund.accounts.queries import find_user_by_login
 from verbund.authorities.actions import add_leitweg_id, upsert_authority, upsert_staff_membership
 from verbund.authorities.models import Authority, AuthorityKind, StaffRole, TenantStatus
 from verbund.authorities.rules import make_leitweg_id
-from verbund.gebiete.models import Gebiet, GebietType, Level
+from verbund.gebiete.types import Gebiet, GebietType, Level
 
 ACTOR = "load-demo"
 OPENING_HOURS = (
@@ -145,14 +146,9 @@ def _upsert(
     return authority
 
 
-@transaction.atomic
-def load(*, out: Callable[[str], None]) -> None:
-    land = Gebiet.objects.filter(level=Level.LAND, key=settings.VERBUND_LAND).first()
-    if land is None:
-        out("Kein Land geladen; Behörden übersprungen.")
-        return
+def _load_kreis_administrations(current: QuerySet[Gebiet]) -> int:
+    """Landratsämter and the Stadtverwaltungen of kreisfreie Städte."""
     count = 0
-    current = Gebiet.objects.filter(land=land, valid_until__isnull=True)
     for kreis in current.filter(level=Level.KREIS):
         if kreis.is_kreisfrei:
             stadt = current.get(level=Level.GEMEINDE, key=f"{kreis.key}000")
@@ -179,6 +175,12 @@ def load(*, out: Callable[[str], None]) -> None:
                 _address(seat or kreis, city=kreis.seat, plz=seat.seat_plz if seat else ""),
             )
         count += 1
+    return count
+
+
+def _load_verband_administrations(current: QuerySet[Gebiet]) -> int:
+    """VG administrations and erfüllende Gemeinden with the Gemeinden they serve."""
+    count = 0
     for verband in current.filter(level=Level.VERBAND).select_related("erfuellende_gemeinde"):
         if verband.type == GebietType.ERFUELLENDE_GEMEINDE:
             erfuellende = verband.erfuellende_gemeinde
@@ -218,6 +220,12 @@ def load(*, out: Callable[[str], None]) -> None:
                 _address(seat or verband, city=verband.seat, plz=seat.seat_plz if seat else ""),
             )
             count += 1
+    return count
+
+
+def _load_verbandsfreie_gemeinden(current: QuerySet[Gebiet]) -> int:
+    """The administrations of Gemeinden that belong to no Verband."""
+    count = 0
     for gemeinde in current.filter(level=Level.GEMEINDE, verband__isnull=True).exclude(
         type=GebietType.KREISFREIE_STADT
     ):
@@ -231,6 +239,12 @@ def load(*, out: Callable[[str], None]) -> None:
             _address(gemeinde),
         )
         count += 1
+    return count
+
+
+def _load_land_authorities(land: Gebiet) -> int:
+    """The Land's own authorities, with their Leitweg-IDs."""
+    count = 0
     for spec in LAND_AUTHORITIES.get(land.key, []):
         authority, _ = upsert_authority(
             slug=spec["slug"],
@@ -249,7 +263,11 @@ def load(*, out: Callable[[str], None]) -> None:
             description="Rechnungseingang (Demodaten)",
         )
         count += 1
-    out(f"{count} Behörden mit Leitweg-IDs (Anschriften sind Demodaten).")
+    return count
+
+
+def _assign_demo_staff() -> int:
+    """The demo staff accounts (accounts/demo.py) to their authorities."""
     memberships = 0
     for username, authority_name, role in DEMO_STAFF:
         user = find_user_by_login(username)
@@ -258,4 +276,22 @@ def load(*, out: Callable[[str], None]) -> None:
             continue
         upsert_staff_membership(user=user, authority=workplace, role=role, actor=ACTOR)
         memberships += 1
+    return memberships
+
+
+@transaction.atomic
+def load(*, out: Callable[[str], None]) -> None:
+    land = Gebiet.objects.filter(level=Level.LAND, key=settings.VERBUND_LAND).first()
+    if land is None:
+        out("Kein Land geladen; Behörden übersprungen.")
+        return
+    current = Gebiet.objects.filter(land=land, valid_until__isnull=True)
+    count = (
+        _load_kreis_administrations(current)
+        + _load_verband_administrations(current)
+        + _load_verbandsfreie_gemeinden(current)
+        + _load_land_authorities(land)
+    )
+    out(f"{count} Behörden mit Leitweg-IDs (Anschriften sind Demodaten).")
+    memberships = _assign_demo_staff()
     out(f"{memberships} Demo-Beschäftigte ihren Behörden zugeordnet.")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from verbund.authorities.rules import InvalidLeitwegId, parse_leitweg_id
 from verbund.core.models import TimeStampedModel
-from verbund.gebiete.models import Gebiet
+from verbund.gebiete.types import Gebiet
 
 
 class AuthorityKind(models.TextChoices):

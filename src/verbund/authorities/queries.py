@@ -25,7 +25,13 @@ from verbund.authorities.models import (
 from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.errors import DomainError, NotFound
 from verbund.core.models import AuditEntry
-from verbund.gebiete.models import Gebiet, GebietType, Level
+from verbund.gebiete import queries as gebiete_queries
+from verbund.gebiete.types import Gebiet, GebietType, Level
+
+
+def all_authorities() -> QuerySet[Authority]:
+    """Every authority, for those who may edit any (the Land's editors)."""
+    return Authority.objects.all()
 
 
 def authorities() -> QuerySet[Authority]:
@@ -61,12 +67,7 @@ def administration_of(gebiet: Gebiet) -> Authority | None:
     the Gemeinde and also answers for the Kreis.
     """
     if gebiet.level == Level.KREIS and gebiet.is_kreisfrei:
-        gebiet = (
-            Gebiet.objects.filter(
-                level=Level.GEMEINDE, key=f"{gebiet.key}000", valid_until__isnull=True
-            ).first()
-            or gebiet
-        )
+        gebiet = gebiete_queries.stadt_of(gebiet) or gebiet
     if gebiet.level == Level.VERBAND and gebiet.type == GebietType.ERFUELLENDE_GEMEINDE:
         if gebiet.erfuellende_gemeinde is None:
             return None

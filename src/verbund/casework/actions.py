@@ -24,9 +24,8 @@ from django.utils.translation import gettext as _
 
 from verbund.applications import actions as application_actions
 from verbund.applications import queries as application_queries
-from verbund.applications import sealing
-from verbund.applications.models import Submission
-from verbund.authorities.models import Authority
+from verbund.applications.types import Submission
+from verbund.authorities.types import Authority
 from verbund.casework import queries, rules
 from verbund.casework.models import (
     Case,
@@ -36,7 +35,8 @@ from verbund.casework.models import (
     Handoff,
     ServiceTerms,
 )
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
+from verbund.core import sealing
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.core.models import AuditEntry

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from ninja.security import APIKeyHeader
 
 from verbund.accounts.access import staff_session_auth
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.casework import actions, queries, rules
 
 router = Router(tags=["Sachbearbeitung"])

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from verbund.accounts.models import User
+from verbund.accounts.types import User
 from verbund.applications import actions as application_actions
 from verbund.applications import queries as application_queries
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.casework import actions
 from verbund.casework.models import Case, ServiceTerms
-from verbund.catalogue.models import Service
-from verbund.finder.resolution import Place
+from verbund.catalogue.types import Service
+from verbund.finder.types import Place
 
 ACTOR = "load-demo"
 AUTHORITY = "Stadtverwaltung Erfurt"

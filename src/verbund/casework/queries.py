@@ -26,12 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from verbund.applications import queries as application_queries
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority, StaffMembership, StaffRole
+from verbund.authorities.types import Authority, StaffMembership, StaffRole
 from verbund.casework import rules
 from verbund.casework.models import Case, CaseNameToken, Decision, Handoff, ServiceTerms
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.core.errors import DomainError, InvalidInput, NotFound
 from verbund.core.models import AuditEntry
 
@@ -276,7 +276,7 @@ def decisions(case: Case) -> QuerySet[Decision]:
 
 def read_decision(user: User, case: Case, decision: Decision) -> bytes:
     """The Bescheid PDF, opened with the authority's key (checks access again)."""
-    from verbund.applications import sealing
+    from verbund.core import sealing
 
     get_case_for_staff_or_404(user, str(case.submission.vorgangsnummer))
     private = authority_queries.private_key_for_staff(user, case.submission.key)
@@ -303,7 +303,7 @@ def thread(user: User, case: Case) -> list[ThreadEntry]:
     """The Postfach conversation of the case; the applicant's replies decrypted with the
     authority's key (access checked again here)."""
     from verbund.mailbox import queries as mailbox_queries
-    from verbund.mailbox.models import Message
+    from verbund.mailbox.types import Message
 
     get_case_for_staff_or_404(user, str(case.submission.vorgangsnummer))
     entries: list[ThreadEntry] = []
@@ -348,7 +348,7 @@ def thread(user: User, case: Case) -> list[ThreadEntry]:
 def reply_attachment(user: User, case: Case, reply_id: str, attachment_id: str) -> Any:
     """A file the applicant sent with a reply, decrypted; NotFound when not of this case."""
     from verbund.mailbox import queries as mailbox_queries
-    from verbund.mailbox.models import Reply
+    from verbund.mailbox.types import Reply
 
     get_case_for_staff_or_404(user, str(case.submission.vorgangsnummer))
     try:

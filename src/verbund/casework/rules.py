@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
 
 Status = Submission.Status
 

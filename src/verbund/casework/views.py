@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
-from verbund.applications import metadata as metadata_shape
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
 from verbund.authorities import queries as authority_queries
 from verbund.casework import actions, queries, rules
 from verbund.casework.models import Case, Decision
+from verbund.core.attachments import safe_filename
 from verbund.core.errors import DomainError, InvalidInput, NotFound
 
 
@@ -103,8 +103,6 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404(exc.message) from None
     except DomainError as exc:
         error = exc.message
-    if opened is not None and not case.name_indexed:
-        actions.index_applicant_name(case=case, data=opened.data, actor=request.user)
     thread = queries.thread(request.user, case)
     submission = case.submission
     return render(
@@ -152,7 +150,7 @@ def _download(content: bytes, *, media_type: str, filename: str) -> HttpResponse
     """A file to save, never to render: the header built by Django (RFC 6266; quotes, CR/LF
     and non-ASCII encoded), the file name stripped of control characters."""
     response = HttpResponse(content, content_type=media_type or "application/octet-stream")
-    name = metadata_shape.safe_filename(filename, fallback="datei")
+    name = safe_filename(filename, fallback="datei")
     response["Content-Disposition"] = content_disposition_header(True, name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -208,6 +206,20 @@ def export_xml(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _index_name_once(request: HttpRequest, case: Case) -> None:
+    """An API submission arrives sealed, so its applicant's name enters the search index at
+    the clerk's first step on the case (a POST), never when the case page is read (GET)."""
+    if case.name_indexed:
+        return
+    try:
+        opened = queries.open_case(request.user, case)
+    except NotFound:
+        raise
+    except DomainError:
+        return  # a key that needs the authority's passphrase: indexed at a later step
+    actions.index_applicant_name(case=case, data=opened.data, actor=request.user)
+
+
 @staff_required
 @require_POST
 def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
@@ -216,6 +228,7 @@ def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     user = request.user
     post = request.POST
     try:
+        _index_name_once(request, case)
         if verb == "uebernehmen":
             actions.take_case(case=case, actor=user)
         elif verb == "zuweisen":

@@ -25,6 +25,7 @@ from verbund.catalogue.leika import (
 )
 from verbund.catalogue.models import (
     OVERRIDABLE_FIELDS,
+    SERVICE_TEXT_FIELDS,
     Audience,
     AuthorityServiceText,
     Lebenslage,
@@ -290,22 +291,7 @@ def _free_slug(text: str, taken: set[str]) -> str:
 
 # -- the curated starter catalogue ---------------------------------------------------
 
-STARTER_TEXT_FIELDS = (
-    "name_2",
-    "short_text",
-    "full_text",
-    "required_documents",
-    "prerequisites",
-    "costs",
-    "deadlines",
-    "processing_time",
-    "procedure",
-    "notes",
-    "legal_basis",
-    "forms_url",
-    "online_service_url",
-    "office",
-)
+STARTER_TEXT_FIELDS = ("name_2", *SERVICE_TEXT_FIELDS, "office")
 STARTER_LIST_FIELDS = ("synonyms", "everyday_terms", "english_terms")
 # Fields that hold one item a line; every other text is prose, hard-wrapped in the file.
 STARTER_LINE_FIELDS = ("required_documents",)

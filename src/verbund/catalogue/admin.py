@@ -18,6 +18,8 @@ from django.http import HttpRequest
 from verbund.authorities import queries as authority_queries
 from verbund.catalogue import actions, queries
 from verbund.catalogue.models import (
+    OVERRIDABLE_FIELDS,
+    SERVICE_TEXT_FIELDS,
     AuthorityServiceText,
     Lebenslage,
     LebenslageService,
@@ -49,23 +51,7 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
         (None, {"fields": ["slug", "leika_key", "name", "name_2", "leika_name", "is_curated"]}),
         (
             "Texte",
-            {
-                "fields": [
-                    "short_text",
-                    "full_text",
-                    "required_documents",
-                    "prerequisites",
-                    "costs",
-                    "deadlines",
-                    "processing_time",
-                    "procedure",
-                    "notes",
-                    "legal_basis",
-                    "forms_url",
-                    "online_service_url",
-                    "audience",
-                ]
-            },
+            {"fields": [*SERVICE_TEXT_FIELDS, "audience"]},
         ),
         ("Suche", {"fields": ["synonyms", "everyday_terms", "english_terms", "search_boost"]}),
         (
@@ -144,21 +130,7 @@ class AuthorityServiceTextAdmin(admin.ModelAdmin[AuthorityServiceText]):
     list_select_related = ["service", "authority"]
     search_fields = ["service__name", "service__slug", "authority__name"]
     autocomplete_fields = ["service"]
-    fields = [
-        "service",
-        "authority",
-        "short_text",
-        "full_text",
-        "required_documents",
-        "prerequisites",
-        "costs",
-        "deadlines",
-        "processing_time",
-        "procedure",
-        "notes",
-        "forms_url",
-        "online_service_url",
-    ]
+    fields = ["service", "authority", *OVERRIDABLE_FIELDS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuthorityServiceText]:
         return queries.authority_texts_for_staff(request.user)

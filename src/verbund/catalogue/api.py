@@ -8,18 +8,9 @@ from ninja.params import P, PathEx, QueryEx
 
 from verbund.catalogue import queries
 from verbund.catalogue.models import Lebenslage, Service
+from verbund.core.schemas import SLUG_PATTERN, Problem
 
 router = Router(tags=["Leistungen"])
-
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
-
-
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str | None = None
 
 
 class ServiceHit(Schema):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.models import TimeStampedModel
 
 
@@ -276,9 +276,9 @@ class LebenslageService(models.Model):
         return f"{self.lebenslage} · {self.service}"
 
 
-# The text fields a tenant may replace for its area. `name`, keys and responsibility facts
-# stay the Land's.
-OVERRIDABLE_FIELDS = (
+# The texts citizens read about a service (FIM Stammtext fields), in the order of the forms;
+# the one list that the admin, the effective texts and the starter catalogue use.
+SERVICE_TEXT_FIELDS = (
     "short_text",
     "full_text",
     "required_documents",
@@ -288,9 +288,13 @@ OVERRIDABLE_FIELDS = (
     "processing_time",
     "procedure",
     "notes",
+    "legal_basis",
     "forms_url",
     "online_service_url",
 )
+# The text fields a tenant may replace for its area. `name`, keys, the legal basis and
+# responsibility facts stay the Land's.
+OVERRIDABLE_FIELDS = tuple(name for name in SERVICE_TEXT_FIELDS if name != "legal_basis")
 
 
 class AuthorityServiceText(TimeStampedModel):

@@ -9,13 +9,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 from django.db.models import Prefetch, Q, QuerySet
 
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.catalogue import search
 from verbund.catalogue.models import (
     OVERRIDABLE_FIELDS,
+    SERVICE_TEXT_FIELDS,
     AuthorityServiceText,
     Lebenslage,
     LebenslageService,
+    SearchIndexState,
     Service,
 )
 from verbund.core.errors import InvalidInput, NotFound
@@ -197,25 +199,7 @@ class ServiceTexts:
 def texts_for(service: Service, authority: Authority | None) -> ServiceTexts:
     """The effective texts of `service` for the area of `authority`: each field the
     authority filled in replaces the Land's text; empty fields keep it."""
-    values = {
-        name: getattr(service, name)
-        for name in (
-            "name",
-            "name_2",
-            "short_text",
-            "full_text",
-            "required_documents",
-            "prerequisites",
-            "costs",
-            "deadlines",
-            "processing_time",
-            "procedure",
-            "notes",
-            "legal_basis",
-            "forms_url",
-            "online_service_url",
-        )
-    }
+    values = {name: getattr(service, name) for name in ("name", "name_2", *SERVICE_TEXT_FIELDS)}
     overridden: set[str] = set()
     if authority is not None:
         own = AuthorityServiceText.objects.filter(service=service, authority=authority).first()
@@ -253,7 +237,7 @@ def authority_texts_for_staff(
 
 def editable_authorities(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Authority]:
     if is_land_editor(user):
-        return Authority.objects.all()
+        return authority_queries.all_authorities()
     return authority_queries.authorities_of_staff(user)
 
 
@@ -274,3 +258,9 @@ def text_field(service: Service, authority: Authority | None, field_name: str) -
         return str(getattr(service, field_name))
     own = AuthorityServiceText.objects.filter(service=service, authority=authority).first()
     return str(getattr(own, field_name)) if own is not None else ""
+
+
+def search_index_version_sql() -> str:
+    """SQL for the search index's version, for a caller that reads several such tokens in one
+    round trip (the finder's cache token): a write to the catalogue changes it."""
+    return f"SELECT MAX(version) FROM {SearchIndexState._meta.db_table}"  # noqa: S608

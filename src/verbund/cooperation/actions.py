@@ -20,15 +20,15 @@ from django.utils.text import slugify
 
 from verbund.accounts import queries as account_queries
 from verbund.applications import queries as application_queries
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority, AuthorityKind, StaffRole, TenantStatus
+from verbund.authorities.types import Authority, AuthorityKind, StaffRole, TenantStatus
 from verbund.casework import actions as casework_actions
-from verbund.casework.models import Case
+from verbund.casework.types import Case
 from verbund.catalogue import actions as catalogue_actions
 from verbund.catalogue import queries as catalogue_queries
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.cooperation import queries, rules
 from verbund.cooperation.models import (
     Activation,
@@ -45,7 +45,7 @@ from verbund.cooperation.models import (
 from verbund.core.audit import SYSTEM, Actor, record_audit, snapshot
 from verbund.core.errors import Conflict, InvalidInput, NotFound
 from verbund.finder import actions as finder_actions
-from verbund.gebiete.models import Gebiet, GebietType, Level
+from verbund.gebiete.types import Gebiet, GebietType, Level
 from verbund.integrations import clamd
 
 

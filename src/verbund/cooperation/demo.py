@@ -11,15 +11,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from verbund.accounts.actions import upsert_account
-from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from verbund.accounts.models import User
+from verbund.accounts.queries import find_user_by_login
 from verbund.authorities.actions import upsert_staff_membership
-from verbund.authorities.models import Authority, StaffRole
-from verbund.catalogue.models import Service
+from verbund.authorities.types import Authority, StaffRole
+from verbund.catalogue.types import Service
 from verbund.cooperation import actions, queries, rules
 from verbund.cooperation.models import FundingCall, Membership
-from verbund.gebiete.models import Gebiet, Level
+from verbund.gebiete.types import Gebiet, Level
 
 ACTOR = "load-demo"
 
@@ -49,7 +47,7 @@ def load(*, out: Callable[[str], None]) -> None:
     if land is None:
         out("Kein Land geladen; Zusammenarbeit übersprungen.")
         return
-    operator = User.objects.filter(username="betrieb.land").first()
+    operator = find_user_by_login("betrieb.land")
     if operator is not None:
         actions.assign_land_operator(user=operator, land=land, actor=ACTOR)
     shared = {}
@@ -96,17 +94,12 @@ def load(*, out: Callable[[str], None]) -> None:
             actions.invite_authority(
                 land=land, ars=authority.gebiet.ars, slug=authority.slug, actor=ACTOR
             )
-        admin = upsert_account(
-            username="admin.weimar",
-            email="admin.weimar@behoerde.demo.verbund.invalid",
-            kind=User.Kind.STAFF,
-            actor=ACTOR,
-            password=DEMO_PASSWORD,
-            first_name="Wiebke",
-            last_name="Verwaltung",
-            totp_secret=DEMO_TOTP_SECRET,
-        )
-        upsert_staff_membership(user=admin, authority=authority, role=StaffRole.ADMIN, actor=ACTOR)
+        # accounts/demo.py creates the account (with the demo password), loaded before this.
+        admin = find_user_by_login("admin.weimar")
+        if admin is not None:
+            upsert_staff_membership(
+                user=admin, authority=authority, role=StaffRole.ADMIN, actor=ACTOR
+            )
     _funding(land, out)
     out(
         f"Verbund: {members} Mitglieder, {len(INVITED)} eingeladen, "

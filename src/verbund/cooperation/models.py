@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.applications.models import FormVersion
-from verbund.authorities.models import Authority
-from verbund.catalogue.models import Service
+from verbund.applications.types import FormVersion
+from verbund.authorities.types import Authority
+from verbund.catalogue.types import Service
 from verbund.core.models import TimeStampedModel
-from verbund.gebiete.models import Gebiet
+from verbund.gebiete.types import Gebiet
 
 
 class LandOperator(TimeStampedModel):

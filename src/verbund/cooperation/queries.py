@@ -15,9 +15,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority, StaffRole
+from verbund.authorities.types import Authority, StaffRole
 from verbund.catalogue import queries as catalogue_queries
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.cooperation import rules
 from verbund.cooperation.models import (
     Activation,
@@ -34,7 +34,7 @@ from verbund.cooperation.models import (
 )
 from verbund.core.errors import NotFound
 from verbund.finder import queries as finder_queries
-from verbund.gebiete.models import Gebiet, Level
+from verbund.gebiete.types import Gebiet, Level
 
 User = AbstractBaseUser | AnonymousUser
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,11 +21,13 @@ from django.core.files.storage import storages
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from verbund.settings import state
 from verbund.settings.storage import KINDS as STORAGE_KINDS
 
+StrOrPromise = str | Promise
 READ_ONLY = "Die Datenbank nimmt keine Änderungen an (nur Lesen möglich)."
 
 
@@ -33,6 +36,24 @@ class CheckResult:
     name: str
     ok: bool
     detail: str
+
+
+# What domains add in their AppConfig.ready() (decision 0023: the shared ground names no
+# domain): checks behind /healthz, and exceptions that mean an outage with their message.
+DOMAIN_CHECKS: list[Callable[[], CheckResult]] = []
+DOMAIN_OUTAGES: list[tuple[type[BaseException], StrOrPromise]] = []
+
+
+def register_check(check: Callable[[], CheckResult]) -> None:
+    """Add a check to /healthz (once, however often the app registry is readied)."""
+    if check not in DOMAIN_CHECKS:
+        DOMAIN_CHECKS.append(check)
+
+
+def register_outage(kind: type[BaseException], message: StrOrPromise) -> None:
+    """Answer requests that fail with `kind` (or caused by it) with 503 and `message`."""
+    if all(known is not kind for known, _message in DOMAIN_OUTAGES):
+        DOMAIN_OUTAGES.append((kind, message))
 
 
 def missing_state() -> list[str]:
@@ -132,21 +153,6 @@ def check_storage() -> list[CheckResult]:
     return results
 
 
-def check_einvoice_rules() -> CheckResult:
-    """The e-invoice rule directory is there and names every file its scenarios use (the
-    compilation itself takes seconds and happens on the first check of an invoice)."""
-    from verbund.einvoices.validation import ruleset as rs
-
-    directory = rs.rules_dir()
-    try:
-        if not directory.is_dir():
-            raise rs.RulesUnavailable(f"Regelverzeichnis {directory} fehlt")
-        rs.load_scenarios(directory, rs.build_tokens(directory))
-    except rs.RulesUnavailable as exc:
-        return CheckResult("einvoice_rules", False, f"Prüfregeln für E-Rechnungen: {exc}")
-    return CheckResult("einvoice_rules", True, str(directory))
-
-
 def check_worker() -> CheckResult:
     """At least one task worker (`verbund worker`) reported within the stale interval."""
     since = timezone.now() - timedelta(seconds=settings.VERBUND_WORKER_STALE_SECONDS)
@@ -172,7 +178,7 @@ def run_checks() -> list[CheckResult]:
     if database.ok or database.detail == READ_ONLY:
         results += [check_migrations(), check_worker()]
     results += check_storage()
-    results.append(check_einvoice_rules())
+    results += [check() for check in DOMAIN_CHECKS]
     return results
 
 
@@ -197,25 +203,17 @@ STORAGE_MESSAGE = _(
 )
 
 
-EINVOICE_RULES_MESSAGE = _(
-    "Die Prüfregeln für E-Rechnungen sind nicht installiert, daher kann gerade keine "
-    "E-Rechnung geprüft oder angenommen werden. Bitte versuchen Sie es später erneut; der "
-    "Betrieb ist informiert (`verbund fetch-data` installiert die Regeln)."
-)
-
-
 def outage_message(exc: BaseException | None) -> str | None:
     """The German message for an exception that is an operator's outage, not a bug: writes
     impossible right now (a read-only database, an unwritable or full storage; issue 11,
-    finding 17) or the e-invoice rules missing (issue 13). Such requests answer 503 with
-    the message, not 500. None for any other exception."""
-    from verbund.einvoices.validation.ruleset import RulesUnavailable
-
+    finding 17) or one a domain registered (the e-invoice rules missing, issue 13). Such
+    requests answer 503 with the message, not 500. None for any other exception."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, RulesUnavailable):
-            return str(EINVOICE_RULES_MESSAGE)
+        for kind, message in DOMAIN_OUTAGES:
+            if isinstance(exc, kind):
+                return str(message)
         if isinstance(exc, DatabaseError):
             text = str(exc).lower()
             if "readonly" in text or "read-only" in text or "read only" in text:

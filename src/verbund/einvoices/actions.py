@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.audit import Actor, record_audit, snapshot
 from verbund.core.errors import DomainError, InvalidInput
 from verbund.einvoices import queries, reading, rules, validation

@@ -20,6 +20,7 @@ from ninja.security import APIKeyHeader
 
 from verbund.accounts.access import staff_session_auth
 from verbund.core.errors import InvalidInput, TooManyRequests
+from verbund.core.schemas import Problem
 from verbund.einvoices import actions, queries, validation
 from verbund.einvoices.models import (
     Channel,
@@ -28,7 +29,6 @@ from verbund.einvoices.models import (
     SupplierApiKey,
     UploadAttempt,
 )
-from verbund.gebiete.api import Problem
 
 router = Router(tags=["E-Rechnung"])
 

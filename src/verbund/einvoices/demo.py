@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.errors import DomainError
 from verbund.einvoices.actions import receive_invoice
 from verbund.einvoices.models import Channel

@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.models import TimeStampedModel
 
 

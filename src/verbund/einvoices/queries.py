@@ -15,8 +15,8 @@ from django.core.files.storage import Storage, storages
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from verbund.authorities.models import Authority
 from verbund.authorities.queries import get_authority_for_staff_or_404, memberships_of
+from verbund.authorities.types import Authority
 from verbund.core.errors import NotFound
 from verbund.core.models import AuditEntry
 from verbund.einvoices.models import Invoice, InvoiceStatus, SupplierApiKey, UploadAttempt

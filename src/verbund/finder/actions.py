@@ -10,14 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from verbund.authorities.actions import upsert_authority
-from verbund.authorities.models import Authority, AuthorityKind
+from verbund.authorities.types import Authority, AuthorityKind
 from verbund.catalogue.actions import save_service
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.core.audit import Actor, record_audit, snapshot, stored_snapshot
 from verbund.core.errors import InvalidSourceFile
 from verbund.finder import xzufi
 from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
-from verbund.gebiete.models import Gebiet, Level
+from verbund.gebiete.types import Gebiet, Level
 
 
 @transaction.atomic
@@ -231,13 +231,10 @@ def _refuse(exc: ValidationError, line: int, what: str) -> InvalidSourceFile:
     return InvalidSourceFile(f"{what}: {messages}", line=line)
 
 
-@transaction.atomic
-def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
-    """Write an XZuFi document through the catalogue, authority and finder actions, in one
-    transaction: any invalid record rolls back everything. Changed services get fresh
-    search entries (`catalogue.actions.save_service`)."""
-    report = XzufiReport()
-    areas = _Areas()
+def _import_services(
+    document: xzufi.Document, report: XzufiReport, actor: Actor
+) -> dict[str, Service]:
+    """The Leistungen of the document, created or changed through the catalogue's action."""
     services = {
         s.slug: s for s in Service.objects.filter(slug__in=[r.slug for r in document.leistungen])
     }
@@ -259,6 +256,13 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
             report.services_created += 1
         else:
             report.services_updated += 1
+    return services
+
+
+def _import_authorities(
+    document: xzufi.Document, areas: _Areas, report: XzufiReport, actor: Actor
+) -> dict[str, Authority]:
+    """The Organisationseinheiten, checked like the admin checks them, then upserted."""
     authorities = {a.slug: a for a in Authority.objects.all()}
     for oe in document.organisationseinheiten:
         if oe.fields["kind"] not in AuthorityKind.values:
@@ -285,6 +289,19 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
             report.authorities_created += 1
         else:
             report.authorities_updated += 1
+    return authorities
+
+
+def _import_zustaendigkeiten(
+    document: xzufi.Document,
+    services: dict[str, Service],
+    authorities: dict[str, Authority],
+    areas: _Areas,
+    report: XzufiReport,
+    actor: Actor,
+) -> None:
+    """The Zuständigkeiten between the document's (or known) services and authorities; those
+    of a kind of district office become its districts."""
     kinds = {
         service_id: kind
         for kind in OfficeKind.objects.prefetch_related("services")
@@ -340,4 +357,16 @@ def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
             report.zustaendigkeiten_created += 1
         else:
             report.zustaendigkeiten_updated += 1
+
+
+@transaction.atomic
+def import_xzufi(*, document: xzufi.Document, actor: Actor) -> XzufiReport:
+    """Write an XZuFi document through the catalogue, authority and finder actions, in one
+    transaction: any invalid record rolls back everything. Changed services get fresh
+    search entries (`catalogue.actions.save_service`)."""
+    report = XzufiReport()
+    areas = _Areas()
+    services = _import_services(document, report, actor)
+    authorities = _import_authorities(document, areas, report, actor)
+    _import_zustaendigkeiten(document, services, authorities, areas, report, actor)
     return report

@@ -8,9 +8,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
 from ninja.params import P, QueryEx
 
-from verbund.authorities.api import AuthorityOut, authority_out
-from verbund.authorities.models import Authority
-from verbund.catalogue.api import SLUG_PATTERN, Problem
+from verbund.authorities.types import Authority, AuthorityOut, authority_out
+from verbund.core.schemas import SLUG_PATTERN, Problem
 from verbund.finder import cache, queries
 from verbund.finder.resolution import Answer, Basis, Place
 

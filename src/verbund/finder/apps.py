@@ -8,10 +8,10 @@ class FinderConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from verbund.authorities.models import Authority
+        from verbund.authorities.types import Authority
         from verbund.finder import cache
         from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
-        from verbund.gebiete.models import Gebiet, Postleitzahl
+        from verbund.gebiete.types import Gebiet, Postleitzahl
 
         for model in (Gebiet, Postleitzahl, Authority, Zustaendigkeit, OfficeKind, OfficeDistrict):
             post_save.connect(cache.bump, sender=model, dispatch_uid=f"finder-{model.__name__}")

@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db import connection
 
 from verbund.authorities import queries as authority_queries
-from verbund.authorities.models import Authority
-from verbund.gebiete.models import Gebiet, GebietType, Level, Postleitzahl
+from verbund.authorities.types import Authority
+from verbund.gebiete.types import Gebiet, GebietType, Level, Postleitzahl
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"snapshot": None, "checked_at": 0.0}
@@ -78,18 +78,17 @@ class Snapshot:
 
 def current_token() -> tuple[Any, ...]:
     """One small query: newest Gebietsstand, directory sizes and the write token."""
-    from verbund.catalogue.models import SearchIndexState
+    from verbund.catalogue.queries import search_index_version_sql
     from verbund.finder.models import CacheState
 
-    gebiet, plz, state, catalogue = (
-        m._meta.db_table for m in (Gebiet, Postleitzahl, CacheState, SearchIndexState)
-    )
+    gebiet, plz, state = (m._meta.db_table for m in (Gebiet, Postleitzahl, CacheState))
+    catalogue = search_index_version_sql()
     with connection.cursor() as cursor:
         # table names come from the models' meta, not from input
         sql = (
             f"SELECT (SELECT MAX(gebietsstand) FROM {gebiet}), (SELECT COUNT(*) FROM {gebiet}), "  # noqa: S608
             f"(SELECT COUNT(*) FROM {plz}), (SELECT token FROM {state} WHERE id = 1), "
-            f"(SELECT MAX(version) FROM {catalogue})"
+            f"({catalogue})"
         )
         cursor.execute(sql)
         row = cursor.fetchone()
@@ -97,7 +96,7 @@ def current_token() -> tuple[Any, ...]:
 
 
 def build(token: tuple[Any, ...]) -> Snapshot:
-    from verbund.catalogue.models import Service
+    from verbund.catalogue.types import Service
     from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
 
     gemeinden = {

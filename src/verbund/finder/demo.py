@@ -19,11 +19,10 @@ from django.conf import settings
 from django.db import transaction
 
 from verbund.authorities.actions import add_leitweg_id, upsert_authority
-from verbund.authorities.models import Authority, AuthorityKind, TenantStatus
-from verbund.authorities.rules import make_leitweg_id
-from verbund.catalogue.models import Service
+from verbund.authorities.types import Authority, AuthorityKind, TenantStatus, make_leitweg_id
+from verbund.catalogue.types import Service
 from verbund.finder.actions import upsert_district, upsert_office_kind, upsert_zustaendigkeit
-from verbund.gebiete.models import Gebiet, Level
+from verbund.gebiete.types import Gebiet, Level
 
 ACTOR = "load-demo"
 

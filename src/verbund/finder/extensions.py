@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from verbund.authorities.models import Authority
-from verbund.catalogue.models import Service
+from verbund.authorities.types import Authority
+from verbund.catalogue.types import Service
 
 
 @dataclass(frozen=True)

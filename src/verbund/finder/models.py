@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.authorities.models import Authority
-from verbund.catalogue.models import Service
+from verbund.authorities.types import Authority
+from verbund.catalogue.types import Service
 from verbund.core.models import TimeStampedModel
-from verbund.gebiete.models import Gebiet, Level
+from verbund.gebiete.types import Gebiet, Level
 
 
 class Zustaendigkeit(TimeStampedModel):

@@ -10,12 +10,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from verbund.catalogue import queries as catalogue_queries
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.core.errors import NotFound
 from verbund.finder import cache, xzufi
 from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
-from verbund.finder.resolution import Answer, Place, resolve
-from verbund.gebiete.models import Gebiet
+from verbund.finder.resolution import Answer, Place
+
+# The finder's answer for a service at a place; other domains call it from here.
+from verbund.finder.resolution import resolve as resolve
+from verbund.gebiete.types import Gebiet
 
 
 def find(*, service_slug: str, place: Place) -> Answer:

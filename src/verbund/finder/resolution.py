@@ -25,12 +25,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from verbund.authorities.models import Authority
-from verbund.catalogue.models import Level, Service, Wirkungskreis
+from verbund.authorities.types import Authority
+from verbund.catalogue.types import Level, Service, Wirkungskreis
 from verbund.core.errors import InvalidInput, NotFound
 from verbund.finder import cache
-from verbund.gebiete.models import Gebiet, GebietType
-from verbund.gebiete.models import Level as GebietLevel
+from verbund.gebiete.types import Gebiet, GebietType
+from verbund.gebiete.types import Level as GebietLevel
 
 AGS_PATTERN = re.compile(r"^\d{8}$")
 ARS_PATTERN = re.compile(r"^\d{12}$")

@@ -71,6 +71,90 @@ def _scope(lands: set[str]) -> list[Gebiet]:
     return units
 
 
+def _gebietsstand_of(rows: list[Record]) -> datetime.date:
+    """The one Gebietsstand of the file; a file that mixes two is refused."""
+    if not rows:
+        raise InvalidSourceFile("Die Datei enthält keine Gebietssätze für das gewählte Land.")
+    stand = rows[0].gebietsstand
+    for record in rows:
+        if record.gebietsstand != stand:
+            raise InvalidSourceFile(
+                f"Gebietsstand {record.gebietsstand:%d.%m.%Y} weicht vom Gebietsstand der "
+                f"Datei ({stand:%d.%m.%Y}) ab.",
+                line=record.line,
+                field="Gebietsstand",
+            )
+    return stand
+
+
+def _refuse_older(
+    stand: datetime.date, existing: Mapping[tuple[str, str], Gebiet], *, allow_older: bool
+) -> None:
+    stored_stand = max((u.gebietsstand for u in existing.values() if u.is_current), default=None)
+    if stored_stand and stand < stored_stand and not allow_older:
+        raise InvalidSourceFile(
+            f"Die Datei hat den Gebietsstand {stand:%d.%m.%Y}; gespeichert ist bereits der "
+            f"neuere Stand {stored_stand:%d.%m.%Y}."
+        )
+
+
+def _upsert_level(
+    level: str,
+    level_rows: list[Record],
+    existing: Mapping[tuple[str, str], Gebiet],
+    pk_of: dict[tuple[str, str], int],
+    report: GebieteReport,
+    pending_changes: list[GebietChange],
+    first_import: bool,
+) -> None:
+    """Create and update the units of one level in bulk; renames and new units are changes."""
+    stand = report.gebietsstand
+    seen: set[str] = set()
+    to_create: list[Gebiet] = []
+    to_update: list[Gebiet] = []
+    for record in level_rows:
+        if record.key in seen:
+            raise InvalidSourceFile(
+                f"Der Schlüssel {record.key} kommt doppelt vor.",
+                line=record.line,
+                field="Schlüssel",
+            )
+        seen.add(record.key)
+        values = _values(record, pk_of)
+        unit = existing.get((level, record.key))
+        if unit is None:
+            to_create.append(Gebiet(level=level, key=record.key, **values))
+            continue
+        changed = {f: v for f, v in values.items() if getattr(unit, f) != v}
+        if not changed:
+            report.unchanged += 1
+            continue
+        if "name" in changed:
+            pending_changes.append(
+                GebietChange(
+                    gebiet=unit,
+                    gebietsstand=stand,
+                    kind=GebietChange.Kind.RENAMED,
+                    details={"from": unit.name, "to": record.name},
+                )
+            )
+        for attr, value in changed.items():
+            setattr(unit, attr, value)
+        to_update.append(unit)
+    Gebiet.objects.bulk_create(to_create, batch_size=1000)
+    Gebiet.objects.bulk_update(to_update, DATA_FIELDS, batch_size=500)
+    report.created += len(to_create)
+    report.updated += len(to_update)
+    if not first_import:
+        pending_changes.extend(
+            GebietChange(gebiet=u, gebietsstand=stand, kind=GebietChange.Kind.CREATED)
+            for u in to_create
+        )
+    for key, pk in Gebiet.objects.filter(level=level, key__in=seen).values_list("key", "pk"):
+        pk_of[(level, key)] = pk
+    report.counts[level] = len(level_rows)
+
+
 @transaction.atomic
 def import_gebiete(
     *,
@@ -86,26 +170,11 @@ def import_gebiete(
     linked to their successor, so that references to them keep working.
     """
     rows = list(records)
-    if not rows:
-        raise InvalidSourceFile("Die Datei enthält keine Gebietssätze für das gewählte Land.")
-    stand = rows[0].gebietsstand
-    for record in rows:
-        if record.gebietsstand != stand:
-            raise InvalidSourceFile(
-                f"Gebietsstand {record.gebietsstand:%d.%m.%Y} weicht vom Gebietsstand der "
-                f"Datei ({stand:%d.%m.%Y}) ab.",
-                line=record.line,
-                field="Gebietsstand",
-            )
+    stand = _gebietsstand_of(rows)
     lands = {r.land_key for r in rows}
     existing = {(u.level, u.key): u for u in _scope(lands)}
     first_import = not existing
-    stored_stand = max((u.gebietsstand for u in existing.values() if u.is_current), default=None)
-    if stored_stand and stand < stored_stand and not allow_older:
-        raise InvalidSourceFile(
-            f"Die Datei hat den Gebietsstand {stand:%d.%m.%Y}; gespeichert ist bereits der "
-            f"neuere Stand {stored_stand:%d.%m.%Y}."
-        )
+    _refuse_older(stand, existing, allow_older=allow_older)
 
     report = GebieteReport(gebietsstand=stand)
     old_area = {u.key: u.area_ha or 0 for u in existing.values() if u.level == Level.GEMEINDE}
@@ -117,51 +186,9 @@ def import_gebiete(
     pending_changes: list[GebietChange] = []
 
     for level in LEVEL_ORDER:
-        level_rows = by_level.get(level, [])
-        seen: set[str] = set()
-        to_create: list[Gebiet] = []
-        to_update: list[Gebiet] = []
-        for record in level_rows:
-            if record.key in seen:
-                raise InvalidSourceFile(
-                    f"Der Schlüssel {record.key} kommt doppelt vor.",
-                    line=record.line,
-                    field="Schlüssel",
-                )
-            seen.add(record.key)
-            values = _values(record, pk_of)
-            unit = existing.get((level, record.key))
-            if unit is None:
-                to_create.append(Gebiet(level=level, key=record.key, **values))
-                continue
-            changed = {f: v for f, v in values.items() if getattr(unit, f) != v}
-            if not changed:
-                report.unchanged += 1
-                continue
-            if "name" in changed:
-                pending_changes.append(
-                    GebietChange(
-                        gebiet=unit,
-                        gebietsstand=stand,
-                        kind=GebietChange.Kind.RENAMED,
-                        details={"from": unit.name, "to": record.name},
-                    )
-                )
-            for attr, value in changed.items():
-                setattr(unit, attr, value)
-            to_update.append(unit)
-        Gebiet.objects.bulk_create(to_create, batch_size=1000)
-        Gebiet.objects.bulk_update(to_update, DATA_FIELDS, batch_size=500)
-        report.created += len(to_create)
-        report.updated += len(to_update)
-        if not first_import:
-            pending_changes.extend(
-                GebietChange(gebiet=u, gebietsstand=stand, kind=GebietChange.Kind.CREATED)
-                for u in to_create
-            )
-        for key, pk in Gebiet.objects.filter(level=level, key__in=seen).values_list("key", "pk"):
-            pk_of[(level, key)] = pk
-        report.counts[level] = len(level_rows)
+        _upsert_level(
+            level, by_level.get(level, []), existing, pk_of, report, pending_changes, first_import
+        )
 
     current_keys = {(r.level, r.key) for r in rows}
     _link_erfuellende_gemeinden(by_level.get(Level.VERBAND, []), pk_of)

@@ -7,6 +7,7 @@ import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from verbund.core.schemas import Problem
 from verbund.gebiete import queries
 from verbund.gebiete.models import Gebiet
 
@@ -48,14 +49,6 @@ class GemeindeOut(Schema):
 class GemeindeList(Schema):
     items: list[GemeindeOut]
     count: int
-
-
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str | None = None
 
 
 def gemeinde_out(unit: Gebiet) -> GemeindeOut:

@@ -57,6 +57,13 @@ def get_gemeinde_by_ars(ars: str) -> Gebiet:
     return unit
 
 
+def stadt_of(kreis: Gebiet) -> Gebiet | None:
+    """The Gemeinde row of a kreisfreie Stadt (Kreis and Gemeinde at once, same key + 000)."""
+    return Gebiet.objects.filter(
+        level=Level.GEMEINDE, key=f"{kreis.key}000", valid_until__isnull=True
+    ).first()
+
+
 def gemeinden_for_plz(plz: str, *, ort: str | None = None) -> list[Gebiet]:
     """Current Gemeinden whose area the PLZ covers; `ort` narrows by place or Gemeinde name."""
     if not PLZ_PATTERN.match(plz):

@@ -7,9 +7,8 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from verbund.authorities import queries as authority_queries
 from verbund.core.errors import DomainError
-from verbund.gebiete import queries
+from verbund.gebiete import extensions, queries
 from verbund.gebiete.models import Gebiet, Level
 from verbund.gebiete.shapes import svg_shape
 
@@ -65,7 +64,7 @@ def kreis_page(request: HttpRequest, key: str) -> HttpResponse:
         "gebiete/kreis.html",
         {
             "kreis": kreis,
-            "administration": authority_queries.administration_of(kreis),
+            "administration": extensions.administration_of(kreis),
             "verbaende": [(v, groups[v]) for v in verbaende],
             "verbandsfrei": groups.get(None, []),
             "population": sum(g.population or 0 for g in gemeinden),
@@ -89,7 +88,7 @@ def gemeinde_page(request: HttpRequest, ags: str) -> HttpResponse:
             "successor": current if current.pk != gemeinde.pk else None,
             "plz": queries.plz_of(gemeinde),
             "orte": sorted({p.ort for p in gemeinde.postleitzahlen.all() if p.ort}),
-            "authorities": authority_queries.authorities_serving(current),
+            "authorities": extensions.authorities_serving(current),
             "shape": svg_shape(gemeinde.geometry),
             "changes": gemeinde.changes.all()[:10],
         },

@@ -27,13 +27,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from verbund.accounts.encryption import fernet
-from verbund.applications import attachments as attachment_checks
-from verbund.applications import sealing
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
 from verbund.authorities import actions as authority_actions
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
+from verbund.core import attachments as attachment_checks
+from verbund.core import sealing
 from verbund.core.audit import Actor, record_audit
+from verbund.core.encryption import fernet
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.integrations.mail import enqueue_mail
 from verbund.mailbox import queries

@@ -6,9 +6,19 @@ class MailboxConfig(AppConfig):
     verbose_name = "Postfach"
 
     def ready(self) -> None:
-        from verbund.accounts.account_data import register_account_data, use_account_template
-        from verbund.mailbox import queries
+        from verbund.accounts.extensions import register_account_data, use_account_template
+        from verbund.applications.extensions import register_access_throttle
+        from verbund.mailbox import actions, queries
 
         # The account page shows the status monitor; the export carries the Postfach.
         use_account_template("mailbox/account.html")
         register_account_data("mailbox", export=queries.export_for_user)
+        # The status lookup by Vorgangsnummer and access code shares the Postfach's limit.
+        register_access_throttle(
+            blocked=lambda number, ip: (
+                queries.anonymous_access_throttle(vorgangsnummer=number, ip_address=ip).blocked
+            ),
+            record_failure=lambda number, ip: actions.record_access_failure(
+                vorgangsnummer=number, ip_address=ip
+            ),
+        )

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from verbund.applications.attachments import allowed_types_label
+from verbund.core.attachments import allowed_types_label
 
 
 class MultipleFileInput(forms.ClearableFileInput):

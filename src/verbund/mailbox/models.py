@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.accounts.encryption import EncryptedTextField
-from verbund.applications.models import ScanStatus, Submission
-from verbund.authorities.models import Authority, EncryptionKey
+from verbund.applications.types import ScanStatus, Submission
+from verbund.authorities.types import Authority, EncryptionKey
+from verbund.core.encryption import EncryptedTextField
 
 
 class MessageKind(models.TextChoices):

@@ -22,10 +22,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from verbund.accounts.encryption import fernet
 from verbund.applications import queries as application_queries
-from verbund.applications import sealing
-from verbund.applications.models import Submission
+from verbund.applications.types import Submission
+from verbund.core import sealing
+from verbund.core.encryption import fernet
 from verbund.core.errors import DomainError, NotFound
 from verbund.core.models import AuditEntry
 from verbund.mailbox.models import (

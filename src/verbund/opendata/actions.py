@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.audit import Actor, record_audit, snapshot, stored_snapshot
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.opendata import rules

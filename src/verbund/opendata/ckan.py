@@ -19,7 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.opendata import rules
 from verbund.opendata.dcat import Urls
 from verbund.opendata.models import Dataset, DatasetStatus

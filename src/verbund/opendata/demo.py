@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.opendata import actions
 from verbund.opendata.models import Dataset
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from verbund.gebiete.models import Gebiet
+from verbund.gebiete.types import Gebiet
 from verbund.opendata import rules
 
 

@@ -25,7 +25,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import InvalidSourceFile
 from verbund.opendata import rules

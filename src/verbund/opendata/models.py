@@ -9,9 +9,9 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.models import TimeStampedModel
-from verbund.gebiete.models import Gebiet
+from verbund.gebiete.types import Gebiet
 from verbund.opendata import rules
 
 

@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
-from verbund.authorities.models import Authority, StaffRole
 from verbund.authorities.queries import get_authority_for_staff_or_404, memberships_of
+from verbund.authorities.types import Authority, StaffRole
 from verbund.core.errors import NotFound
 from verbund.opendata.models import Dataset, DatasetStatus, Distribution
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from verbund.applications.attachments import detect_media_type, scan
+from verbund.core.attachments import detect_media_type, scan
 from verbund.core.errors import InvalidInput
 from verbund.opendata import rules
 

@@ -20,9 +20,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.errors import NotFound
-from verbund.gebiete.models import Gebiet
+from verbund.gebiete.types import Gebiet
 from verbund.opendata import ckan, dcat, queries, rules
 from verbund.opendata.models import Dataset
 

@@ -195,7 +195,7 @@ def test_profile_data_is_encrypted_at_rest(citizen):
 def test_profile_keys_rotate_with_old_keys_still_decrypting(citizen, settings):
     from cryptography.fernet import Fernet
 
-    from verbund.accounts.encryption import fernet
+    from verbund.core.encryption import fernet
 
     old_key = fernet()._fernets[0]._signing_key
     assert old_key

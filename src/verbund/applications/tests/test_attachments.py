@@ -1,7 +1,7 @@
 import pytest
 
-from verbund.applications import attachments
 from verbund.applications.tests.conftest import PDF, PNG, TEST_SIGNATURE
+from verbund.core import attachments
 from verbund.core.errors import InvalidInput
 
 

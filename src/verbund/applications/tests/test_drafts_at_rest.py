@@ -9,9 +9,9 @@ import uuid
 import pytest
 from django.db import connection
 
-from verbund.accounts import encryption
 from verbund.applications.models import Draft, DraftAttachment
 from verbund.applications.tests.factories import start
+from verbund.core import encryption
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
-from verbund.applications import sealing
 from verbund.applications.tests.conftest import PNG
 from verbund.applications.tests.test_api import announce, key_of
+from verbund.core import sealing
 
 pytestmark = pytest.mark.django_db
 

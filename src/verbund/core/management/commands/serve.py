@@ -90,10 +90,10 @@ class Command(BaseCommand):
 
     def preload(self) -> None:
         """Import the application, its URL configuration and what /healthz uses once, here:
-        the workers are forked from this process and answer their first request warm."""
+        the workers are forked from this process and answer their first request warm (the
+        domains' health checks are imported by their AppConfig.ready)."""
         from django.urls import get_resolver
 
-        import verbund.einvoices.validation.ruleset
         import verbund.wsgi  # noqa: F401
 
         get_resolver().url_patterns  # noqa: B018

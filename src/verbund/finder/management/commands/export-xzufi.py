@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from verbund.authorities.queries import authorities
-from verbund.catalogue.models import Service
+from verbund.catalogue.types import Service
 from verbund.finder import queries, xzufi
 
 

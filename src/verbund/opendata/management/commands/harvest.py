@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.core.errors import DomainError
 from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.models import HarvestSource
