@@ -24,6 +24,7 @@ STAFF = [
     ("sb.erfurt", "Sophie", "Berger", "Stadtverwaltung Erfurt"),
     ("admin.tlvwa", "Anke", "Dietrich", "TLVwA"),
     ("admin.weimar", "Wiebke", "Verwaltung", "Stadtverwaltung Weimar (cooperation/demo.py)"),
+    ("admin.erfurt", "Elke", "Verwaltung", "Stadtverwaltung Erfurt (costs/demo.py)"),
 ]
 
 

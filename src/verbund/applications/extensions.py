@@ -75,3 +75,31 @@ def access_blocked(*, vorgangsnummer: str, ip_address: str | None) -> bool:
 def record_access_failure(*, vorgangsnummer: str, ip_address: str | None) -> None:
     for _blocked, failed in _access_throttle:
         failed(vorgangsnummer, ip_address)
+
+
+# The Postfach (mailbox) delivers the receipt: the PDF into an account holder's Postfach at
+# once, and an anonymous applicant's e-mail address for the Postfach's notices.
+ReceiptToPostfach = Callable[..., object]
+NotificationAddress = Callable[..., None]
+
+_receipt_delivery: list[tuple[ReceiptToPostfach, NotificationAddress]] = []
+
+
+def register_receipt_delivery(
+    *, to_postfach: ReceiptToPostfach, notification_address: NotificationAddress
+) -> None:
+    _receipt_delivery[:] = [(to_postfach, notification_address)]
+
+
+def deliver_receipt_to_postfach(
+    *, submission: Submission, subject: str, body: str, filename: str, pdf: bytes
+) -> None:
+    """Put the receipt (with its PDF) into the applicant's Postfach, without a mail notice."""
+    for to_postfach, _address in _receipt_delivery:
+        to_postfach(submission=submission, subject=subject, body=body, filename=filename, pdf=pdf)
+
+
+def set_notification_address(*, submission: Submission, email: str) -> None:
+    """The address of an applicant without an account, for the Postfach's notices."""
+    for _to_postfach, address in _receipt_delivery:
+        address(submission=submission, email=email)

@@ -16,10 +16,10 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from verbund.accounts.encryption import decrypt, encrypt
 from verbund.applications.access_codes import format_access_code
 from verbund.applications.models import Submission
 from verbund.applications.rules import format_money
+from verbund.core.encryption import decrypt, encrypt
 
 SESSION_PREFIX = "applications.receipt."
 

@@ -29,7 +29,6 @@ from verbund.applications import (
     rendering,
     rules,
 )
-from verbund.applications import attachments as attachment_checks
 from verbund.applications.models import Draft, Payment, Submission
 from verbund.authorities import queries as authority_queries
 from verbund.core import attachments as attachment_checks
@@ -477,27 +476,16 @@ def _deliver_receipt(request: HttpRequest, submission: Submission, secret: str, 
     try:
         if request.user.is_authenticated:
             pdf = receipts.render_receipt_pdf(submission, {**kept, "secret": ""})
-            mailbox_actions.post_message(
+            extensions.deliver_receipt_to_postfach(
                 submission=submission,
-                sender_authority=submission.authority,
-                kind="info",
                 subject=_("Eingangsbestätigung zu Ihrem Antrag %(number)s") % {"number": number},
                 body=receipts.receipt_text(submission),
-                attachments=[
-                    mailbox_actions.OutgoingAttachment(
-                        filename=f"Eingangsbestaetigung-{number}.pdf",
-                        media_type="application/pdf",
-                        content=pdf,
-                    )
-                ],
-                notify=False,
-                actor="verbund",
+                filename=f"Eingangsbestaetigung-{number}.pdf",
+                pdf=pdf,
             )
         elif email and secret:
             with transaction.atomic():
-                mailbox_actions.set_notification_email(
-                    submission=submission, email=email, actor="antragsteller"
-                )
+                extensions.set_notification_address(submission=submission, email=email)
                 receipts.mail_access_code(submission=submission, email=email, secret=secret)
     except DomainError as exc:  # the receipt page still shows everything
         messages.warning(request, exc.message)

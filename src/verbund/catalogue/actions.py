@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
-from verbund.authorities.models import Authority
+from verbund.authorities.types import Authority
 from verbund.catalogue import indexing
 from verbund.catalogue.leika import (
     LEIKA_KEY,

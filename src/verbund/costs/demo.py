@@ -13,8 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from verbund.accounts.actions import upsert_account
-from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from verbund.accounts.queries import find_user_by_login
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
 from verbund.core.errors import NotFound
@@ -57,19 +56,12 @@ def load(*, out: Callable[[str], None]) -> None:
     issued = actions.issue_statements(land=land, month=past, actor=ACTOR)
     authority = authority_queries.authorities().filter(name=ADMIN_OF).first()
     if authority is not None:
-        admin = upsert_account(
-            username="admin.erfurt",
-            email="admin.erfurt@behoerde.demo.verbund.invalid",
-            kind="staff",
-            actor=ACTOR,
-            password=DEMO_PASSWORD,
-            first_name="Elke",
-            last_name="Verwaltung",
-            totp_secret=DEMO_TOTP_SECRET,
-        )
-        authority_actions.upsert_staff_membership(
-            user=admin, authority=authority, role="administration", actor=ACTOR
-        )
+        # accounts/demo.py creates the account (with the demo password), loaded before this.
+        admin = find_user_by_login("admin.erfurt")
+        if admin is not None:
+            authority_actions.upsert_staff_membership(
+                user=admin, authority=authority, role="administration", actor=ACTOR
+            )
     out(
         f"Kosten {today.year} für {len(COSTS)} Komponenten; {len(issued)} Abrechnungen für "
         f"{past:%m/%Y} (Konto admin.erfurt sieht die der Stadtverwaltung Erfurt)."

@@ -17,7 +17,7 @@ from verbund.casework import queries as casework_queries
 from verbund.catalogue import queries as catalogue_queries
 from verbund.core.models import AuditEntry
 from verbund.einvoices import queries as einvoice_queries
-from verbund.finder.resolution import Place
+from verbund.finder.types import Place
 from verbund.gebiete import queries as gebiete_queries
 from verbund.opendata import queries as opendata_queries
 from verbund.transparency import rules

@@ -15,7 +15,6 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from verbund.accounts.encryption import decrypt, encrypt
 from verbund.applications import extensions, queries, rules, sealing
 from verbund.applications.access_codes import new_access_code
 from verbund.applications.actions.files import delete_files
@@ -33,6 +32,7 @@ from verbund.applications.models import (
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
 from verbund.core.audit import Actor, record_audit
+from verbund.core.encryption import decrypt, encrypt
 from verbund.core.errors import Conflict, InvalidInput, TooManyRequests
 
 if TYPE_CHECKING:

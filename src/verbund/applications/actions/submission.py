@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from verbund.accounts.encryption import encrypt
 from verbund.applications import extensions, queries, rules, sealing
 from verbund.applications.access_codes import new_access_code
 from verbund.applications.actions.files import delete_files, read_stored
@@ -30,6 +29,7 @@ from verbund.applications.models import (
 )
 from verbund.authorities import actions as authority_actions
 from verbund.core.audit import Actor, record_audit
+from verbund.core.encryption import encrypt
 from verbund.core.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
