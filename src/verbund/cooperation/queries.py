@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import storages
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_noop
 
 from verbund.authorities import queries as authority_queries
@@ -190,18 +190,42 @@ def activation_status(shared: SharedService, authority: Authority) -> str:
 def online_gate(service: Service, authority: Authority | None) -> bool | None:
     """The cooperation's answer for `applications.extensions.online_offered`: services the
     Land rolls out are online only where the responsible authority activated them; other
-    services are none of the cooperation's business (None)."""
-    shared = SharedService.objects.filter(service=service)
-    if authority is None:
-        return False if shared.exists() else None
-    land = land_of(authority)
-    found = shared.filter(land=land).first() if land is not None else None
-    if found is None:
+    services are none of the cooperation's business (None). Runs for every service page,
+    finder answer and API announcement: one query for a service the Land does not roll out,
+    two for one it does."""
+    shared = list(SharedService.objects.filter(service=service).values_list("pk", "land_id"))
+    if not shared:
         return None
-    activation = activation_of(found, authority)
+    if authority is None:
+        return False
+    facts = (
+        authority_queries.authorities()
+        .filter(pk=authority.pk)
+        .annotate(
+            membership_state=Subquery(
+                Membership.objects.filter(authority=OuterRef("pk")).values("state")[:1]
+            ),
+            activation_status=Subquery(
+                Activation.objects.filter(
+                    authority=OuterRef("pk"), shared_service__in=[pk for pk, _land in shared]
+                ).values("status")[:1]
+            ),
+        )
+        .values_list(
+            "gebiet_id", "gebiet__level", "gebiet__land_id", "membership_state", "activation_status"
+        )
+        .first()
+    )
+    if facts is None:
+        return None
+    gebiet_id, level, land_id, state, activation = facts
+    land = gebiet_id if level == Level.LAND else land_id
+    if not any(shared_land == land for _pk, shared_land in shared):
+        return None
+    # (An authority's activations are of its own Land's shared services.)
     return rules.offered_online(
-        membership_state=membership_state(authority),
-        activation_status=activation.status if activation is not None else rules.NOT_OFFERED,
+        membership_state=state or rules.NOT_INVITED,
+        activation_status=activation or rules.NOT_OFFERED,
     )
 
 
