@@ -301,6 +301,7 @@ STARTER_TEXT_FIELDS = (
     "procedure",
     "notes",
     "legal_basis",
+    "rechtsbehelfsbelehrung",
     "forms_url",
     "online_service_url",
     "office",

@@ -61,6 +61,7 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
                     "procedure",
                     "notes",
                     "legal_basis",
+                    "rechtsbehelfsbelehrung",
                     "forms_url",
                     "online_service_url",
                     "audience",
@@ -156,6 +157,7 @@ class AuthorityServiceTextAdmin(admin.ModelAdmin[AuthorityServiceText]):
         "processing_time",
         "procedure",
         "notes",
+        "rechtsbehelfsbelehrung",
         "forms_url",
         "online_service_url",
     ]

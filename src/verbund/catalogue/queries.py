@@ -185,6 +185,7 @@ class ServiceTexts:
     procedure: str
     notes: str
     legal_basis: str
+    rechtsbehelfsbelehrung: str
     forms_url: str
     online_service_url: str
     overridden: frozenset[str] = field(default_factory=frozenset)
@@ -212,6 +213,7 @@ def texts_for(service: Service, authority: Authority | None) -> ServiceTexts:
             "procedure",
             "notes",
             "legal_basis",
+            "rechtsbehelfsbelehrung",
             "forms_url",
             "online_service_url",
         )
