@@ -194,3 +194,22 @@ def authority_for_leitweg_id(value: str) -> Authority:
             code="unknown_leitweg_id",
         )
     return registration.authority
+
+
+def leitweg_directory(q: str = "") -> QuerySet[LeitwegIdentifier]:
+    """The public list of active Leitweg-IDs of participating authorities (what a supplier
+    puts in BT-10), filtered by authority name, place or the ID itself."""
+    from django.db.models import Q
+
+    rows = LeitwegIdentifier.objects.filter(
+        active=True, authority__tenant_status="joined"
+    ).select_related("authority", "authority__gebiet")
+    text = q.strip()
+    if text:
+        rows = rows.filter(
+            Q(authority__name__icontains=text)
+            | Q(authority__gebiet__name__icontains=text)
+            | Q(value__icontains=text)
+            | Q(description__icontains=text)
+        )
+    return rows.order_by("authority__name", "value")

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
+from verbund.authorities import queries as authority_queries
 from verbund.authorities.queries import authorities_of_staff
 from verbund.core.errors import DomainError, NotFound
-from verbund.einvoices import actions, queries, reading, rules
+from verbund.einvoices import actions, explanations, queries, reading, rules
 from verbund.einvoices.forms import RejectForm, UploadForm
 from verbund.einvoices.models import Channel, Invoice, InvoiceStatus
 
@@ -46,6 +47,14 @@ def upload(request: HttpRequest) -> HttpResponse:
     if document.size > settings.VERBUND_EINVOICE_MAX_BYTES:
         context["error"] = _("Die Rechnung ist größer als %(mb)s MB.") % {"mb": context["max_mb"]}
         return render(request, "einvoices/upload.html", context, status=413)
+    if request.POST.get("mode") == "check":
+        # "nur prüfen": validation and routing only; nothing is stored, no receipt number.
+        try:
+            result = queries.check_invoice(document.read())
+        except DomainError as exc:
+            context["error"] = exc.message
+            return render(request, "einvoices/upload.html", context, status=exc.status)
+        return render(request, "einvoices/check_result.html", {"result": result})
     try:
         receipt = actions.receive_invoice(
             data=document.read(),
@@ -56,12 +65,31 @@ def upload(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         context["error"] = exc.message
         return render(request, "einvoices/upload.html", context, status=exc.status)
+    invoice = receipt.invoice
     return render(
         request,
         "einvoices/upload_receipt.html",
-        {"invoice": receipt.invoice, "created": receipt.created},
+        {
+            "invoice": invoice,
+            "created": receipt.created,
+            "findings": explanations.explain(invoice.findings, _xml_or_none(invoice)),
+        },
         status=201 if receipt.created else 200,
     )
+
+
+def _xml_or_none(invoice: Invoice) -> bytes | None:
+    try:
+        return queries.invoice_xml(invoice)
+    except OSError:
+        return None
+
+
+def leitweg_ids(request: HttpRequest) -> HttpResponse:
+    """Public directory of the participating authorities' Leitweg-IDs, with a search."""
+    q = request.GET.get("q", "")[:100]
+    rows = authority_queries.leitweg_directory(q)
+    return render(request, "einvoices/leitweg_ids.html", {"q": q, "rows": rows[:200]})
 
 
 @staff_required
@@ -121,7 +149,7 @@ def detail(request: HttpRequest, invoice_id: UUID) -> HttpResponse:
             "invoice": invoice,
             "doc": readable,
             "unreadable": unreadable,
-            "findings": invoice.findings,
+            "findings": explanations.explain(invoice.findings, _xml_or_none(invoice)),
             "transitions": transitions,
             "can_reject": InvoiceStatus.REJECTED in rules.next_statuses(invoice.status),
             "reject_form": RejectForm(),
