@@ -89,7 +89,7 @@ def leitweg_ids(request: HttpRequest) -> HttpResponse:
     """Public directory of the participating authorities' Leitweg-IDs, with a search."""
     q = request.GET.get("q", "")[:100]
     rows = authority_queries.leitweg_directory(q)
-    return render(request, "einvoices/leitweg_ids.html", {"q": q, "rows": rows[:200]})
+    return render(request, "einvoices/leitweg_ids.html", {"q": q, "rows": rows})
 
 
 @staff_required
