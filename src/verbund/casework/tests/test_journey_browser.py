@@ -34,8 +34,8 @@ TEXT = {
     "en": {
         "login": "Log in",
         "confirm_code": "Confirm",
-        "take": "Take over the case",
-        "outcome": "partially granted",
+        "take": "Take over case",
+        "outcome": "partly granted",
         "tenor": "Decision (operative part)",
         "reasons": "Statement of reasons",
         "preview": "Preview the notice",
@@ -99,10 +99,10 @@ def clerk_journey(
     type_into(
         page, page.get_by_label(t["tenor"]), "Die Hundesteuer wird ab dem 1. Januar festgesetzt."
     )
-    type_into(page, page.get_by_label(t["reasons"]), "Der zweite Hund ist nicht nachgewiesen.")
+    type_into(page, page.get_by_label(t["reasons"], exact=True), "Der zweite Hund fehlt.")
     press(page, page.get_by_role("button", name=t["preview"]))
     preview = page.locator("#vorschau").inner_text()
-    assert "Rechtsbehelfsbelehrung" in preview and "zweite Hund" in preview
+    assert "Rechtsbehelfsbelehrung" in preview and "zweite Hund fehlt" in preview
     check_page(page, f"{tag}-preview" if tag else "", width)
     press(page, page.get_by_role("button", name=t["issue"]))
     page.locator("#status").wait_for()
