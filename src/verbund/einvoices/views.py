@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
@@ -158,13 +159,20 @@ def detail(request: HttpRequest, invoice_id: UUID) -> HttpResponse:
                     "at": entry.at,
                     "actor": entry.actor_label,
                     "status": _status_label((entry.after or {}).get("status", "")),
-                    "action": entry.action,
+                    "action": _EVENTS.get(entry.action, entry.action),
                     "reasons": entry.details.get("reasons", []),
                 }
                 for entry in queries.status_history(invoice)
             ],
         },
     )
+
+
+_EVENTS = {
+    "einvoice.received": gettext_lazy("Rechnung eingegangen"),
+    "einvoice.rejected": gettext_lazy("Rechnung abgelehnt"),
+    "einvoice.status_changed": gettext_lazy("Status geändert"),
+}
 
 
 def _status_label(value: str) -> str:
