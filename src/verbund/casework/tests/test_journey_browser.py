@@ -37,7 +37,7 @@ TEXT = {
         "take": "Take over case",
         "outcome": "partly granted",
         "tenor": "Decision (operative part)",
-        "reasons": "Statement of reasons",
+        "reasons": "Reason",
         "preview": "Preview the notice",
         "issue": "Issue and deliver the notice",
     },
@@ -107,6 +107,13 @@ def clerk_journey(
     press(page, page.get_by_role("button", name=t["issue"]))
     page.locator("#status").wait_for()
     check_page(page, f"{tag}-decided" if tag else "", width)
+    # the same clerk's e-invoice inbox and a report reflow as well
+    page.goto(f"{base}/rechnungen/")
+    page.locator("#invoices").wait_for()
+    check_page(page, f"{tag}-einvoice-inbox" if tag else "", width)
+    press(page, page.locator("#invoices tbody a").first)
+    page.locator("#history").wait_for()
+    check_page(page, f"{tag}-einvoice-detail" if tag else "", width)
     context.close()
 
 
