@@ -101,7 +101,6 @@ def test_supplier_checks_and_submits_keyboard_only_narrow_and_wide(live_server, 
             # the technical text is folded and opens by keyboard
             press(page, page.locator("#findings summary").first)
             assert "[BR-CO-10]" in page.locator("#findings").inner_text()
-            assert Invoice.objects.count() == stored
             # submit
             page.goto(f"{live_server.url}/e-rechnung/")
             page.locator("#id_document").set_input_files(str(tmp_path / "rechnung.xml"))
