@@ -5,6 +5,7 @@ page, in German and English; screenshots into docs/screenshots/."""
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,20 @@ def type_into(page: Any, locator: Any, text: str) -> None:
     page.keyboard.type(text)
 
 
+_USED_CODES: set[str] = set()
+
+
 def log_in(page: Any, base: str, lang: str) -> None:
+    code = totp.current_code(DEMO_TOTP_SECRET)
+    while code in _USED_CODES:  # a TOTP code is accepted once (RFC 6238): wait for the next
+        time.sleep(1)
+        code = totp.current_code(DEMO_TOTP_SECRET)
+    _USED_CODES.add(code)
     page.goto(f"{base}/sachbearbeitung/")
     type_into(page, page.locator("input[name=login]"), "sb.erfurt")
     type_into(page, page.locator("input[name=password]"), DEMO_PASSWORD)
     press(page, page.get_by_role("button", name=TEXT[lang]["login"], exact=True))
-    type_into(page, page.locator("input[name=code]"), totp.current_code(DEMO_TOTP_SECRET))
+    type_into(page, page.locator("input[name=code]"), code)
     press(page, page.get_by_role("button", name=TEXT[lang]["confirm_code"]))
     page.locator("#inbox").wait_for()
 
