@@ -706,3 +706,49 @@ def processing_time(submission: Submission) -> str:
 
     texts = catalogue_queries.texts_for(submission.service, submission.authority)
     return str(getattr(texts, "processing_time", "") or "").strip()
+
+
+def _top_level_ids(items: Any) -> set[str]:
+    from verbund.applications.formschema import Field
+
+    ids: set[str] = set()
+    for item in items:
+        if isinstance(item, Field) or item.repeats:
+            ids.add(item.id)
+        else:
+            ids |= _top_level_ids(item.items)
+    return ids
+
+
+def _raw_rows(data: Any, prefix: str = "") -> list[tuple[str, str, bool]]:
+    rows: list[tuple[str, str, bool]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            rows.extend(_raw_rows(value, f"{prefix} › {key}" if prefix else str(key)))
+    elif isinstance(data, list):
+        for i, value in enumerate(data, start=1):
+            rows.extend(_raw_rows(value, f"{prefix} {i}"))
+    else:
+        rows.append((prefix, "–" if data in (None, "") else str(data), False))
+    return rows
+
+
+def summary_for_staff(opened: DecryptedSubmission) -> list[dict[str, Any]]:
+    """The decrypted data as the form presents it: one section per step, the form's labels,
+    code-list texts and German dates. What the form does not describe (an API sender's own
+    keys, or data that does not fit the form's version) follows under its keys."""
+    from verbund.applications import rendering
+
+    data = opened.data
+    try:
+        form = form_of(opened.submission.form_version)
+        sections = [s for s in rendering.summarise(form, data) if s["rows"]]
+        known = set().union(*(_top_level_ids(step.items) for step in form.steps))
+    except Exception:
+        sections, known = [], set()
+    rest = {k: v for k, v in data.items() if k not in known} if isinstance(data, dict) else {}
+    if rest:
+        sections.append(
+            {"index": len(sections), "title": _("Weitere Angaben"), "rows": _raw_rows(rest)}
+        )
+    return sections

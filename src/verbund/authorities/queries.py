@@ -370,3 +370,22 @@ def staff_of(authority: Authority) -> QuerySet[StaffMembership]:
 
 def leitweg_ids_of(authority: Authority) -> QuerySet[LeitwegIdentifier]:
     return LeitwegIdentifier.objects.filter(authority=authority).order_by("value")
+
+
+def leitweg_directory(q: str = "") -> QuerySet[LeitwegIdentifier]:
+    """The public list of active Leitweg-IDs of participating authorities (what a supplier
+    puts in BT-10), filtered by authority name, place or the ID itself."""
+    from django.db.models import Q
+
+    rows = LeitwegIdentifier.objects.filter(
+        active=True, authority__tenant_status="joined"
+    ).select_related("authority", "authority__gebiet")
+    text = q.strip()
+    if text:
+        rows = rows.filter(
+            Q(authority__name__icontains=text)
+            | Q(authority__gebiet__name__icontains=text)
+            | Q(value__icontains=text)
+            | Q(description__icontains=text)
+        )
+    return rows.order_by("authority__name", "value")

@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Subquery
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from verbund.applications import actions as application_actions
@@ -203,21 +203,28 @@ def on_reply(reply: Any) -> None:
     resume_after_reply(submission=reply.submission)
 
 
-def render_decision_pdf(*, case: Case, outcome: str, text: str) -> bytes:
-    """A Bescheid from the template (WeasyPrint)."""
+def render_decision_pdf(*, bescheid: queries.Bescheid) -> bytes:
+    """The Bescheid as tagged PDF (PDF/UA-1: structure tree, language, title), so that a
+    screen reader reads it in order (BITV 2.0 for documents the authority sends)."""
     from weasyprint import HTML  # late: loads Pango
 
-    html = render_to_string(
-        "casework/bescheid_pdf.html",
-        {
-            "submission": case.submission,
-            "outcome": Decision.Outcome(outcome).label,
-            "text": text,
-            "today": timezone.localdate(),
-        },
-    )
-    pdf: bytes = HTML(string=html).write_pdf()
+    with translation.override("de"):
+        html = render_to_string("casework/bescheid_pdf.html", {"b": bescheid})
+    pdf: bytes = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
     return pdf
+
+
+def _derived_addressee(case: Case, actor: Actor) -> str:
+    """The applicant's name and address from the form, for callers that do not name the
+    addressee (the web form always does: the clerk checks the proposal in the preview)."""
+    try:
+        opened = queries.open_case(actor, case)  # type: ignore[arg-type]
+    except Exception:
+        return ""
+    submission = case.submission
+    return rules.addressee_from(
+        opened.data, place_plz=submission.place_plz, place_name=submission.place_name
+    )
 
 
 @transaction.atomic
@@ -229,19 +236,38 @@ def decide_case(
     pdf: bytes | None = None,
     filename: str = "",
     text: str = "",
+    addressee: str = "",
+    reasons: str = "",
 ) -> Decision:
     """in Bearbeitung → entschieden: the Bescheid (an uploaded PDF, or one generated from the
-    template with `text`) is kept sealed for the authority and sent to the Postfach."""
+    template: authority, `addressee`, decision `text`, `reasons`, the service's
+    Rechtsbehelfsbelehrung) is kept sealed for the authority and sent to the Postfach."""
     if outcome not in Decision.Outcome.values:
-        raise InvalidInput(_("Bitte wählen Sie das Ergebnis."), code="outcome_missing")
+        raise InvalidInput(
+            _("Bitte wählen Sie das Ergebnis."),
+            code="outcome_missing",
+            errors={"outcome": _("Bitte wählen Sie das Ergebnis.")},
+        )
     generated = pdf is None
     if pdf is None:
         if not text.strip():
             raise InvalidInput(
-                _("Bitte laden Sie einen Bescheid hoch oder schreiben Sie den Bescheidtext."),
+                _("Bitte schreiben Sie die Entscheidung (Tenor)."),
                 code="decision_missing",
+                errors={"text": _("Bitte schreiben Sie die Entscheidung (Tenor).")},
             )
-        pdf = render_decision_pdf(case=case, outcome=outcome, text=text.strip())
+        addressee = addressee.strip() or _derived_addressee(case, actor)
+        errors = rules.decision_errors(
+            outcome=outcome, addressee=addressee, text=text, reasons=reasons
+        )
+        if errors:
+            raise InvalidInput(
+                next(iter(errors.values())), code="decision_incomplete", errors=errors
+            )
+        bescheid = queries.bescheid_content(
+            case, outcome=outcome, addressee=addressee, text=text, reasons=reasons
+        )
+        pdf = render_decision_pdf(bescheid=bescheid)
     if not pdf.startswith(b"%PDF-"):
         raise InvalidInput(_("Der Bescheid muss eine PDF-Datei sein."), code="not_pdf")
     _transition(case, Status.DECIDED, actor=actor)

@@ -93,6 +93,14 @@ def load(*, out: Callable[[str], None]) -> None:
         if index >= 2:
             actions.add_note(case=case, text="Chipnummer telefonisch nachfragen.", actor=clerk)
         if index == 3:
-            Case.objects.filter(pk=case.pk).update(deadline=today - datetime.timedelta(days=3))
+            # The overdue case: received 17 days ago, so its 14-day target lies 3 days back
+            # (the deadline always follows from the receipt, never precedes it).
+            received = timezone.now() - datetime.timedelta(days=TERMS[SERVICE][0] + 3)
+            type(receipt.submission).objects.filter(pk=case.pk).update(
+                submitted_at=received, released_at=received
+            )
+            Case.objects.filter(pk=case.pk).update(
+                deadline=timezone.localdate(received) + datetime.timedelta(days=TERMS[SERVICE][0])
+            )
         created += 1
     out(f"Sachbearbeitung: {existing + created} Demovorgänge in {AUTHORITY} ({created} neu).")

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from verbund.applications import queries as application_queries
@@ -493,3 +493,110 @@ def first_decision_times() -> dict[Any, datetime.datetime]:
     ):
         times.setdefault(submission_id, created_at)
     return times
+
+
+# --- the Bescheid ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bescheid:
+    """What a generated Bescheid says (§ 37 ThürVwVfG: issuing authority, addressee; § 39:
+    reasons; § 58 VwGO: the Rechtsbehelfsbelehrung), for the preview and the PDF alike."""
+
+    issuer: str
+    issuer_address_lines: tuple[str, ...]
+    issuer_city: str
+    addressee: str
+    date: datetime.date
+    vorgangsnummer: str
+    service_name: str
+    received: datetime.date | None
+    outcome: str
+    outcome_label: str
+    text: str
+    reasons: str
+    rechtsbehelfsbelehrung: str
+
+
+def bescheid_content(
+    case: Case, *, outcome: str, addressee: str, text: str, reasons: str
+) -> Bescheid:
+    """The Bescheid of `case` with the Rechtsbehelfsbelehrung of its service as the issuing
+    authority words it (catalogue text, replaced by the authority's own where it has one)."""
+    from verbund.catalogue import queries as catalogue_queries
+
+    submission = case.submission
+    authority = submission.authority
+    street = authority.postal_street
+    town = " ".join(p for p in (authority.postal_code, authority.postal_city) if p)
+    address = ", ".join(p for p in (street, town) if p)
+    texts = catalogue_queries.texts_for(submission.service, authority)
+    with translation.override("de"):  # the Bescheid is German whatever the clerk's language
+        label = str(dict(Decision.Outcome.choices).get(outcome, outcome))
+    return Bescheid(
+        issuer=authority.name,
+        issuer_address_lines=tuple(p for p in (street, town) if p),
+        issuer_city=authority.postal_city or authority.name,
+        addressee=addressee.strip(),
+        date=timezone.localdate(),
+        vorgangsnummer=str(submission.vorgangsnummer),
+        service_name=submission.service.name,
+        received=timezone.localdate(submission.released_at) if submission.released_at else None,
+        outcome=outcome,
+        outcome_label=label,
+        text=text.strip(),
+        reasons=reasons.strip(),
+        rechtsbehelfsbelehrung=rules.fill_rechtsbehelfsbelehrung(
+            texts.rechtsbehelfsbelehrung, authority=authority.name, address=address
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    at: datetime.datetime
+    text: str
+    actor: str
+
+
+def readable_history(case: Case) -> list[HistoryEvent]:
+    """The case's audit trail as sentences, with the acting person's name (or the platform)."""
+    events = []
+    for entry in history(case).select_related("actor"):
+        if entry.actor is not None:
+            who = entry.actor.get_full_name() or entry.actor.get_username()
+        elif entry.actor_label in ("system", "", "test"):
+            who = _("Plattform")
+        elif entry.actor_label == "postfach":
+            who = _("antragstellende Person")
+        else:
+            who = entry.actor_label
+        events.append(
+            HistoryEvent(
+                at=entry.at,
+                text=rules.describe_event(entry.action, entry.details, entry.after),
+                actor=who,
+            )
+        )
+    return events
+
+
+def forward_target_groups(case: Case, q: str = "") -> list[tuple[str, list[Authority]]]:
+    """The forwarding targets grouped by Kreis (Land authorities first), each group and its
+    authorities sorted by name; `q` keeps those whose name or Kreis contains it."""
+    groups: dict[str, list[Authority]] = {}
+    text = q.strip().casefold()
+    land = _("Landes- und Bundesbehörden")
+    for authority in forward_targets(case).select_related("gebiet__kreis"):
+        gebiet = authority.gebiet
+        if gebiet is None or gebiet.level in ("land", "bund", "regierungsbezirk"):
+            group = land
+        elif gebiet.level == "kreis":
+            group = gebiet.name
+        else:
+            group = gebiet.kreis.name if gebiet.kreis else gebiet.name
+        if text and text not in authority.name.casefold() and text not in group.casefold():
+            continue
+        groups.setdefault(group, []).append(authority)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] != land, kv[0].casefold()))
+    return [(name, sorted(items, key=lambda a: a.name.casefold())) for name, items in ordered]

@@ -12,9 +12,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
+from verbund.applications import queries as application_queries
 from verbund.applications.types import Submission
 from verbund.authorities import queries as authority_queries
 from verbund.casework import actions, queries, rules
@@ -94,17 +96,49 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    case = _case(request, number)
+    return _case_page(request, _case(request, number))
+
+
+# The fields of each form on the case page, so that a refusal names the field it concerns.
+_FIELD_OF_CODE = {
+    "body_missing": "body",
+    "target_missing": "to",
+    "same_authority": "to",
+    "not_a_tenant": "to",
+    "note_empty": "note",
+    "assignee_invalid": "assignee",
+    "not_colleague": "assignee",
+}
+_REASON_FIELD = {"weiterleiten": "forward_reason"}
+
+
+def _case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The case page; after a refused form, again with the posted values and the errors
+    linked to their fields (error summary at the top)."""
     opened = None
     error = ""
     try:
-        opened = queries.open_case(request.user, case)
+        opened = queries.open_case(request.user, case)  # the one audited access of this view
     except NotFound as exc:
         raise Http404(exc.message) from None
     except DomainError as exc:
         error = exc.message
     thread = queries.thread(request.user, case)
     submission = case.submission
+    values = dict(values or {})
+    if opened is not None and "addressee" not in values:
+        values["addressee"] = rules.addressee_from(
+            opened.data, place_plz=submission.place_plz, place_name=submission.place_name
+        )
+    q = request.GET.get("behoerde", "")[:100]
+    errors = errors or {}
     return render(
         request,
         "casework/case.html",
@@ -113,8 +147,8 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "submission": submission,
             "opened": opened,
             "decrypt_error": error,
-            "data_rows": _flatten(opened.data) if opened else [],
-            "history": queries.history(case),
+            "sections": application_queries.summary_for_staff(opened) if opened else [],
+            "history": queries.readable_history(case),
             "notes": case.notes.select_related("author"),
             "decisions": queries.decisions(case),
             "thread": thread,
@@ -122,8 +156,15 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             "overdue": rules.is_overdue(case.deadline, submission.status, _today()),
             "outcomes": Decision.Outcome.choices,
             "colleagues": queries.colleagues(submission.authority),
-            "forward_targets": queries.forward_targets(case),
+            "forward_groups": queries.forward_target_groups(case, q),
+            "forward_query": q,
+            "errors": errors,
+            "error_list": [
+                (f"id-{name.replace('_', '-')}", message) for name, message in errors.items()
+            ],
+            "values": values,
         },
+        status=status,
     )
 
 
@@ -131,19 +172,6 @@ def _today() -> Any:
     from django.utils import timezone
 
     return timezone.localdate()
-
-
-def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            rows.extend(_flatten(value, f"{prefix}{key}" if not prefix else f"{prefix} › {key}"))
-    elif isinstance(data, list):
-        for i, value in enumerate(data, start=1):
-            rows.extend(_flatten(value, f"{prefix} {i}"))
-    else:
-        rows.append((prefix, "" if data is None else str(data)))
-    return rows
 
 
 def _download(content: bytes, *, media_type: str, filename: str) -> HttpResponse:
@@ -220,13 +248,37 @@ def _index_name_once(request: HttpRequest, case: Case) -> None:
     actions.index_applicant_name(case=case, data=opened.data, actor=request.user)
 
 
+_DONE = {
+    "uebernehmen": gettext_lazy("Sie haben den Vorgang übernommen; er ist jetzt in Bearbeitung."),
+    "zuweisen": gettext_lazy("Die Zuweisung wurde geändert."),
+    "rueckfrage": gettext_lazy(
+        "Die Rückfrage wurde in das Postfach der antragstellenden Person gesendet; "
+        "der Vorgang wartet auf die Antwort."
+    ),
+    "entscheiden": gettext_lazy(
+        "Der Bescheid wurde erlassen und in das Postfach der antragstellenden Person zugestellt."
+    ),
+    "abschliessen": gettext_lazy("Der Vorgang wurde abgeschlossen; die Aufbewahrungsfrist läuft."),
+    "notiz": gettext_lazy("Die interne Notiz wurde gespeichert."),
+}
+
+
+def _decision_values(post: Any) -> dict[str, str]:
+    return {name: str(post.get(name, "")) for name in ("outcome", "addressee", "text", "reasons")}
+
+
 @staff_required
 @require_POST
 def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
-    """One form per workflow step; each calls its action (which checks the workflow)."""
+    """One form per workflow step; each calls its action (which checks the workflow). A
+    refusal shows the case page again with the message at the field it concerns."""
     case = _case(request, number)
     user = request.user
     post = request.POST
+    if verb == "bescheid-aendern":  # back from the preview, with what was written
+        return _case_page(request, case, values=_decision_values(post))
+    if verb not in _DONE and verb != "weiterleiten":
+        raise Http404(_("Unbekannte Aktion."))
     try:
         _index_name_once(request, case)
         if verb == "uebernehmen":
@@ -240,17 +292,20 @@ def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 case=case, subject=post.get("subject", ""), body=post.get("body", ""), actor=user
             )
         elif verb == "entscheiden":
-            upload = request.FILES.get("pdf")
+            values = _decision_values(post)
+            errors = rules.decision_errors(**values)
+            if errors:  # also for a forged confirmation: the preview's checks again
+                return _case_page(request, case, errors=errors, values=values, status=422)
+            if post.get("step") != "confirm":
+                return _decision_preview(request, case, values)
             actions.decide_case(
                 case=case,
-                outcome=post.get("outcome", ""),
-                pdf=upload.read() if upload else None,
-                filename=(upload.name or "") if upload else "",
-                text=post.get("text", ""),
                 actor=user,
+                outcome=values["outcome"],
+                addressee=values["addressee"],
+                text=values["text"],
+                reasons=values["reasons"],
             )
-        elif verb == "ablehnen":
-            actions.reject_case(case=case, reason=post.get("reason", ""), actor=user)
         elif verb == "abschliessen":
             actions.close_case(case=case, actor=user)
         elif verb == "weiterleiten":
@@ -266,15 +321,36 @@ def case_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             return redirect("casework:index")
         elif verb == "notiz":
             actions.add_note(case=case, text=post.get("text", ""), actor=user)
-        else:
-            raise Http404(_("Unbekannte Aktion."))
     except NotFound as exc:
         raise Http404(exc.message) from None
+    except InvalidInput as exc:
+        errors = dict(exc.extra.get("errors") or {})
+        if not errors:
+            field = _FIELD_OF_CODE.get(exc.code)
+            if exc.code == "reason_missing":
+                field = _REASON_FIELD.get(verb)
+            errors = {field or "form": exc.message}
+        values = {k: str(v) for k, v in post.items() if k != "csrfmiddlewaretoken"}
+        return _case_page(request, case, errors=errors, values=values, status=422)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Gespeichert."))
+        messages.success(request, _DONE[verb])
     return redirect("casework:case", number=number)
+
+
+def _decision_preview(request: HttpRequest, case: Case, values: dict[str, str]) -> HttpResponse:
+    """Step 1 of issuing a Bescheid: the complete text as it will be sent, to be confirmed
+    (or changed); nothing is stored or sent yet."""
+    if not rules.can_transition(case.submission.status, Submission.Status.DECIDED):
+        messages.error(request, _("In diesem Status kann kein Bescheid erlassen werden."))
+        return redirect("casework:case", number=case.submission.vorgangsnummer)
+    bescheid = queries.bescheid_content(case, **values)
+    return render(
+        request,
+        "casework/bescheid_preview.html",
+        {"case": case, "submission": case.submission, "b": bescheid, "values": values},
+    )
 
 
 @staff_required

@@ -167,6 +167,15 @@ class Service(TimeStampedModel):
     procedure = models.TextField(_("Verfahrensablauf"), blank=True)
     notes = models.TextField(_("Hinweise"), blank=True)
     legal_basis = models.TextField(_("Rechtsgrundlagen"), blank=True)
+    rechtsbehelfsbelehrung = models.TextField(
+        _("Rechtsbehelfsbelehrung"),
+        blank=True,
+        help_text=_(
+            "Rechtsbehelfsbelehrung für Bescheide zu dieser Leistung (Widerspruch oder Klage, "
+            "wo, in welcher Frist). {behoerde} und {anschrift} werden durch die erlassende "
+            "Behörde ersetzt; leer: der allgemeine Widerspruch nach § 70 VwGO."
+        ),
+    )
     forms_url = models.URLField(_("Formulare"), max_length=500, blank=True)
     online_service_url = models.URLField(_("Onlinedienst"), max_length=500, blank=True)
     audience = models.CharField(
@@ -289,6 +298,7 @@ SERVICE_TEXT_FIELDS = (
     "procedure",
     "notes",
     "legal_basis",
+    "rechtsbehelfsbelehrung",
     "forms_url",
     "online_service_url",
 )
@@ -324,6 +334,11 @@ class AuthorityServiceText(TimeStampedModel):
     processing_time = models.TextField(_("Bearbeitungsdauer"), blank=True)
     procedure = models.TextField(_("Verfahrensablauf"), blank=True)
     notes = models.TextField(_("Hinweise"), blank=True)
+    rechtsbehelfsbelehrung = models.TextField(
+        _("Rechtsbehelfsbelehrung"),
+        blank=True,
+        help_text=_("Ersetzt die Rechtsbehelfsbelehrung des Landes in Bescheiden dieser Behörde."),
+    )
     forms_url = models.URLField(_("Formulare"), max_length=500, blank=True)
     online_service_url = models.URLField(_("Onlinedienst"), max_length=500, blank=True)
 

@@ -187,6 +187,7 @@ class ServiceTexts:
     procedure: str
     notes: str
     legal_basis: str
+    rechtsbehelfsbelehrung: str
     forms_url: str
     online_service_url: str
     overridden: frozenset[str] = field(default_factory=frozenset)

@@ -18,10 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from verbund.authorities import queries as authority_queries
-from verbund.authorities.types import Authority
 from verbund.core.audit import Actor, record_audit, snapshot
-from verbund.core.errors import DomainError, InvalidInput
+from verbund.core.errors import InvalidInput
 from verbund.einvoices import queries, reading, rules, validation
 from verbund.einvoices.models import Invoice, InvoiceStatus, SupplierApiKey, UploadAttempt
 from verbund.einvoices.validation import Report
@@ -40,22 +38,7 @@ def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _route(leitweg_id: str) -> tuple[Authority | None, str]:
-    """The authority for BT-10 and, when there is none, the reason in German."""
-    if not leitweg_id:
-        return None, _(
-            "Die Rechnung enthält keine Leitweg-ID (Käuferreferenz, BT-10); sie kann keiner "
-            "Behörde zugestellt werden."
-        )
-    try:
-        authority = authority_queries.authority_for_leitweg_id(leitweg_id)
-    except DomainError as exc:
-        return None, exc.message
-    if not authority.is_tenant:
-        return None, _("Die Behörde „%(name)s“ empfängt über diese Plattform keine Rechnungen.") % {
-            "name": authority.name
-        }
-    return authority, ""
+_route = queries.route_leitweg_id
 
 
 def _amount(value: Decimal | None) -> Decimal | None:

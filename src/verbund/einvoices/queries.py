@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import hmac
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,10 +15,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from verbund.authorities import queries as authority_queries
 from verbund.authorities.queries import get_authority_for_staff_or_404, memberships_of
 from verbund.authorities.types import Authority
-from verbund.core.errors import NotFound
+from verbund.core.errors import DomainError, NotFound
 from verbund.core.models import AuditEntry
 from verbund.einvoices.models import Invoice, InvoiceStatus, SupplierApiKey, UploadAttempt
 
@@ -143,3 +146,53 @@ def invoice_facts() -> list[dict[str, Any]]:
         {**row, "rejected": row["status"] == InvoiceStatus.REJECTED}
         for row in Invoice.objects.values("authority_id", "received_at", "status")
     ]
+
+
+def route_leitweg_id(leitweg_id: str) -> tuple[Any, str]:
+    """The authority for BT-10 and, when there is none, the reason in German."""
+    if not leitweg_id:
+        return None, _(
+            "Die Rechnung enthält keine Leitweg-ID (Käuferreferenz, BT-10); sie kann keiner "
+            "Behörde zugestellt werden."
+        )
+    try:
+        authority = authority_queries.authority_for_leitweg_id(leitweg_id)
+    except DomainError as exc:
+        return None, exc.message
+    if not authority.is_tenant:
+        return None, _("Die Behörde „%(name)s“ empfängt über diese Plattform keine Rechnungen.") % {
+            "name": authority.name
+        }
+    return authority, ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What "nur prüfen" tells a supplier: nothing is stored, no receipt number is given."""
+
+    valid: bool
+    leitweg_id: str
+    authority: Any
+    routing_problem: str
+    findings: list[Any]
+
+
+def check_invoice(data: bytes) -> CheckResult:
+    """Validate and route an invoice without receiving it (raises Unexaminable like the
+    receipt for a document that cannot be examined)."""
+    from verbund.einvoices import explanations, reading, validation
+
+    report = validation.validate(data)
+    try:
+        readable = reading.read_invoice(report.xml or data)
+        leitweg_id = readable.buyer_reference
+    except reading.UnreadableInvoice:
+        leitweg_id = ""
+    authority, problem = route_leitweg_id(leitweg_id)
+    return CheckResult(
+        valid=report.valid,
+        leitweg_id=leitweg_id,
+        authority=authority,
+        routing_problem=problem,
+        findings=explanations.explain(report.to_dict()["findings"], report.xml or data),
+    )

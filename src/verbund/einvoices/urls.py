@@ -5,6 +5,7 @@ from verbund.einvoices import views
 app_name = "einvoices"
 urlpatterns = [
     path("e-rechnung/", views.upload, name="upload"),
+    path("e-rechnung/leitweg-ids/", views.leitweg_ids, name="leitweg_ids"),
     path("rechnungen/", views.my_inboxes, name="my_inboxes"),
     path("behoerde/<slug:slug>/rechnungen/", views.inbox, name="inbox"),
     path("rechnungen/<uuid:invoice_id>/", views.detail, name="detail"),

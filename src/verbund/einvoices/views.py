@@ -11,12 +11,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import staff_required
+from verbund.authorities import queries as authority_queries
 from verbund.authorities.queries import authorities_of_staff
 from verbund.core.errors import DomainError, NotFound
-from verbund.einvoices import actions, queries, reading, rules
+from verbund.einvoices import actions, explanations, queries, reading, rules
 from verbund.einvoices.forms import RejectForm, UploadForm
 from verbund.einvoices.models import Channel, Invoice, InvoiceStatus
 
@@ -46,6 +48,14 @@ def upload(request: HttpRequest) -> HttpResponse:
     if document.size > settings.VERBUND_EINVOICE_MAX_BYTES:
         context["error"] = _("Die Rechnung ist größer als %(mb)s MB.") % {"mb": context["max_mb"]}
         return render(request, "einvoices/upload.html", context, status=413)
+    if request.POST.get("mode") == "check":
+        # "nur prüfen": validation and routing only; nothing is stored, no receipt number.
+        try:
+            result = queries.check_invoice(document.read())
+        except DomainError as exc:
+            context["error"] = exc.message
+            return render(request, "einvoices/upload.html", context, status=exc.status)
+        return render(request, "einvoices/check_result.html", {"result": result})
     try:
         receipt = actions.receive_invoice(
             data=document.read(),
@@ -56,12 +66,31 @@ def upload(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         context["error"] = exc.message
         return render(request, "einvoices/upload.html", context, status=exc.status)
+    invoice = receipt.invoice
     return render(
         request,
         "einvoices/upload_receipt.html",
-        {"invoice": receipt.invoice, "created": receipt.created},
+        {
+            "invoice": invoice,
+            "created": receipt.created,
+            "findings": explanations.explain(invoice.findings, _xml_or_none(invoice)),
+        },
         status=201 if receipt.created else 200,
     )
+
+
+def _xml_or_none(invoice: Invoice) -> bytes | None:
+    try:
+        return queries.invoice_xml(invoice)
+    except OSError:
+        return None
+
+
+def leitweg_ids(request: HttpRequest) -> HttpResponse:
+    """Public directory of the participating authorities' Leitweg-IDs, with a search."""
+    q = request.GET.get("q", "")[:100]
+    rows = authority_queries.leitweg_directory(q)
+    return render(request, "einvoices/leitweg_ids.html", {"q": q, "rows": rows})
 
 
 @staff_required
@@ -121,7 +150,7 @@ def detail(request: HttpRequest, invoice_id: UUID) -> HttpResponse:
             "invoice": invoice,
             "doc": readable,
             "unreadable": unreadable,
-            "findings": invoice.findings,
+            "findings": explanations.explain(invoice.findings, _xml_or_none(invoice)),
             "transitions": transitions,
             "can_reject": InvoiceStatus.REJECTED in rules.next_statuses(invoice.status),
             "reject_form": RejectForm(),
@@ -130,13 +159,20 @@ def detail(request: HttpRequest, invoice_id: UUID) -> HttpResponse:
                     "at": entry.at,
                     "actor": entry.actor_label,
                     "status": _status_label((entry.after or {}).get("status", "")),
-                    "action": entry.action,
+                    "action": _EVENTS.get(entry.action, entry.action),
                     "reasons": entry.details.get("reasons", []),
                 }
                 for entry in queries.status_history(invoice)
             ],
         },
     )
+
+
+_EVENTS = {
+    "einvoice.received": gettext_lazy("Rechnung eingegangen"),
+    "einvoice.rejected": gettext_lazy("Rechnung abgelehnt"),
+    "einvoice.status_changed": gettext_lazy("Status geändert"),
+}
 
 
 def _status_label(value: str) -> str:

@@ -78,8 +78,11 @@ def test_rueckfrage_upload_and_bescheid_in_a_real_browser(live_server, tmp_path)
         with clerk.expect_download() as download:
             clerk.get_by_role("link", name="nachweis.pdf").click()
         assert download.value.path().read_bytes() == PDF
-        clerk.get_by_label("oder Bescheidtext").fill("Die Anmeldung ist eingetragen.")
-        clerk.get_by_role("button", name="Bescheid erteilen").click()
+        clerk.get_by_label("stattgegeben", exact=True).check()
+        clerk.get_by_label("Entscheidung (Tenor)").fill("Die Anmeldung ist eingetragen.")
+        clerk.get_by_role("button", name="Vorschau des Bescheids").click()
+        assert "Rechtsbehelfsbelehrung" in clerk.locator("#vorschau").inner_text()
+        clerk.get_by_role("button", name="Bescheid erlassen und zustellen").click()
         assert clerk.locator("#status").inner_text().startswith("entschieden")
 
         _open_postfach(citizen, base, number, code)

@@ -4,7 +4,6 @@ offers, whatever slug a stale or tampered form posts."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from verbund.applications.models import Submission
@@ -48,13 +47,11 @@ def test_forwarding_to_an_authority_not_in_the_list_changes_nothing(
     login_staff(client, staff["clerk"])
     # when
     response = _forward(client, case, slug[target])
-    # then: back on the case page with a request to choose, and the case where it was
-    assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "casework:case", kwargs={"number": before.vorgangsnummer}
-    )
-    shown = [str(m) for m in get_messages(response.wsgi_request)]
-    assert shown == ["Bitte wählen Sie die Behörde."]
+    # then: the case page again, the request to choose at the field, the case where it was
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'href="#id-to"' in page and 'id="id-to-error"' in page
+    assert "Bitte wählen Sie die Behörde." in page
     after = Submission.objects.get(pk=case.pk)
     assert (after.authority_id, after.status, after.key_id) == (
         own.pk,
