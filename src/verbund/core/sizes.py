@@ -25,6 +25,7 @@ ALLOWED: dict[str, str] = {
     "applications/queries.py": "to split by section",
     "applications/views.py": "to split by section",
     "cooperation/actions.py": "to split by section",
+    "casework/queries.py": "to split: inbox, case view, Bescheid",
     "cooperation/views.py": "to split by page group (console, administration, funding)",
     "catalogue/actions.py": "to split: imports (OZG, LeiKa) apart from editing",
     "costs/actions.py::_issue_statements": "to be split into named steps",

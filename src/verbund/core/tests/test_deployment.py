@@ -31,13 +31,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from verbund.accounts import totp
 from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
 from verbund.authorities.models import Authority
 from verbund.casework import actions as casework
 from verbund.casework import rules as casework_rules
-from verbund.core import encryption, totp
+from verbund.core import encryption
 from verbund.core.models import WorkerHeartbeat
 from verbund.mailbox.models import Message
 
