@@ -63,6 +63,7 @@ SERVER_ENV = {
     "VERBUND_BENCH_ENDPOINTS": "true",
     "VERBUND_HTTPS": "false",
     "VERBUND_PAYMENT_PROVIDER": "test",
+    "VERBUND_KEY_CUSTODY": "platform",  # the demo's keys (as `make bench`)
     "VERBUND_SUBMISSION_API_RATE": "1000000",
     "VERBUND_EINVOICE_VALIDATE_LIMIT": "1000000",
 }

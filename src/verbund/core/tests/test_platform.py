@@ -72,6 +72,18 @@ def test_load_demo_is_idempotent():
     assert (Gebiet.objects.count(), Authority.objects.count()) == before
 
 
+def test_load_demo_refuses_staff_held_keys_with_a_message(settings):
+    from django.core.management.base import CommandError
+
+    from verbund.gebiete.models import Gebiet
+
+    settings.VERBUND_KEY_CUSTODY = "staff"
+    before = Gebiet.objects.count()
+    with pytest.raises(CommandError, match="VERBUND_KEY_CUSTODY=platform"):
+        call_command("load-demo", stdout=io.StringIO())
+    assert Gebiet.objects.count() == before
+
+
 def test_every_static_file_a_page_links_is_found(client):
     # the manifest storage of production fails on a missing file; find them all here
     import re

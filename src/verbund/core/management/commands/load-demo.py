@@ -11,13 +11,22 @@ from importlib.util import find_spec
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
     help = "Lädt oder aktualisiert die Demodaten aller Bereiche (wiederholbar)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.VERBUND_KEY_CUSTODY != "platform":
+            # The demo's applications are sealed for authorities whose staff has set no key
+            # passphrase; only the platform-held wrap (demo only, decision 0027) can do that.
+            raise CommandError(
+                "Die Demodaten brauchen VERBUND_KEY_CUSTODY=platform (setzt `make demo`): "
+                "ihre Anträge gehen an Behörden, deren Leitung noch keinen Schlüssel "
+                "eingerichtet hat. Nie in Produktion."
+            )
         for config in apps.get_app_configs():
             if not config.name.startswith("verbund."):
                 continue
