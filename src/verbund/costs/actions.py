@@ -100,11 +100,14 @@ def set_component_cost(
     return row
 
 
-def issue_statements(*, land: Any, month: datetime.date, actor: Actor) -> list[Statement]:
+def issue_statements(
+    *, land: Any, month: datetime.date, actor: Actor, notify: bool = True
+) -> list[Statement]:
     """Issue the month's statements (`_issue_statements`); a run that collides with another
-    one for the same month (unique allocations) is refused instead of failing."""
+    one for the same month (unique allocations) is refused instead of failing. `notify`:
+    mail the authorities' administrators (the demo's statements mail nobody)."""
     try:
-        return _issue_statements(land=land, month=month, actor=actor)
+        return _issue_statements(land=land, month=month, actor=actor, notify=notify)
     except IntegrityError:
         raise Conflict(
             "Für diesen Monat werden gerade Abrechnungen erstellt; bitte gleich noch einmal.",
@@ -113,7 +116,9 @@ def issue_statements(*, land: Any, month: datetime.date, actor: Actor) -> list[S
 
 
 @transaction.atomic
-def _issue_statements(*, land: Any, month: datetime.date, actor: Actor) -> list[Statement]:
+def _issue_statements(
+    *, land: Any, month: datetime.date, actor: Actor, notify: bool
+) -> list[Statement]:
     """Meter the month, allocate the cost of every component the Land entered for its year
     by the component's key, and write one statement per participating authority (replacing
     those of an earlier run for the month). The allocations keep the inputs, so the figures
@@ -197,7 +202,7 @@ def _issue_statements(*, land: Any, month: datetime.date, actor: Actor) -> list[
     )
     from verbund.costs.tasks import notify_statement
 
-    for statement in changed:
+    for statement in changed if notify else []:
         notify_statement.enqueue(statement_id=statement.pk)
     return issued
 

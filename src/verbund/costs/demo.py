@@ -53,7 +53,7 @@ def load(*, out: Callable[[str], None]) -> None:
                     base_fee=Decimal(base_fee),
                     actor=ACTOR,
                 )
-    issued = actions.issue_statements(land=land, month=past, actor=ACTOR)
+    issued = actions.issue_statements(land=land, month=past, actor=ACTOR, notify=False)
     authority = authority_queries.authorities().filter(name=ADMIN_OF).first()
     if authority is not None:
         # accounts/demo.py creates the account (with the demo password), loaded before this.

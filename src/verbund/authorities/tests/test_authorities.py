@@ -35,7 +35,8 @@ def test_demo_leitweg_ids_are_valid_and_carry_the_area_key():
 
 
 def test_leitweg_id_cannot_route_to_two_authorities():
-    first, second = Authority.objects.all()[:2]
+    first = Authority.objects.filter(leitweg_ids__isnull=False).distinct().first()
+    second = Authority.objects.exclude(pk=first.pk).first()
     value = first.leitweg_ids.first().value
     with pytest.raises(Conflict):
         add_leitweg_id(authority=second, value=value, actor="test")

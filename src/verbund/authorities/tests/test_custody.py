@@ -29,7 +29,7 @@ from verbund.casework.tests.conftest import (  # noqa: F401 (fixtures)
     staff,
 )
 from verbund.casework.tests.factories import submit_hundesteuer
-from verbund.core.checks import check_safe_defaults
+from verbund.authorities.checks import check_keys_protected
 from verbund.core.errors import DomainError, NotFound
 from verbund.mailbox import actions as mailbox_actions
 from verbund.mailbox.actions import MessageKind
@@ -97,26 +97,26 @@ def test_the_platform_cannot_decrypt_a_staff_held_submission(staff):
 
 def test_deploy_check_refuses_platform_custody(settings):
     settings.VERBUND_KEY_CUSTODY = "platform"
-    assert "verbund.E005" in [m.id for m in check_safe_defaults()]
+    assert "verbund.E005" in [m.id for m in check_keys_protected()]
     settings.VERBUND_KEY_CUSTODY = "staff"
     EncryptionKey.objects.filter(protection=KeyProtection.PLATFORM).update(
         protection=KeyProtection.STAFF
     )
-    assert "verbund.E005" not in [m.id for m in check_safe_defaults()]
+    assert "verbund.E005" not in [m.id for m in check_keys_protected()]
 
 
 def test_deploy_check_warns_while_only_one_leitung_member_holds_the_key(staff, own):
     # given: only the lead has a passphrase when the key is made
     lead = _set(staff["lead"], LEAD_PHRASE)
     submit_hundesteuer()
-    assert "verbund.W001" in [m.id for m in check_safe_defaults()]
+    assert "verbund.W001" in [m.id for m in check_keys_protected()]
     # when: the administration member is granted too
     _set(staff["admin"], ADMIN_PHRASE)
     with custody.keyring_in_use(lead):
         actions.grant_key_access(membership=_membership(staff["admin"]), actor=staff["lead"])
     # then
     assert own.name not in queries.authorities_with_few_key_holders()
-    assert "verbund.W001" not in [m.id for m in check_safe_defaults()]
+    assert "verbund.W001" not in [m.id for m in check_keys_protected()]
 
 
 def test_an_authority_without_a_key_holder_refuses_submissions_instead_of_a_platform_key(

@@ -90,7 +90,7 @@ def test_a_tampered_assignee_gets_a_german_error_not_a_server_error(
             {"assignee": tampered},
             follow=True,
         )
-        assert response.status_code == 200
+        assert response.status_code == 422  # the form again, the error at the field
         assert "Bitte wählen Sie eine Person aus der Liste." in response.content.decode()
         case.refresh_from_db()
         assert case.assignee_id == staff["clerk"].pk  # unchanged, not silently unassigned
