@@ -137,5 +137,5 @@ def test_crafted_assignee_on_assignment_is_a_german_error(
         {"assignee": tampered},
         follow=True,
     )
-    assert response.status_code == 200
+    assert response.status_code == 422  # the form again, the error at the field
     assert "Bitte wählen Sie eine Person aus der Liste." in response.content.decode()
