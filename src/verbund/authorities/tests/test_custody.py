@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from verbund.applications import queries as application_queries
 from verbund.authorities import actions, custody, keys, queries
+from verbund.authorities.checks import check_keys_protected
 from verbund.authorities.models import (
     EncryptionKey,
     KeyProtection,
@@ -29,7 +30,6 @@ from verbund.casework.tests.conftest import (  # noqa: F401 (fixtures)
     staff,
 )
 from verbund.casework.tests.factories import submit_hundesteuer
-from verbund.authorities.checks import check_keys_protected
 from verbund.core.errors import DomainError, NotFound
 from verbund.mailbox import actions as mailbox_actions
 from verbund.mailbox.actions import MessageKind
