@@ -56,3 +56,19 @@ def test_catalogue_entries_are_shown_without_internal_keys(client):
     assert "Eintrag aus dem Leistungskatalog" in html
     assert "Leistungsschlüssel" not in html
     assert ">99048003" not in html
+
+
+def test_a_catalogue_only_page_folds_its_keys_away_and_links_its_legal_basis(client):
+    from verbund.catalogue.models import Service
+
+    service = Service.objects.filter(leika_key__isnull=False, is_curated=False).first()
+    service.legal_basis = "§ 20 AufenthG (https://www.gesetze-im-internet.de/aufenthg_2004/)"
+    service.typisierung = "2/3"
+    service.save()
+    html = client.get(f"/leistungen/{service.slug}/").content.decode()
+    technical = html.index('<details class="catalogue-technical"')
+    # the keys and the Typisierung stand only in the folded technical part
+    assert html.index("Typisierung") > technical
+    assert html.index(">Leistungsschlüssel</dt>") > technical
+    # the legal basis links its source instead of printing the address as text
+    assert '<a href="https://www.gesetze-im-internet.de/aufenthg_2004/"' in html
