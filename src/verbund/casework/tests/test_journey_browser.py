@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from verbund.accounts import totp
@@ -92,6 +93,8 @@ def clerk_journey(
         locale="de-DE" if lang == "de" else "en-GB",
         viewport={"width": width, "height": 900},
     )
+    if lang == "en":  # English by the visitor's choice (the switch's cookie), decision 0024
+        context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": base}])
     page = context.new_page()
     page.set_default_timeout(120_000)
     t = TEXT[lang]

@@ -319,10 +319,14 @@ def test_an_application_runs_across_two_app_servers_and_a_worker(platform, setti
         page = clerk.get(case_url)
         assert page.status_code == 200 and "Muster" in page.text
         assert clerk.post(f"{case_url}aktion/uebernehmen/", {}).status_code == 302
-        response = clerk.post(
-            f"{case_url}aktion/entscheiden/",
-            {"outcome": "granted", "text": "Die Anmeldung ist eingetragen."},
-        )
+        decision = {
+            "outcome": "granted",
+            "addressee": "Erika Muster",
+            "text": "Die Anmeldung ist eingetragen.",
+        }
+        preview = clerk.post(f"{case_url}aktion/entscheiden/", {**decision, "step": "preview"})
+        assert preview.status_code == 200, preview.text[:2000]
+        response = clerk.post(f"{case_url}aktion/entscheiden/", {**decision, "step": "confirm"})
         assert response.status_code == 302, response.text[:2000]
         submission.refresh_from_db()
         assert submission.status == "decided"

@@ -89,6 +89,10 @@ def test_supplier_checks_and_submits_keyboard_only_narrow_and_wide(live_server, 
                 locale="de-DE" if lang == "de" else "en-GB",
                 viewport={"width": width, "height": 900},
             )
+            if lang == "en":  # English by the visitor's choice (the switch's cookie), decision 0024
+                context.add_cookies(
+                    [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+                )
             page = context.new_page()
             page.set_default_timeout(120_000)
             page.goto(f"{live_server.url}/e-rechnung/")
