@@ -48,6 +48,7 @@ TEXT = {
 
 def check_page(page: Any, name: str, width: int) -> None:
     """No horizontal scrolling at this width, no axe violation; a screenshot for the docs."""
+    page.wait_for_load_state("load")  # a navigation a key press started has finished
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{name}: {scroll}px wide at {width}px"
     assert axe_violations(page) == [], name

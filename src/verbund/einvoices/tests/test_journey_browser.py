@@ -43,6 +43,7 @@ TEXT = {
 
 def check_page(page: Any, name: str, width: int) -> None:
     """No horizontal scrolling at this width, no axe violation; a screenshot for the docs."""
+    page.wait_for_load_state("load")  # a navigation a key press started has finished
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{name}: {scroll}px wide at {width}px"
     assert axe_violations(page) == [], name
@@ -116,6 +117,7 @@ def test_supplier_checks_and_submits_keyboard_only_narrow_and_wide(live_server, 
             page.goto(f"{live_server.url}/e-rechnung/leitweg-ids/")
             type_into(page, page.locator("#id-q"), "Erfurt")
             press(page, page.get_by_role("button", name=t["search"]))
+            page.wait_for_url("**q=Erfurt**")  # the filtered list, not the one before it
             assert erfurt_id in page.locator("#leitweg-ids").inner_text()
             check_page(page, f"{tag}-leitweg-ids" if tag else "", width)
             context.close()
