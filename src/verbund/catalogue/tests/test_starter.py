@@ -43,7 +43,7 @@ def test_texts_are_written_with_umlauts_not_transliterations():
     for service in Service.objects.filter(is_curated=True):
         for text in (service.name, service.short_text, service.full_text, service.office):
             assert not transliterated.search(text), (service.slug, text[:60])
-    assert Service.objects.get(slug="fuehrerschein-umtausch").name == "Führerschein umtauschen"
+    assert Service.objects.get(slug="fuehrerschein-umtausch").name == "Umtausch des Führerscheins"
 
 
 def test_keys_exist_in_the_leika_and_prefer_the_newer_numbering(shared_data):
