@@ -71,3 +71,30 @@ def axe_violations(
         + "; ".join(" ".join(node["target"]) for node in v["nodes"][:3])
         for v in result["violations"]
     ]
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+def check_page(page: Any, name: str, width: int) -> None:
+    """A journey's page check: no horizontal scrolling at this width, no axe violation, and
+    (with a name) a screenshot for docs/screenshots/."""
+    page.wait_for_load_state("load")  # a navigation a key press started has finished
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{name}: {scroll}px wide at {width}px"
+    assert axe_violations(page) == [], name
+    if name:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
+
+
+def press(page: Any, locator: Any, key: str = "Enter") -> None:
+    """Operate a control as a keyboard user does: focus, then the key."""
+    locator.focus()
+    page.keyboard.press(key)
+
+
+def type_into(page: Any, locator: Any, text: str) -> None:
+    """Type into a field as a keyboard user does: focus, then the keys."""
+    locator.focus()
+    page.keyboard.type(text)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +16,10 @@ from verbund.accounts import totp
 from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM
 from verbund.casework.models import Case, Decision
-from verbund.core.testing import axe_violations, needs
+from verbund.core.testing import check_page, needs, press, type_into
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[4] / "docs" / "screenshots"
 TEXT = {
     "de": {
         "login": "Anmelden",
@@ -44,28 +42,6 @@ TEXT = {
         "issue": "Issue and deliver the notice",
     },
 }
-
-
-def check_page(page: Any, name: str, width: int) -> None:
-    """No horizontal scrolling at this width, no axe violation; a screenshot for the docs."""
-    page.wait_for_load_state("load")  # a navigation a key press started has finished
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{name}: {scroll}px wide at {width}px"
-    assert axe_violations(page) == [], name
-    if name:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
-
-
-def press(page: Any, locator: Any, key: str = "Enter") -> None:
-    """Operate a control as a keyboard user does: focus, then the key."""
-    locator.focus()
-    page.keyboard.press(key)
-
-
-def type_into(page: Any, locator: Any, text: str) -> None:
-    locator.focus()
-    page.keyboard.type(text)
 
 
 _USED_CODES: set[str] = set()

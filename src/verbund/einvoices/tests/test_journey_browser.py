@@ -7,14 +7,13 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
 from verbund.authorities.models import Authority
-from verbund.core.testing import axe_violations, needs
+from verbund.core.testing import check_page, needs, press, type_into
 from verbund.einvoices.demo import with_buyer_reference
 from verbund.einvoices.models import Invoice
 from verbund.einvoices.tests.conftest import UBL, leitweg_of
@@ -22,7 +21,6 @@ from verbund.einvoices.tests.test_browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[4] / "docs" / "screenshots"
 TEXT = {
     "de": {
         "check": "Nur prüfen",
@@ -39,28 +37,6 @@ TEXT = {
         "search": "Search",
     },
 }
-
-
-def check_page(page: Any, name: str, width: int) -> None:
-    """No horizontal scrolling at this width, no axe violation; a screenshot for the docs."""
-    page.wait_for_load_state("load")  # a navigation a key press started has finished
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{name}: {scroll}px wide at {width}px"
-    assert axe_violations(page) == [], name
-    if name:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
-
-
-def press(page: Any, locator: Any, key: str = "Enter") -> None:
-    """Operate a control as a keyboard user does: focus, then the key."""
-    locator.focus()
-    page.keyboard.press(key)
-
-
-def type_into(page: Any, locator: Any, text: str) -> None:
-    locator.focus()
-    page.keyboard.type(text)
 
 
 def test_supplier_checks_and_submits_keyboard_only_narrow_and_wide(live_server, tmp_path):
