@@ -17,10 +17,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from verbund import __version__
 from verbund.core.errors import DomainError
 from verbund.core.health import outage_message
+from verbund.core.request_text import NulCharacter, find_nul
 
 logger = logging.getLogger("verbund.api")
 
@@ -80,7 +82,21 @@ class VerbundAPI(NinjaAPI):
         return schema
 
 
+class RefuseNulParser(Parser):
+    """JSON bodies as ninja parses them, refusing a NUL character anywhere in them (PostgreSQL
+    cannot store it; `verbund.core.request_text`). Ninja turns any parser error into a 400
+    "Cannot parse request body"; `_http_error` answers with the NulCharacter it was raised from."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        field = find_nul(data)
+        if field is not None:
+            raise NulCharacter(field)
+        return data
+
+
 api = VerbundAPI(
+    parser=RefuseNulParser(),
     title="Verbund API",
     version="1",
     description=(
@@ -168,6 +184,8 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # a refusal of the body parser
+        return _domain_error(request, exc.__cause__)
     return problem(request, status=exc.status_code, code=f"http_{exc.status_code}", title=str(exc))
 
 

@@ -31,7 +31,9 @@ class DatasetForm(forms.Form):
     )
     contact_name = forms.CharField(label=_("Ansprechpartner"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("E-Mail des Ansprechpartners"), required=False)
-    landing_page = forms.URLField(label=_("Webseite zum Datensatz"), required=False)
+    landing_page = forms.URLField(
+        label=_("Webseite zum Datensatz"), required=False, assume_scheme="https"
+    )
     ars = forms.CharField(
         label=_("Räumliche Abdeckung: Regionalschlüssel (ARS)"),
         required=False,
@@ -90,6 +92,6 @@ class FileDistributionForm(forms.Form):
 
 
 class UrlDistributionForm(forms.Form):
-    access_url = forms.URLField(label=_("Adresse"), max_length=1000)
+    access_url = forms.URLField(label=_("Adresse"), max_length=1000, assume_scheme="https")
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
     title = forms.CharField(label=_("Bezeichnung"), max_length=300, required=False)

@@ -370,6 +370,8 @@ MIDDLEWARE = [
     # Last, so its refusal still has session, user and language; before any view (and
     # CSRF's process_view) reads the body.
     "verbund.core.request_size.RequestSizeMiddleware",
+    # A NUL in path or query is refused before a view looks it up (PostgreSQL cannot hold it).
+    "verbund.core.request_text.RefuseNulMiddleware",
 ]
 
 ROOT_URLCONF = "verbund.urls"
