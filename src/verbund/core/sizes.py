@@ -23,7 +23,6 @@ ALLOWED: dict[str, str] = {
     "accounts/actions.py": "to split by section",
     "accounts/views.py": "to split by section",
     "applications/queries.py": "to split by section",
-    "applications/views.py": "to split by section",
     "cooperation/actions.py": "to split by section",
     "casework/queries.py": "to split: inbox, case view, Bescheid",
     "cooperation/views.py": "to split by page group (console, administration, funding)",
