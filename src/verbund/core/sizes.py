@@ -41,8 +41,6 @@ ALLOWED: dict[str, str] = {
     "einvoices/validation/schematron.py::compile_fused": "to be split into named steps",
     # One fixed-width record layout of GV100AD (Statistisches Bundesamt), field by field.
     "gebiete/gv100ad.py::parse_line": "the record layout, field by field",
-    "mailbox/actions.py::post_message": "to be split into named steps",
-    "mailbox/actions.py::reply_to_message": "to be split into named steps",
     "opendata/ckan.py::package_dict": "the CKAN package shape, key by key",
     # Every setting of the platform with its default and help text, in one registry.
     "settings/base.py": "the settings registry (docs/configuration.md)",

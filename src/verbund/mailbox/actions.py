@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from verbund.applications.types import Submission
 from verbund.authorities import actions as authority_actions
-from verbund.authorities.types import Authority
+from verbund.authorities.types import Authority, EncryptionKey
 from verbund.core import attachments as attachment_checks
 from verbund.core import sealing
 from verbund.core.audit import Actor, record_audit
@@ -111,26 +111,7 @@ def post_message(
     """Put a message about a case into the applicant's Postfach: the account's, or the case's
     anonymous Postfach when the applicant has no account; then notify by e-mail (not for a
     message the applicant has in front of them anyway, such as the receipt)."""
-    try:
-        kind = MessageKind(kind)
-    except ValueError:
-        raise InvalidInput(
-            _("Diese Art von Nachricht gibt es nicht."), code="message_kind"
-        ) from None
-    subject, body = subject.strip(), body.strip()
-    errors: dict[str, str] = {}
-    if not subject:
-        errors["subject"] = _("Bitte geben Sie einen Betreff an.")
-    elif len(subject) > SUBJECT_MAX:
-        errors["subject"] = _("Der Betreff darf höchstens %(n)d Zeichen lang sein.") % {
-            "n": SUBJECT_MAX
-        }
-    if not body:
-        errors["body"] = _("Bitte schreiben Sie einen Text.")
-    if errors:
-        raise InvalidInput(
-            _("Die Nachricht ist nicht vollständig."), code="message_invalid", errors=errors
-        )
+    kind, subject, body = _checked_message(kind, subject, body)
     if not submission.vorgangsnummer or submission.status == Submission.Status.ANNOUNCED:
         raise Conflict(
             _("Zu einem nicht eingereichten Antrag können keine Nachrichten gesendet werden."),
@@ -152,24 +133,9 @@ def post_message(
         reply_requested=reply_requested,
         sent_by_id=_actor_user_id(actor),
     )
-    storage = queries.attachment_storage()
     with _files_removed_on_error() as saved:
         for attachment, check in zip(attachments, checked, strict=True):
-            attachment_id = uuid.uuid4()
-            name = storage.save(
-                f"mailbox/messages/{message.pk}/{attachment_id}.bin",
-                ContentFile(fernet().encrypt(attachment.content)),
-            )
-            saved.append(name)
-            MessageAttachment.objects.create(
-                id=attachment_id,
-                message=message,
-                filename=attachment.filename[:255],
-                media_type=check.media_type,
-                size=len(attachment.content),
-                sha256=sealing.sha256_hex(attachment.content),
-                storage_name=name,
-            )
+            _store_message_attachment(message, attachment, check.media_type, saved)
         record_audit(
             action="mailbox.message_posted",
             actor=actor,
@@ -186,6 +152,54 @@ def post_message(
     if address:
         _notify_after_commit(message=message, to=address)
     return message
+
+
+def _checked_message(
+    kind: MessageKind | str, subject: str, body: str
+) -> tuple[MessageKind, str, str]:
+    """The message's kind, subject and text as stored, or InvalidInput naming each field."""
+    try:
+        kind = MessageKind(kind)
+    except ValueError:
+        raise InvalidInput(
+            _("Diese Art von Nachricht gibt es nicht."), code="message_kind"
+        ) from None
+    subject, body = subject.strip(), body.strip()
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = _("Bitte geben Sie einen Betreff an.")
+    elif len(subject) > SUBJECT_MAX:
+        errors["subject"] = _("Der Betreff darf höchstens %(n)d Zeichen lang sein.") % {
+            "n": SUBJECT_MAX
+        }
+    if not body:
+        errors["body"] = _("Bitte schreiben Sie einen Text.")
+    if errors:
+        raise InvalidInput(
+            _("Die Nachricht ist nicht vollständig."), code="message_invalid", errors=errors
+        )
+    return kind, subject, body
+
+
+def _store_message_attachment(
+    message: Message, attachment: OutgoingAttachment, media_type: str, saved: list[str]
+) -> None:
+    """One document of an authority's message, encrypted at rest in the attachment storage."""
+    attachment_id = uuid.uuid4()
+    name = queries.attachment_storage().save(
+        f"mailbox/messages/{message.pk}/{attachment_id}.bin",
+        ContentFile(fernet().encrypt(attachment.content)),
+    )
+    saved.append(name)
+    MessageAttachment.objects.create(
+        id=attachment_id,
+        message=message,
+        filename=attachment.filename[:255],
+        media_type=media_type,
+        size=len(attachment.content),
+        sha256=sealing.sha256_hex(attachment.content),
+        storage_name=name,
+    )
 
 
 def _notification_address(message: Message) -> str:
@@ -280,58 +294,13 @@ def reply_to_message(
     files are sealed (JWE) to the active key of the case's authority at once; the platform
     keeps no readable copy. Casework's `on_reply` callbacks run in this transaction."""
     body = body.strip()
-    errors: dict[str, Any] = {}
-    if len(body) > settings.VERBUND_POSTFACH_REPLY_MAX_CHARS:
-        errors["body"] = _("Der Text darf höchstens %(n)d Zeichen lang sein.") % {
-            "n": settings.VERBUND_POSTFACH_REPLY_MAX_CHARS
-        }
-    elif not body and not attachments:
-        errors["body"] = _("Bitte schreiben Sie eine Antwort oder fügen Sie eine Datei bei.")
-    try:
-        checked = _check_uploads(attachments)
-    except InvalidInput as exc:
-        errors.update(exc.extra.get("errors", {}))
-        checked = []
-    if errors:
-        raise InvalidInput(
-            _("Die Antwort konnte nicht gesendet werden."), code="reply_invalid", errors=errors
-        )
+    checked = _checked_reply(body, attachments)
     submission = message.submission
     key = authority_actions.ensure_encryption_key(authority=submission.authority, actor="system")
     reply_id = uuid.uuid4()
-    storage = queries.attachment_storage()
-    rows: list[ReplyAttachment] = []
-    listed: list[dict[str, Any]] = []
     with _files_removed_on_error() as saved:
-        for upload in checked:
-            attachment_id = uuid.uuid4()
-            token = sealing.seal(upload.content, key.public_jwk, cty=upload.media_type)
-            name = storage.save(
-                f"mailbox/replies/{reply_id}/{attachment_id}.jwe", ContentFile(token.encode())
-            )
-            saved.append(name)
-            digest = sealing.sha256_hex(upload.content)
-            rows.append(
-                ReplyAttachment(
-                    id=attachment_id,
-                    reply_id=reply_id,
-                    media_type=upload.media_type,
-                    size=len(upload.content),
-                    sha256=digest,
-                    ciphertext_sha256=sealing.sha256_hex(token.encode()),
-                    storage_name=name,
-                    scan_status=upload.scan_status,
-                )
-            )
-            listed.append(
-                {
-                    "id": str(attachment_id),
-                    "filename": upload.filename[:255],
-                    "mediaType": upload.media_type,
-                    "sha256": digest,
-                    "size": len(upload.content),
-                }
-            )
+        sealed = [_seal_reply_attachment(reply_id, upload, key, saved) for upload in checked]
+        listed = [entry for _row, entry in sealed]
         content = {
             "schema": "urn:verbund:postfach:reply:1",
             "vorgangsnummer": submission.vorgangsnummer,
@@ -349,7 +318,7 @@ def reply_to_message(
             encrypted_content=sealing.seal(plain, key.public_jwk, cty="application/json"),
             content_sha256=sealing.sha256_hex(plain),
         )
-        ReplyAttachment.objects.bulk_create(rows)
+        ReplyAttachment.objects.bulk_create([row for row, _entry in sealed])
         record_audit(
             action="mailbox.reply_received",
             actor=actor_or_none if actor_or_none is not None else ANONYMOUS,
@@ -362,6 +331,59 @@ def reply_to_message(
         )
         run_reply_callbacks(reply)
     return reply
+
+
+def _checked_reply(body: str, attachments: Sequence[UploadedFile[bytes]]) -> list[_CheckedUpload]:
+    """The reply's checked uploads, or InvalidInput naming what is wrong with text and files."""
+    errors: dict[str, Any] = {}
+    if len(body) > settings.VERBUND_POSTFACH_REPLY_MAX_CHARS:
+        errors["body"] = _("Der Text darf höchstens %(n)d Zeichen lang sein.") % {
+            "n": settings.VERBUND_POSTFACH_REPLY_MAX_CHARS
+        }
+    elif not body and not attachments:
+        errors["body"] = _("Bitte schreiben Sie eine Antwort oder fügen Sie eine Datei bei.")
+    try:
+        checked = _check_uploads(attachments)
+    except InvalidInput as exc:
+        errors.update(exc.extra.get("errors", {}))
+        checked = []
+    if errors:
+        raise InvalidInput(
+            _("Die Antwort konnte nicht gesendet werden."), code="reply_invalid", errors=errors
+        )
+    return checked
+
+
+def _seal_reply_attachment(
+    reply_id: uuid.UUID, upload: _CheckedUpload, key: EncryptionKey, saved: list[str]
+) -> tuple[ReplyAttachment, dict[str, Any]]:
+    """One file of a reply sealed to the authority's key and stored: its row (not yet saved)
+    and its entry in the sealed content's list of attachments."""
+    attachment_id = uuid.uuid4()
+    token = sealing.seal(upload.content, key.public_jwk, cty=upload.media_type)
+    name = queries.attachment_storage().save(
+        f"mailbox/replies/{reply_id}/{attachment_id}.jwe", ContentFile(token.encode())
+    )
+    saved.append(name)
+    digest = sealing.sha256_hex(upload.content)
+    row = ReplyAttachment(
+        id=attachment_id,
+        reply_id=reply_id,
+        media_type=upload.media_type,
+        size=len(upload.content),
+        sha256=digest,
+        ciphertext_sha256=sealing.sha256_hex(token.encode()),
+        storage_name=name,
+        scan_status=upload.scan_status,
+    )
+    entry = {
+        "id": str(attachment_id),
+        "filename": upload.filename[:255],
+        "mediaType": upload.media_type,
+        "sha256": digest,
+        "size": len(upload.content),
+    }
+    return row, entry
 
 
 @transaction.atomic
