@@ -9,6 +9,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -65,13 +66,7 @@ def receive_invoice(
 
     `report`: the validation report of exactly these bytes when it was made elsewhere
     (bulk receipt validates in worker processes, see `validation.pool`)."""
-    if len(data) > settings.VERBUND_EINVOICE_MAX_BYTES:
-        raise InvalidInput(
-            _("Die Rechnung ist größer als %(mb)s MB.")
-            % {"mb": f"{settings.VERBUND_EINVOICE_MAX_BYTES / 1024 / 1024:g}".replace(".", ",")},
-            code="too_large",
-            status=413,
-        )
+    _check_size(data)
     sha256 = _hash(data)
     existing = queries.invoice_by_sha256(sha256)
     if existing is not None:
@@ -85,6 +80,61 @@ def receive_invoice(
         readable = None
     leitweg_id = readable.buyer_reference if readable else ""
     authority, routing_problem = _route(leitweg_id)
+    reasons = _rejection_reasons(report, routing_problem)
+    names = _store_documents(data, report, sha256)
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                authority=authority,
+                leitweg_id=leitweg_id[:100],
+                status=InvoiceStatus.REJECTED if reasons else InvoiceStatus.RECEIVED,
+                channel=channel,
+                api_key=api_key,
+                received_at=timezone.now(),
+                storage_name=names[0],
+                xml_storage_name=names[1] if len(names) > 1 else "",
+                filename=filename[:200],
+                media_type=_media_type(report),
+                size=len(data),
+                sha256=sha256,
+                valid=report.valid,
+                report=report.to_dict(),
+                syntax=report.syntax,
+                document_type=report.document_type,
+                supplier_email=(
+                    supplier_email
+                    or (api_key.contact_email if api_key else "")
+                    or (readable.supplier_email if readable else "")
+                )[:254],
+                rejection_reasons=reasons,
+                **_read_fields(readable),
+            )
+            _audit_receipt(invoice, actor=actor, channel=channel, reasons=reasons)
+    except IntegrityError:
+        # The same bytes arrived in parallel and won the race: theirs is the receipt.
+        _delete_documents(names)
+        existing = queries.invoice_by_sha256(sha256)
+        if existing is None:
+            raise
+        return Receipt(invoice=existing, created=False)
+    except BaseException:
+        _delete_documents(names)
+        raise
+    return Receipt(invoice=invoice, created=True, report=report)
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > settings.VERBUND_EINVOICE_MAX_BYTES:
+        raise InvalidInput(
+            _("Die Rechnung ist größer als %(mb)s MB.")
+            % {"mb": f"{settings.VERBUND_EINVOICE_MAX_BYTES / 1024 / 1024:g}".replace(".", ",")},
+            code="too_large",
+            status=413,
+        )
+
+
+def _rejection_reasons(report: validation.Report, routing_problem: str) -> list[str]:
+    """Why the invoice is rejected (not a valid XRechnung, not routable); empty if it is not."""
     reasons: list[str] = []
     if not report.valid:
         fatal = [f for f in report.findings if str(f.severity) == "fatal"]
@@ -97,78 +147,63 @@ def receive_invoice(
         )
     if routing_problem:
         reasons.append(routing_problem)
-    media_type = "application/pdf" if report.source_format == "pdf" else "application/xml"
+    return reasons
+
+
+def _media_type(report: validation.Report) -> str:
+    return "application/pdf" if report.source_format == "pdf" else "application/xml"
+
+
+def _store_documents(data: bytes, report: validation.Report, sha256: str) -> list[str]:
+    """The received bytes in the invoice storage, and for a hybrid PDF also its embedded XML:
+    their storage names, the received document first."""
     storage = queries.invoice_storage()
-    name = storage.save(
-        f"{timezone.now():%Y/%m}/{sha256}.{'pdf' if media_type == 'application/pdf' else 'xml'}",
-        ContentFile(data),
-    )
-    names = [name]
+    suffix = "pdf" if _media_type(report) == "application/pdf" else "xml"
+    names = [storage.save(f"{timezone.now():%Y/%m}/{sha256}.{suffix}", ContentFile(data))]
     if report.source_format == "pdf":
         names.append(storage.save(f"{timezone.now():%Y/%m}/{sha256}.xml", ContentFile(report.xml)))
-    try:
-        with transaction.atomic():
-            invoice = Invoice.objects.create(
-                authority=authority,
-                leitweg_id=leitweg_id[:100],
-                status=InvoiceStatus.REJECTED if reasons else InvoiceStatus.RECEIVED,
-                channel=channel,
-                api_key=api_key,
-                received_at=timezone.now(),
-                storage_name=name,
-                xml_storage_name=names[1] if len(names) > 1 else "",
-                filename=filename[:200],
-                media_type=media_type,
-                size=len(data),
-                sha256=sha256,
-                valid=report.valid,
-                report=report.to_dict(),
-                syntax=report.syntax,
-                document_type=report.document_type,
-                invoice_number=(readable.number if readable else "")[:200],
-                issue_date=readable.issue_date if readable else None,
-                seller_name=(readable.seller.display_name if readable else "")[:300],
-                supplier_email=(
-                    supplier_email
-                    or (api_key.contact_email if api_key else "")
-                    or (readable.supplier_email if readable else "")
-                )[:254],
-                currency=(readable.currency if readable else "")[:3],
-                net_total=_amount(readable.totals.tax_exclusive) if readable else None,
-                gross_total=_amount(readable.totals.tax_inclusive) if readable else None,
-                payable_amount=_amount(readable.totals.payable) if readable else None,
-                rejection_reasons=reasons,
-            )
-            record_audit(
-                action="einvoice.received",
-                actor=actor,
-                obj=invoice,
-                after=snapshot(invoice, exclude=("report",)),
-                channel=channel,
-                sha256=sha256,
-            )
-            if reasons:
-                record_audit(
-                    action="einvoice.rejected",
-                    actor=actor,
-                    obj=invoice,
-                    after={"status": invoice.status},
-                    reasons=reasons,
-                )
-                _send_rejection_notice_after_commit(invoice)
-    except IntegrityError:
-        # The same bytes arrived in parallel and won the race: theirs is the receipt.
-        for stored in names:
-            storage.delete(stored)
-        existing = queries.invoice_by_sha256(sha256)
-        if existing is None:
-            raise
-        return Receipt(invoice=existing, created=False)
-    except BaseException:
-        for stored in names:
-            storage.delete(stored)
-        raise
-    return Receipt(invoice=invoice, created=True, report=report)
+    return names
+
+
+def _delete_documents(names: list[str]) -> None:
+    storage = queries.invoice_storage()
+    for stored in names:
+        storage.delete(stored)
+
+
+def _read_fields(readable: reading.ReadableInvoice | None) -> dict[str, Any]:
+    """The invoice's columns read from its content (number, date, seller, amounts)."""
+    if readable is None:
+        return {"invoice_number": "", "issue_date": None, "seller_name": "", "currency": ""}
+    return {
+        "invoice_number": readable.number[:200],
+        "issue_date": readable.issue_date,
+        "seller_name": readable.seller.display_name[:300],
+        "currency": readable.currency[:3],
+        "net_total": _amount(readable.totals.tax_exclusive),
+        "gross_total": _amount(readable.totals.tax_inclusive),
+        "payable_amount": _amount(readable.totals.payable),
+    }
+
+
+def _audit_receipt(invoice: Invoice, *, actor: Actor, channel: str, reasons: list[str]) -> None:
+    record_audit(
+        action="einvoice.received",
+        actor=actor,
+        obj=invoice,
+        after=snapshot(invoice, exclude=("report",)),
+        channel=channel,
+        sha256=invoice.sha256,
+    )
+    if reasons:
+        record_audit(
+            action="einvoice.rejected",
+            actor=actor,
+            obj=invoice,
+            after={"status": invoice.status},
+            reasons=reasons,
+        )
+        _send_rejection_notice_after_commit(invoice)
 
 
 @transaction.atomic
