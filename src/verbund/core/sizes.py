@@ -36,8 +36,6 @@ ALLOWED: dict[str, str] = {
     "catalogue/actions.py::import_ozg": "to be split into named steps",
     # EN 16931 reading: one function per syntax (UBL, CII) over the same fields.
     "einvoices/reading.py": "two syntaxes of one model side by side",
-    "einvoices/validation/schematron.py::compile_schematron": "to be split into named steps",
-    "einvoices/validation/schematron.py::compile_fused": "to be split into named steps",
     # One fixed-width record layout of GV100AD (Statistisches Bundesamt), field by field.
     "gebiete/gv100ad.py::parse_line": "the record layout, field by field",
     "opendata/ckan.py::package_dict": "the CKAN package shape, key by key",

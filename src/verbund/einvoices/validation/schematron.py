@@ -189,108 +189,23 @@ def compile_schematron(path: Path, tokens: Mapping[str, str] | None = None) -> C
     diagnostics = {d.get("id"): d for d in schema.iter(_S + "diagnostic")}
 
     out = _Writer()
-    ns_attrs = "".join(
-        f' xmlns:{p}="{_attr(u)}"' for p, u in namespaces.items() if p not in {"xsl", "svrl"}
-    )
-    extra = "" if "xs" in namespaces else f' xmlns:xs="{XS}"'
-    # Namespaces declared on the schema element (e.g. xmlns:u for functions) are in scope
-    # for foreign xsl:function elements; declare them too.
-    for prefix, uri in (schema.nsmap or {}).items():
-        if prefix and prefix not in namespaces and prefix not in {"xsl", "svrl", "xs"}:
-            ns_attrs += f' xmlns:{prefix}="{_attr(uri)}"'
-    out.add(
-        f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSL}" xmlns:svrl="{SVRL}"{extra}{ns_attrs}'
-        f' exclude-result-prefixes="#all">'
-        '<xsl:output method="xml" indent="no" encoding="UTF-8"/>'
-    )
+    out.add(_stylesheet_start(schema, namespaces))
     # Foreign XSLT declarations (functions, keys) at schema level.
     for child in schema.iter(f"{{{XSL}}}function", f"{{{XSL}}}key"):
         out.add(etree.tostring(child, encoding="unicode", with_tail=False))
-
     patterns = _instantiate(schema)
-    seen_globals: dict[str, str] = {}
-
-    def global_let(let: etree._Element) -> None:
-        name, value = let.get("name", ""), let.get("value")
-        if value is None:
-            raise SchematronError(f"let {name} without value")
-        if name in seen_globals:
-            if seen_globals[name] != value:
-                raise SchematronError(f"global let {name} declared twice with different values")
-            return
-        seen_globals[name] = value
-        out.add(f'<xsl:variable name="{_attr(name)}" select="{_attr(value)}"/>')
-
-    for let in schema.findall(_S + "let"):
-        global_let(let)
-    for pattern in patterns:
-        for let in pattern.findall(_S + "let"):
-            global_let(let)
-
+    _global_lets(schema, patterns, out)
     out.add('<xsl:template match="/"><svrl:schematron-output>')
     for index, pattern in enumerate(patterns):
         pid = pattern.get("id", f"pattern-{index}")
         out.add(f'<svrl:active-pattern id="{_avt(pid)}"/>')
         out.add(f'<xsl:apply-templates select="/" mode="M{index}"/>')
     out.add("</svrl:schematron-output></xsl:template>")
-
     rule_ids: set[str] = set()
     for index, pattern in enumerate(patterns):
         rules = [r for r in pattern.findall(_S + "rule") if r.get("abstract") != "true"]
         for number, rule in enumerate(rules):
-            context = rule.get("context")
-            if not context:
-                raise SchematronError(f"rule without context in pattern {pattern.get('id')}")
-            priority = 100000 - number
-            out.add(
-                f'<xsl:template match="{_attr(context)}" priority="{priority}" mode="M{index}">'
-            )
-            rule_flag = rule.get("flag")
-            rule_role = rule.get("role")
-            for item in rule:
-                if not isinstance(item.tag, str):
-                    continue
-                if item.tag == _S + "let":
-                    value = item.get("value")
-                    if value is None:
-                        raise SchematronError(f"let {item.get('name')} without value")
-                    out.add(
-                        f'<xsl:variable name="{_attr(item.get("name", ""))}"'
-                        f' select="{_attr(value)}"/>'
-                    )
-                elif item.tag in (_S + "assert", _S + "report"):
-                    test = item.get("test")
-                    if test is None:
-                        raise SchematronError("assert/report without test")
-                    is_assert = item.tag == _S + "assert"
-                    rid = item.get("id") or ""
-                    if rid:
-                        rule_ids.add(rid)
-                    flag = item.get("flag") or rule_flag or ""
-                    role = item.get("role") or rule_role or ""
-                    condition = f"not({test})" if is_assert else f"({test})"
-                    kind = "failed-assert" if is_assert else "successful-report"
-                    out.add(f'<xsl:if test="{_attr(condition)}">')
-                    out.add(
-                        f'<svrl:{kind} id="{_avt(rid)}" flag="{_avt(flag)}" role="{_avt(role)}"'
-                        f' location="{{path(.)}}">'
-                    )
-                    out.add("<svrl:text>")
-                    _message(item, out)
-                    out.add("</svrl:text>")
-                    for ref in (item.get("diagnostics") or "").split():
-                        diagnostic = diagnostics.get(ref)
-                        if diagnostic is None:
-                            raise SchematronError(f"unknown diagnostic {ref}")
-                        out.add(f'<svrl:diagnostic-reference diagnostic="{_avt(ref)}">')
-                        _message(diagnostic, out)
-                        out.add("</svrl:diagnostic-reference>")
-                    out.add(f"</svrl:{kind}></xsl:if>")
-                elif item.tag in (_S + "title", _S + "p"):
-                    continue
-                else:
-                    raise SchematronError(f"unsupported element {item.tag} in a rule")
-            out.add(f'<xsl:apply-templates select="*" mode="M{index}"/></xsl:template>')
+            _rule_template(rule, number, index, pattern, diagnostics, out, rule_ids)
         out.add(
             f'<xsl:template match="text()" priority="-1" mode="M{index}"/>'
             f'<xsl:template match="@*|node()" priority="-2" mode="M{index}">'
@@ -300,6 +215,109 @@ def compile_schematron(path: Path, tokens: Mapping[str, str] | None = None) -> C
     return CompiledSchematron(
         source=path, title=title, xslt="".join(out.parts), rule_ids=frozenset(rule_ids)
     )
+
+
+def _stylesheet_start(schema: etree._Element, namespaces: dict[str, str]) -> str:
+    """The opening of the SVRL-writing stylesheet with the schema's namespaces."""
+    ns_attrs = "".join(
+        f' xmlns:{p}="{_attr(u)}"' for p, u in namespaces.items() if p not in {"xsl", "svrl"}
+    )
+    extra = "" if "xs" in namespaces else f' xmlns:xs="{XS}"'
+    # Namespaces declared on the schema element (e.g. xmlns:u for functions) are in scope
+    # for foreign xsl:function elements; declare them too.
+    for prefix, uri in (schema.nsmap or {}).items():
+        if prefix and prefix not in namespaces and prefix not in {"xsl", "svrl", "xs"}:
+            ns_attrs += f' xmlns:{prefix}="{_attr(uri)}"'
+    return (
+        f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSL}" xmlns:svrl="{SVRL}"{extra}{ns_attrs}'
+        f' exclude-result-prefixes="#all">'
+        '<xsl:output method="xml" indent="no" encoding="UTF-8"/>'
+    )
+
+
+def _global_lets(schema: etree._Element, patterns: list[etree._Element], out: _Writer) -> None:
+    """The schema's and its patterns' `let`s as global variables, each name once."""
+    seen: dict[str, str] = {}
+    lets = [*schema.findall(_S + "let")]
+    for pattern in patterns:
+        lets.extend(pattern.findall(_S + "let"))
+    for let in lets:
+        name, value = let.get("name", ""), let.get("value")
+        if value is None:
+            raise SchematronError(f"let {name} without value")
+        if name in seen:
+            if seen[name] != value:
+                raise SchematronError(f"global let {name} declared twice with different values")
+            continue
+        seen[name] = value
+        out.add(f'<xsl:variable name="{_attr(name)}" select="{_attr(value)}"/>')
+
+
+def _rule_template(
+    rule: etree._Element,
+    number: int,
+    index: int,
+    pattern: etree._Element,
+    diagnostics: Mapping[str | None, etree._Element],
+    out: _Writer,
+    rule_ids: set[str],
+) -> None:
+    """One rule as a template of its pattern's mode: its `let`s, then each assertion."""
+    context = rule.get("context")
+    if not context:
+        raise SchematronError(f"rule without context in pattern {pattern.get('id')}")
+    priority = 100000 - number
+    out.add(f'<xsl:template match="{_attr(context)}" priority="{priority}" mode="M{index}">')
+    for item in rule:
+        if not isinstance(item.tag, str):
+            continue
+        if item.tag == _S + "let":
+            value = item.get("value")
+            if value is None:
+                raise SchematronError(f"let {item.get('name')} without value")
+            out.add(f'<xsl:variable name="{_attr(item.get("name", ""))}" select="{_attr(value)}"/>')
+        elif item.tag in (_S + "assert", _S + "report"):
+            _assertion(item, rule, diagnostics, out, rule_ids)
+        elif item.tag not in (_S + "title", _S + "p"):
+            raise SchematronError(f"unsupported element {item.tag} in a rule")
+    out.add(f'<xsl:apply-templates select="*" mode="M{index}"/></xsl:template>')
+
+
+def _assertion(
+    item: etree._Element,
+    rule: etree._Element,
+    diagnostics: Mapping[str | None, etree._Element],
+    out: _Writer,
+    rule_ids: set[str],
+) -> None:
+    """An assert or report as an `xsl:if` writing its SVRL element with text and diagnostics."""
+    test = item.get("test")
+    if test is None:
+        raise SchematronError("assert/report without test")
+    is_assert = item.tag == _S + "assert"
+    rid = item.get("id") or ""
+    if rid:
+        rule_ids.add(rid)
+    flag = item.get("flag") or rule.get("flag") or ""
+    role = item.get("role") or rule.get("role") or ""
+    condition = f"not({test})" if is_assert else f"({test})"
+    kind = "failed-assert" if is_assert else "successful-report"
+    out.add(f'<xsl:if test="{_attr(condition)}">')
+    out.add(
+        f'<svrl:{kind} id="{_avt(rid)}" flag="{_avt(flag)}" role="{_avt(role)}"'
+        f' location="{{path(.)}}">'
+    )
+    out.add("<svrl:text>")
+    _message(item, out)
+    out.add("</svrl:text>")
+    for ref in (item.get("diagnostics") or "").split():
+        diagnostic = diagnostics.get(ref)
+        if diagnostic is None:
+            raise SchematronError(f"unknown diagnostic {ref}")
+        out.add(f'<svrl:diagnostic-reference diagnostic="{_avt(ref)}">')
+        _message(diagnostic, out)
+        out.add("</svrl:diagnostic-reference>")
+    out.add(f"</svrl:{kind}></xsl:if>")
 
 
 # The fused pass (docs/decisions/0018-einvoice-speed.md): the Schematron files of a scenario
@@ -376,13 +394,7 @@ def compile_fused(sources: list[FusedSource], tokens: Mapping[str, str] | None =
     """
     tokens = tokens or {}
     loaded = [_load_for_fusing(source.path, tokens) for source in sources]
-    namespaces: dict[str, str] = {}
-    for item in loaded:
-        for prefix, uri in {**item.extra_namespaces, **item.namespaces}.items():
-            if namespaces.get(prefix, uri) != uri:
-                raise SchematronError(f"prefix {prefix} bound to two namespaces: not fused")
-            namespaces[prefix] = uri
-    seen_globals: dict[str, str] = {}
+    namespaces = _fused_namespaces(loaded)
     out = _Writer()
     ns_attrs = "".join(f' xmlns:{p}="{_attr(u)}"' for p, u in namespaces.items() if p != "xsl")
     extra = "" if "xs" in namespaces else f' xmlns:xs="{XS}"'
@@ -392,23 +404,7 @@ def compile_fused(sources: list[FusedSource], tokens: Mapping[str, str] | None =
         '<xsl:output method="text" encoding="UTF-8"/>'
         '<xsl:mode name="F" on-no-match="shallow-skip"/>'
     )
-    seen_declarations: dict[str, str] = {}
-    for item in loaded:
-        for key, text in item.declarations:
-            if key in seen_declarations:
-                if seen_declarations[key] != text:
-                    raise SchematronError(f"{key} declared twice differently: not fused")
-                continue
-            seen_declarations[key] = text
-            out.add(text)
-    for item in loaded:
-        for name, value in item.globals:
-            if name in seen_globals:
-                if seen_globals[name] != value:
-                    raise SchematronError(f"global let {name} with two values: not fused")
-                continue
-            seen_globals[name] = value
-            out.add(f'<xsl:variable name="{_attr(name)}" select="{_attr(value)}"/>')
+    _fused_declarations(loaded, out)
     out.add(
         '<xsl:key name="sch-fused-attribute" match="@*[namespace-uri() = \'\']"'
         ' use="local-name()"/>'
@@ -426,18 +422,8 @@ def compile_fused(sources: list[FusedSource], tokens: Mapping[str, str] | None =
         if len(rules) >= 10000:
             raise SchematronError("too many rules in one pattern")
         for rule_number, rule in enumerate(rules):
-            context = rule.get("context")
-            if not context:
-                raise SchematronError(f"rule without context in pattern {pattern.get('id')}")
             priority = (total - number) * 10000 + (9999 - rule_number)
-            out.add(
-                f'<xsl:template match="{_attr(context)}" priority="{priority}" mode="F">'
-                '<xsl:param name="sch-fused-taken" as="xs:integer" select="-1"/>'
-                f'<xsl:choose><xsl:when test="$sch-fused-taken eq {number}"><xsl:next-match>'
-                '<xsl:with-param name="sch-fused-taken" select="$sch-fused-taken"/>'
-                "</xsl:next-match></xsl:when>"
-                "<xsl:otherwise>"
-            )
+            _fused_rule(rule, pattern, priority, number, out)
             _fused_checks(rule, file_number, number, only, out)
             out.add(
                 f'<xsl:next-match><xsl:with-param name="sch-fused-taken" select="{number}"/>'
@@ -450,6 +436,56 @@ def compile_fused(sources: list[FusedSource], tokens: Mapping[str, str] | None =
     )
     out.add("</xsl:stylesheet>")
     return "".join(out.parts)
+
+
+def _fused_namespaces(loaded: list[_Loaded]) -> dict[str, str]:
+    namespaces: dict[str, str] = {}
+    for item in loaded:
+        for prefix, uri in {**item.extra_namespaces, **item.namespaces}.items():
+            if namespaces.get(prefix, uri) != uri:
+                raise SchematronError(f"prefix {prefix} bound to two namespaces: not fused")
+            namespaces[prefix] = uri
+    return namespaces
+
+
+def _fused_declarations(loaded: list[_Loaded], out: _Writer) -> None:
+    """The files' foreign declarations and global `let`s, each once (or not fused)."""
+    seen_declarations: dict[str, str] = {}
+    for item in loaded:
+        for key, text in item.declarations:
+            if key in seen_declarations:
+                if seen_declarations[key] != text:
+                    raise SchematronError(f"{key} declared twice differently: not fused")
+                continue
+            seen_declarations[key] = text
+            out.add(text)
+    seen_globals: dict[str, str] = {}
+    for item in loaded:
+        for name, value in item.globals:
+            if name in seen_globals:
+                if seen_globals[name] != value:
+                    raise SchematronError(f"global let {name} with two values: not fused")
+                continue
+            seen_globals[name] = value
+            out.add(f'<xsl:variable name="{_attr(name)}" select="{_attr(value)}"/>')
+
+
+def _fused_rule(
+    rule: etree._Element, pattern: etree._Element, priority: int, number: int, out: _Writer
+) -> None:
+    """The opening of a rule's template in the fused walk: when pattern `number` has already
+    taken the node, the template passes it on to the next match."""
+    context = rule.get("context")
+    if not context:
+        raise SchematronError(f"rule without context in pattern {pattern.get('id')}")
+    out.add(
+        f'<xsl:template match="{_attr(context)}" priority="{priority}" mode="F">'
+        '<xsl:param name="sch-fused-taken" as="xs:integer" select="-1"/>'
+        f'<xsl:choose><xsl:when test="$sch-fused-taken eq {number}"><xsl:next-match>'
+        '<xsl:with-param name="sch-fused-taken" select="$sch-fused-taken"/>'
+        "</xsl:next-match></xsl:when>"
+        "<xsl:otherwise>"
+    )
 
 
 def _fused_checks(
