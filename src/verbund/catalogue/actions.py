@@ -153,6 +153,24 @@ def import_ozg(
     them. LeiKa keys not yet in the catalogue join it under the mapping's name.
     """
     report = OzgReport()
+    by_ozg = _import_lebenslagen(lebenslagen, report)
+    existing_ozg = _import_ozg_leistungen(leistungen, by_ozg, report)
+    _import_mapping(zuordnung, existing_ozg, report)
+    if reindex:
+        indexing.rebuild_index()
+    record_audit(
+        action="catalogue.ozg_imported",
+        actor=actor,
+        object_type="catalogue.ozgleistung",
+        details=report.as_dict(),
+    )
+    return report
+
+
+def _import_lebenslagen(
+    lebenslagen: Iterable[LebenslageRow], report: OzgReport
+) -> dict[int, Lebenslage]:
+    """Themenfelder and Lebenslagen upserted; the Lebenslagen by OZG id."""
     themen: dict[str, Themenfeld] = {t.name: t for t in Themenfeld.objects.all()}
     by_ozg: dict[int, Lebenslage] = {
         x.ozg_id: x for x in Lebenslage.objects.exclude(ozg_id=None) if x.ozg_id is not None
@@ -186,6 +204,13 @@ def import_ozg(
     report.lebenslagen = len(seen)
     report.themenfelder = len({x.themenfeld_id for x in by_ozg.values() if x.ozg_id in seen})
 
+    return by_ozg
+
+
+def _import_ozg_leistungen(
+    leistungen: Iterable[OzgLeistungRow], by_ozg: dict[int, Lebenslage], report: OzgReport
+) -> dict[int, OzgLeistung]:
+    """OZG-Leistungen upserted under their Lebenslage; all of them by OZG id."""
     existing_ozg = {o.ozg_id: o for o in OzgLeistung.objects.all()}
     ozg_seen: set[int] = set()
     for leistung in leistungen:
@@ -214,6 +239,14 @@ def import_ozg(
             current.save(update_fields=["name", "lebenslage"])
     report.ozg_leistungen = len(ozg_seen)
 
+    return existing_ozg
+
+
+def _import_mapping(
+    zuordnung: Iterable[ZuordnungRow], existing_ozg: dict[int, OzgLeistung], report: OzgReport
+) -> None:
+    """LeiKa keys mapped to OZG-Leistungen with Typisierung and legal basis; keys not yet in
+    the catalogue join it under the mapping's name."""
     services = {s.leika_key: s for s in Service.objects.exclude(leika_key="")}
     to_create: list[Service] = []
     to_update: list[Service] = []
@@ -270,15 +303,6 @@ def import_ozg(
     )
     report.mapped = len(keys_seen)
     report.services_created = len(to_create)
-    if reindex:
-        indexing.rebuild_index()
-    record_audit(
-        action="catalogue.ozg_imported",
-        actor=actor,
-        object_type="catalogue.ozgleistung",
-        details=report.as_dict(),
-    )
-    return report
 
 
 def _free_slug(text: str, taken: set[str]) -> str:
