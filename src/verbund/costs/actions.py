@@ -125,12 +125,44 @@ def _issue_statements(
     can be recomputed; the Land's share plus the statements equal the month's cost."""
     month = month.replace(day=1)
     meter_month(month=month, actor=actor)
+    parties = {queries.party_of(a): a for a in queries.participants(land)}
+    now = timezone.now()
+    lines = _allocate_month(land=land, month=month, parties=parties, now=now)
+    Statement.objects.filter(land=land, month=month).exclude(party__in=parties).delete()
+    issued = []
+    changed = []
+    for party, authority in parties.items():
+        statement, is_new = _write_statement(
+            land=land, month=month, party=party, authority=authority, lines=lines[party], now=now
+        )
+        issued.append(statement)
+        if is_new:
+            changed.append(statement)
+    record_audit(
+        action="costs.statements_issued",
+        actor=actor,
+        object_type="costs.statement",
+        object_id=f"{land.ars}/{month:%Y-%m}",
+        statements=len(issued),
+        changed=len(changed),
+        components=Allocation.objects.filter(land=land, month=month).count(),
+    )
+    from verbund.costs.tasks import notify_statement
+
+    for statement in changed if notify else []:
+        notify_statement.enqueue(statement_id=statement.pk)
+    return issued
+
+
+def _allocate_month(
+    *, land: Any, month: datetime.date, parties: dict[str, Any], now: datetime.datetime
+) -> dict[str, list[dict[str, Any]]]:
+    """Allocate the cost of every component the Land entered for the month's year by the
+    component's key; one Allocation row per component (replacing an earlier run's) and the
+    statement lines per party."""
     totals = queries.usage_totals(month)
-    authorities = queries.participants(land)
-    parties = {queries.party_of(a): a for a in authorities}
     land_key = queries.land_party(land)
     population = {party: int(a.gebiet.population or 0) for party, a in parties.items()}
-    now = timezone.now()
     Allocation.objects.filter(land=land, month=month).delete()
     lines: dict[str, list[dict[str, Any]]] = {party: [] for party in parties}
     for cost in queries.component_costs(land, month.year):
@@ -171,40 +203,34 @@ def _issue_statements(
                     "share_cents": shares[party],
                 }
             )
-    Statement.objects.filter(land=land, month=month).exclude(party__in=parties).delete()
-    issued = []
-    changed = []
-    for party, authority in parties.items():
-        total = sum(line["share_cents"] for line in lines[party])
-        statement = Statement.objects.filter(authority=authority, month=month).first()
-        if statement is None:
-            statement = Statement(authority=authority, month=month)
-        elif statement.total_cents == total and statement.lines == lines[party]:
-            issued.append(statement)  # the same figures: nothing new to tell
-            continue
-        statement.land = land
-        statement.party = party
-        statement.total_cents = total
-        statement.lines = lines[party]
-        statement.issued_at = now
-        statement.notified_at = None
-        statement.save()
-        issued.append(statement)
-        changed.append(statement)
-    record_audit(
-        action="costs.statements_issued",
-        actor=actor,
-        object_type="costs.statement",
-        object_id=f"{land.ars}/{month:%Y-%m}",
-        statements=len(issued),
-        changed=len(changed),
-        components=Allocation.objects.filter(land=land, month=month).count(),
-    )
-    from verbund.costs.tasks import notify_statement
+    return lines
 
-    for statement in changed if notify else []:
-        notify_statement.enqueue(statement_id=statement.pk)
-    return issued
+
+def _write_statement(
+    *,
+    land: Any,
+    month: datetime.date,
+    party: str,
+    authority: Any,
+    lines: list[dict[str, Any]],
+    now: datetime.datetime,
+) -> tuple[Statement, bool]:
+    """The party's statement for the month with these lines; True if it is new or changed
+    (an unchanged statement keeps its date and is not announced again)."""
+    total = sum(line["share_cents"] for line in lines)
+    statement = Statement.objects.filter(authority=authority, month=month).first()
+    if statement is None:
+        statement = Statement(authority=authority, month=month)
+    elif statement.total_cents == total and statement.lines == lines:
+        return statement, False
+    statement.land = land
+    statement.party = party
+    statement.total_cents = total
+    statement.lines = lines
+    statement.issued_at = now
+    statement.notified_at = None
+    statement.save()
+    return statement, True
 
 
 def send_statement_notice(*, statement_id: int) -> bool:
