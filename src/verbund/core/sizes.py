@@ -27,7 +27,6 @@ ALLOWED: dict[str, str] = {
     "casework/queries.py": "to split: inbox, case view, Bescheid",
     "cooperation/views.py": "to split by page group (console, administration, funding)",
     "catalogue/actions.py": "to split: imports (OZG, LeiKa) apart from editing",
-    "transparency/calculations.py::compute_figures": "to be split into named steps",
     # The authorization matrix's world: one fixture that builds every role of every tenant.
     "cooperation/tests/test_access.py::world": "the matrix's world, one fixture",
     # The ranking is one pipeline whose steps share many locals; measured by bench/.

@@ -7,7 +7,7 @@ that two runs over the same records give the same figures."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -110,23 +110,65 @@ def _online_matrix(territory: Territory) -> tuple[list[Any], dict[str, set[str]]
     return services, online
 
 
-def compute_figures(land: Gebiet) -> list[FigureRow]:
-    territory = load_territory(land)
-    rows: list[FigureRow] = []
-    land_key = land.key
-    gemeinde_keys = {g.key for g in territory.gemeinden}
-    kreis_of = {g.key: g.key[:5] for g in territory.gemeinden}
-    region_levels: dict[str, str] = {land_key: "land"}
-    region_levels |= {k.key: "kreis" for k in territory.kreise}
-    region_levels |= {g.key: "gemeinde" for g in territory.gemeinden}
+@dataclass
+class _Regions:
+    """The regions a run counts for: the Land, its Kreise and Gemeinden, and the Gebiete whose
+    authorities count for each (`_authority_gebiete`)."""
 
-    def regions_of_place(ags: str) -> list[str]:
+    territory: Territory
+    levels: dict[str, str]
+    kreis_of: dict[str, str]
+    gebiete_of_region: dict[str, set[int]]
+    regions_of_gebiet: dict[int, list[str]]
+
+    @classmethod
+    def of(cls, territory: Territory) -> _Regions:
+        levels: dict[str, str] = {territory.land.key: "land"}
+        levels |= {k.key: "kreis" for k in territory.kreise}
+        levels |= {g.key: "gemeinde" for g in territory.gemeinden}
+        gebiete_of_region = _authority_gebiete(territory)
+        regions_of_gebiet: dict[int, list[str]] = defaultdict(list)
+        for region, gebiet_ids in gebiete_of_region.items():
+            for gebiet_id in gebiet_ids:
+                regions_of_gebiet[gebiet_id].append(region)
+        return cls(
+            territory=territory,
+            levels=levels,
+            kreis_of={g.key: g.key[:5] for g in territory.gemeinden},
+            gebiete_of_region=gebiete_of_region,
+            regions_of_gebiet=regions_of_gebiet,
+        )
+
+    @property
+    def land_key(self) -> str:
+        return str(self.territory.land.key)
+
+    def of_place(self, ags: str) -> list[str]:
         """The regions an event at the Gemeinde `ags` counts for (Gemeinde, Kreis, Land)."""
-        if ags in gemeinde_keys:
-            return [ags, kreis_of[ags], land_key]
-        return [land_key] if ags[:2] == land_key or not ags else []
+        if ags in self.kreis_of:
+            return [ags, self.kreis_of[ags], self.land_key]
+        return [self.land_key] if ags[:2] == self.land_key or not ags else []
 
-    # --- online availability ---------------------------------------------------------------
+
+def compute_figures(land: Gebiet) -> list[FigureRow]:
+    regions = _Regions.of(load_territory(land))
+    rows = _online_rows(regions)
+    submissions = application_queries.released_submission_facts()
+    durations = _application_rows(regions, submissions, rows)
+    authority_rows = list(
+        authority_queries.authorities().values("pk", "gebiet_id", "phone", "email", "opening_hours")
+    )
+    gebiet_of_authority = {a["pk"]: a["gebiet_id"] for a in authority_rows}
+    _einvoice_rows(regions, gebiet_of_authority, rows)
+    _dataset_rows(regions, gebiet_of_authority, rows)
+    _indicator_rows(regions, authority_rows, durations, submissions, rows)
+    return sorted(rows, key=lambda r: (r.level, r.key, r.measure, r.period, r.service))
+
+
+def _online_rows(regions: _Regions) -> list[FigureRow]:
+    """Online availability: services online per Gemeinde, OZG and top-service coverage, as
+    the mean over the Gemeinden of each region."""
+    territory = regions.territory
     services, online = _online_matrix(territory)
     service_by_slug = {s.slug: s for s in services}
     ozg_of = {s.slug: s.ozg_leistung_id for s in services if s.ozg_leistung_id}
@@ -157,7 +199,8 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
     for gemeinde in territory.gemeinden:
         members[gemeinde.key] = [gemeinde.key]
         members[gemeinde.key[:5]].append(gemeinde.key)
-        members[land_key].append(gemeinde.key)
+        members[regions.land_key].append(gemeinde.key)
+    rows = []
     for region, keys in members.items():
         for measure in (
             rules.SERVICES_ONLINE,
@@ -167,10 +210,15 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
         ):
             values = [v for k in keys if (v := per_gemeinde[k][measure]) is not None]
             mean = sum(values) / len(values) if values else None
-            rows.append(FigureRow(region_levels[region], region, measure, mean, len(keys)))
+            rows.append(FigureRow(regions.levels[region], region, measure, mean, len(keys)))
+    return rows
 
-    # --- applications, processing time, eID ------------------------------------------------
-    submissions = application_queries.released_submission_facts()
+
+def _application_rows(
+    regions: _Regions, submissions: list[dict[str, Any]], rows: list[FigureRow]
+) -> dict[str, list[float]]:
+    """Applications per month (and per service in the Land), totals, median processing time
+    and the share with eID; returns the processing times in days per region."""
     decided = casework_queries.first_decision_times()
     per_month: Counter[tuple[str, str]] = Counter()
     per_service_month: Counter[tuple[str, str]] = Counter()
@@ -179,12 +227,12 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
     with_eid: Counter[str] = Counter()
     for row in submissions:
         month = rules.month_of(row["released_at"])
-        regions = regions_of_place(row["place_ags"] or "")
-        if not regions:
+        places = regions.of_place(row["place_ags"] or "")
+        if not places:
             continue
         per_service_month[(month, row["service__slug"])] += 1
         decided_at = decided.get(row["pk"])
-        for region in regions:
+        for region in places:
             per_month[(region, month)] += 1
             totals[region] += 1
             if row["applicant__trust_level"] in EID_LEVELS:
@@ -194,11 +242,13 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
                 durations[region].append(max(days, 0.0))
     for (region, month), count in per_month.items():
         rows.append(
-            FigureRow(region_levels[region], region, rules.APPLICATIONS, count, count, month)
+            FigureRow(regions.levels[region], region, rules.APPLICATIONS, count, count, month)
         )
     for (month, slug), count in per_service_month.items():
-        rows.append(FigureRow("land", land_key, rules.APPLICATIONS, count, count, month, slug))
-    for region, level in region_levels.items():
+        rows.append(
+            FigureRow("land", regions.land_key, rules.APPLICATIONS, count, count, month, slug)
+        )
+    for region, level in regions.levels.items():
         total = totals[region]
         rows.append(FigureRow(level, region, rules.APPLICATIONS_TOTAL, total, total))
         rows.append(
@@ -213,36 +263,33 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
         rows.append(
             FigureRow(level, region, rules.IND_EID, rules.share(with_eid[region], total), total)
         )
+    return durations
 
-    # --- e-invoices and datasets (by the receiving / publishing authority's area) ----------
-    gebiete_of_region = _authority_gebiete(territory)
-    regions_of_gebiet: dict[int, list[str]] = defaultdict(list)
-    for region, gebiet_ids in gebiete_of_region.items():
-        for gebiet_id in gebiet_ids:
-            regions_of_gebiet[gebiet_id].append(region)
-    authority_rows = list(
-        authority_queries.authorities().values("pk", "gebiet_id", "phone", "email", "opening_hours")
-    )
-    gebiet_of_authority = {a["pk"]: a["gebiet_id"] for a in authority_rows}
+
+def _einvoice_rows(
+    regions: _Regions, gebiet_of_authority: dict[int, int], rows: list[FigureRow]
+) -> None:
+    """E-invoices per month and rejected, by the receiving authority's area."""
     invoices: Counter[tuple[str, str]] = Counter()
     rejected: Counter[tuple[str, str]] = Counter()
     for row in einvoice_queries.invoice_facts():
         if row["authority_id"] is None:
             continue
         month = rules.month_of(row["received_at"])
-        for region in regions_of_gebiet.get(gebiet_of_authority.get(row["authority_id"], 0), []):
+        gebiet = gebiet_of_authority.get(row["authority_id"], 0)
+        for region in regions.regions_of_gebiet.get(gebiet, []):
             invoices[(region, month)] += 1
             rejected[(region, month)] += row["rejected"]
     invoice_totals: Counter[str] = Counter()
     rejected_totals: Counter[str] = Counter()
     for (region, month), count in invoices.items():
-        level = region_levels[region]
+        level = regions.levels[region]
         rows.append(FigureRow(level, region, rules.EINVOICES, count, count, month))
         bad = rejected[(region, month)]
         rows.append(FigureRow(level, region, rules.EINVOICES_REJECTED, bad, count, month))
         invoice_totals[region] += count
         rejected_totals[region] += bad
-    for region, level in region_levels.items():
+    for region, level in regions.levels.items():
         total = invoice_totals[region]
         rows.append(
             FigureRow(
@@ -253,18 +300,32 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
                 total,
             )
         )
+
+
+def _dataset_rows(
+    regions: _Regions, gebiet_of_authority: dict[int, int], rows: list[FigureRow]
+) -> None:
+    """Datasets published, by the publishing authority's area (not the platform's own)."""
     datasets: Counter[str] = Counter()
     for authority_id in (
         opendata_queries.published_datasets()
         .exclude(name__startswith=PLATFORM_DATASET_PREFIX)
         .values_list("authority_id", flat=True)
     ):
-        for region in regions_of_gebiet.get(gebiet_of_authority.get(authority_id, 0), []):
+        for region in regions.regions_of_gebiet.get(gebiet_of_authority.get(authority_id, 0), []):
             datasets[region] += 1
-    for region, level in region_levels.items():
+    for region, level in regions.levels.items():
         rows.append(FigureRow(level, region, rules.DATASETS, datasets[region], datasets[region]))
 
-    # --- user support, transparency of service delivery, once-only -------------------------
+
+def _indicator_rows(
+    regions: _Regions,
+    authority_rows: Sequence[Mapping[str, Any]],
+    durations: dict[str, list[float]],
+    submissions: list[dict[str, Any]],
+    rows: list[FigureRow],
+) -> None:
+    """The benchmark's indicators: user support, transparency of service delivery, once-only."""
     supporting = {
         a["gebiet_id"]
         for a in authority_rows
@@ -272,12 +333,11 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
     }
     located = {a["gebiet_id"] for a in authority_rows}
     online_values = {r.key: r.value for r in rows if r.measure == rules.SERVICES_ONLINE}
-    for region, level in region_levels.items():
-        here = gebiete_of_region[region] & located
+    kreis_ids = {k.pk for k in regions.territory.kreise}
+    for region, level in regions.levels.items():
+        here = regions.gebiete_of_region[region] & located
         if level == "gemeinde":
-            here |= {g for g in gebiete_of_region[region[:5]] if g in located} & {
-                k.pk for k in territory.kreise
-            }
+            here |= {g for g in regions.gebiete_of_region[region[:5]] if g in located} & kreis_ids
         rows.append(
             FigureRow(
                 level,
@@ -307,13 +367,12 @@ def compute_figures(land: Gebiet) -> list[FigureRow]:
     rows.append(
         FigureRow(
             "land",
-            land_key,
+            regions.land_key,
             rules.IND_PREFILL,
             rules.share(min(prefilled, web_with_account), web_with_account),
             web_with_account,
         )
     )
-    return sorted(rows, key=lambda r: (r.level, r.key, r.measure, r.period, r.service))
 
 
 def regions_with_names(territory: Territory) -> Iterable[tuple[str, str, str]]:
