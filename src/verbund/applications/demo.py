@@ -14,7 +14,7 @@ from django.db import transaction
 
 from verbund.applications.actions import save_form_version
 from verbund.applications.models import FormSource
-from verbund.catalogue.types import Service
+from verbund.catalogue import queries as catalogue_queries
 
 FORMS = Path(__file__).resolve().parent / "forms"
 ACTOR = "load-demo"
@@ -29,7 +29,7 @@ def load(*, out: Callable[[str], None]) -> None:
     published = 0
     for path in shipped_forms():
         schema = json.loads(path.read_text(encoding="utf-8"))
-        service = Service.objects.filter(slug=path.stem).first()
+        service = catalogue_queries.services().filter(slug=path.stem).first()
         if service is None:
             out(f"Leistung {path.stem} fehlt im Katalog; Formular übersprungen.")
             continue

@@ -366,6 +366,17 @@ def submissions_of(user: User) -> QuerySet[Submission]:
     )
 
 
+def anonymous_submission(vorgangsnummer: str) -> Submission | None:
+    """The submitted case of an applicant without an account by its number; the caller checks
+    the access code (mailbox's anonymous Postfach, the status lookup)."""
+    return (
+        Submission.objects.select_related("service", "authority")
+        .filter(vorgangsnummer=vorgangsnummer, applicant__isnull=True)
+        .exclude(status=Submission.Status.ANNOUNCED)
+        .first()
+    )
+
+
 def get_submission_for_applicant(
     vorgangsnummer: str, *, user: User, secret: str = "", session_numbers: list[str] | None = None
 ) -> Submission:

@@ -16,7 +16,9 @@ from django.utils.text import slugify
 from verbund.accounts.queries import find_user_by_login
 from verbund.authorities.actions import add_leitweg_id, upsert_authority, upsert_staff_membership
 from verbund.authorities.models import Authority, AuthorityKind, StaffRole, TenantStatus
+from verbund.authorities.queries import all_authorities
 from verbund.authorities.rules import make_leitweg_id
+from verbund.gebiete import queries as gebiete_queries
 from verbund.gebiete.types import Gebiet, GebietType, Level
 
 ACTOR = "load-demo"
@@ -105,7 +107,7 @@ def _slug(prefix: str, gebiet: Gebiet) -> str:
 
 
 def _seat_gemeinde(verband: Gebiet) -> Gebiet | None:
-    members = Gebiet.objects.filter(level=Level.GEMEINDE, verband=verband, valid_until=None)
+    members = gebiete_queries.gemeinden_of_verband(verband)
     seat = verband.seat.split("/")[0].split(" a. ")[0]
     for member in members:
         if member.display_name == seat or member.name == verband.seat:
@@ -271,7 +273,7 @@ def _assign_demo_staff() -> int:
     memberships = 0
     for username, authority_name, role in DEMO_STAFF:
         user = find_user_by_login(username)
-        workplace = Authority.objects.filter(name=authority_name).order_by("pk").first()
+        workplace = all_authorities().filter(name=authority_name).order_by("pk").first()
         if user is None or workplace is None:
             continue
         upsert_staff_membership(user=user, authority=workplace, role=role, actor=ACTOR)
@@ -281,11 +283,11 @@ def _assign_demo_staff() -> int:
 
 @transaction.atomic
 def load(*, out: Callable[[str], None]) -> None:
-    land = Gebiet.objects.filter(level=Level.LAND, key=settings.VERBUND_LAND).first()
+    land = gebiete_queries.find_land(settings.VERBUND_LAND)
     if land is None:
         out("Kein Land geladen; Behörden übersprungen.")
         return
-    current = Gebiet.objects.filter(land=land, valid_until__isnull=True)
+    current = gebiete_queries.current_gebiete(land)
     count = (
         _load_kreis_administrations(current)
         + _load_verband_administrations(current)

@@ -30,6 +30,11 @@ def services() -> QuerySet[Service]:
     return Service.objects.select_related("ozg_leistung__lebenslage__themenfeld")
 
 
+def all_services() -> QuerySet[Service]:
+    """Every service without joins, for bulk reads that pick their own columns."""
+    return Service.objects.all()
+
+
 def get_service(slug: str) -> Service:
     """A service by its slug (or, for old links, by its 14-digit LeiKa key)."""
     service = services().filter(slug=slug).first()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from verbund.authorities.types import Authority
+from verbund.authorities import queries as authority_queries
 from verbund.core.errors import DomainError
 from verbund.einvoices.actions import receive_invoice
 from verbund.einvoices.models import Channel
@@ -49,7 +49,9 @@ def load(*, out: Callable[[str], None]) -> None:
     received = 0
     for relative, authority_name in DEMO_INVOICES:
         path = suite / relative
-        authority = Authority.objects.filter(name=authority_name).order_by("pk").first()
+        authority = (
+            authority_queries.all_authorities().filter(name=authority_name).order_by("pk").first()
+        )
         leitweg = authority.leitweg_ids.filter(active=True).first() if authority else None
         if not path.is_file() or leitweg is None:
             continue

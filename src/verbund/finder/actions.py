@@ -9,14 +9,17 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from verbund.authorities import queries as authority_queries
 from verbund.authorities.actions import upsert_authority
 from verbund.authorities.types import Authority, AuthorityKind
+from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.actions import save_service
 from verbund.catalogue.types import Service
 from verbund.core.audit import Actor, record_audit, snapshot, stored_snapshot
 from verbund.core.errors import InvalidSourceFile
 from verbund.finder import xzufi
 from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
+from verbund.gebiete import queries as gebiete_queries
 from verbund.gebiete.types import Gebiet, Level
 
 
@@ -210,7 +213,7 @@ class _Areas:
 
     def __init__(self) -> None:
         self.by_ars: dict[str, list[Gebiet]] = {}
-        for unit in Gebiet.objects.filter(valid_until__isnull=True):
+        for unit in gebiete_queries.current_gebiete():
             self.by_ars.setdefault(unit.ars, []).append(unit)
         for units in self.by_ars.values():
             units.sort(key=lambda u: LEVEL_ORDER.index(Level(u.level)))
@@ -236,7 +239,10 @@ def _import_services(
 ) -> dict[str, Service]:
     """The Leistungen of the document, created or changed through the catalogue's action."""
     services = {
-        s.slug: s for s in Service.objects.filter(slug__in=[r.slug for r in document.leistungen])
+        s.slug: s
+        for s in catalogue_queries.all_services().filter(
+            slug__in=[r.slug for r in document.leistungen]
+        )
     }
     for record in document.leistungen:
         service = services.get(record.slug)
@@ -263,7 +269,7 @@ def _import_authorities(
     document: xzufi.Document, areas: _Areas, report: XzufiReport, actor: Actor
 ) -> dict[str, Authority]:
     """The Organisationseinheiten, checked like the admin checks them, then upserted."""
-    authorities = {a.slug: a for a in Authority.objects.all()}
+    authorities = {a.slug: a for a in authority_queries.all_authorities()}
     for oe in document.organisationseinheiten:
         if oe.fields["kind"] not in AuthorityKind.values:
             raise InvalidSourceFile(
@@ -311,7 +317,10 @@ def _import_zustaendigkeiten(
         (d.kind_id, d.office_id, d.gebiet_id): d.is_demo_data for d in OfficeDistrict.objects.all()
     }
     for z in document.zustaendigkeiten:
-        service = services.get(z.leistung) or Service.objects.filter(slug=z.leistung).first()
+        service = (
+            services.get(z.leistung)
+            or catalogue_queries.all_services().filter(slug=z.leistung).first()
+        )
         if service is None:
             raise InvalidSourceFile(
                 f"Zuständigkeit: unbekannte Leistung „{z.leistung}“.", line=z.line

@@ -29,6 +29,7 @@ from django.db import connection
 
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority
+from verbund.gebiete import queries as gebiete_queries
 from verbund.gebiete.types import Gebiet, GebietType, Level, Postleitzahl
 
 _lock = threading.Lock()
@@ -96,15 +97,10 @@ def current_token() -> tuple[Any, ...]:
 
 
 def build(token: tuple[Any, ...]) -> Snapshot:
-    from verbund.catalogue.types import Service
+    from verbund.catalogue import queries as catalogue_queries
     from verbund.finder.models import OfficeDistrict, OfficeKind, Zustaendigkeit
 
-    gemeinden = {
-        g.pk: g
-        for g in Gebiet.objects.filter(level=Level.GEMEINDE).select_related(
-            "kreis", "verband", "verband__erfuellende_gemeinde", "land"
-        )
-    }
+    gemeinden = {g.pk: g for g in gebiete_queries.gemeinden_with_history()}
     by_key: dict[str, list[Gebiet]] = defaultdict(list)
     by_ars: dict[str, list[Gebiet]] = defaultdict(list)
     by_name: dict[str, list[Gebiet]] = defaultdict(list)
@@ -116,7 +112,7 @@ def build(token: tuple[Any, ...]) -> Snapshot:
             if g.display_name != g.name:
                 by_name[g.display_name.casefold()].append(g)
     plz: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for code, gemeinde_id, ort in Postleitzahl.objects.values_list("plz", "gemeinde_id", "ort"):
+    for code, gemeinde_id, ort in gebiete_queries.postleitzahl_rows():
         plz[code].append((gemeinde_id, ort))
         gemeinde = gemeinden.get(gemeinde_id)
         if ort and gemeinde is not None and gemeinde.valid_until is None:
@@ -140,7 +136,9 @@ def build(token: tuple[Any, ...]) -> Snapshot:
         districts[d.kind_id][d.gebiet_id].append(d)
     services = {
         s.slug: s
-        for s in Service.objects.only("id", "slug", "leika_key", "name", "level", "wirkungskreis")
+        for s in catalogue_queries.all_services().only(
+            "id", "slug", "leika_key", "name", "level", "wirkungskreis"
+        )
     }
     return Snapshot(
         token=token,
@@ -170,7 +168,7 @@ def administrations(gemeinden: dict[int, Gebiet]) -> dict[int, Authority | None]
         own[authority.gebiet_id] = authority  # the lowest pk wins, as in administration_of
     current_gemeinden = {g.key: g for g in gemeinden.values() if g.valid_until is None}
     result: dict[int, Authority | None] = {}
-    areas = Gebiet.objects.filter(valid_until__isnull=True).exclude(level=Level.REGIERUNGSBEZIRK)
+    areas = gebiete_queries.current_gebiete().exclude(level=Level.REGIERUNGSBEZIRK)
     for area in areas.select_related("erfuellende_gemeinde"):
         target: Gebiet | None = area
         if area.level == Level.KREIS and area.is_kreisfrei:

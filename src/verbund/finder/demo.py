@@ -19,10 +19,12 @@ from django.conf import settings
 from django.db import transaction
 
 from verbund.authorities.actions import add_leitweg_id, upsert_authority
+from verbund.authorities.queries import all_authorities
 from verbund.authorities.types import Authority, AuthorityKind, TenantStatus, make_leitweg_id
-from verbund.catalogue.types import Service
+from verbund.catalogue import queries as catalogue_queries
 from verbund.finder.actions import upsert_district, upsert_office_kind, upsert_zustaendigkeit
-from verbund.gebiete.types import Gebiet, Level
+from verbund.gebiete import queries as gebiete_queries
+from verbund.gebiete.types import Gebiet
 
 ACTOR = "load-demo"
 
@@ -260,12 +262,12 @@ OFFICE_KINDS: dict[str, dict[str, Any]] = {
 
 def _load_office_kinds(land: Gebiet) -> int:
     count = 0
-    kreise = {k.key: k for k in Gebiet.objects.filter(level=Level.KREIS, land=land)}
+    kreise = {k.key: k for k in gebiete_queries.kreise_of(land)}
     for slug, spec in OFFICE_KINDS.items():
-        services = list(Service.objects.filter(slug__in=spec["services"]))
+        services = list(catalogue_queries.services().filter(slug__in=spec["services"]))
         if not services:
             continue
-        parent = Authority.objects.filter(slug=spec["parent"]).first() if spec["parent"] else None
+        parent = all_authorities().filter(slug=spec["parent"]).first() if spec["parent"] else None
         kind = upsert_office_kind(
             slug=slug,
             land=land,
@@ -293,7 +295,7 @@ def _load_office_kinds(land: Gebiet) -> int:
 
 @transaction.atomic
 def load(*, out: Callable[[str], None]) -> None:
-    land = Gebiet.objects.filter(level=Level.LAND, key=settings.VERBUND_LAND).first()
+    land = gebiete_queries.find_land(settings.VERBUND_LAND)
     if land is None:
         out("Kein Land geladen; Zuständigkeiten übersprungen.")
         return
@@ -301,8 +303,8 @@ def load(*, out: Callable[[str], None]) -> None:
         _upsert_extra(slug, spec, land)
     count = 0
     for service_slug, (authority_slug, note) in DESIGNATIONS.items():
-        service = Service.objects.filter(slug=service_slug).first()
-        authority = Authority.objects.filter(slug=authority_slug).first()
+        service = catalogue_queries.services().filter(slug=service_slug).first()
+        authority = all_authorities().filter(slug=authority_slug).first()
         if service is None or authority is None:
             continue
         upsert_zustaendigkeit(

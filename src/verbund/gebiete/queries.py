@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
@@ -104,6 +105,34 @@ def get_land(key: str) -> Gebiet:
             code="unknown_land",
         )
     return unit
+
+
+def find_land(key: str) -> Gebiet | None:
+    """The Land with this key, or None before the directory is loaded."""
+    return Gebiet.objects.filter(level=Level.LAND, key=key).first()
+
+
+def current_gebiete(land: Gebiet | None = None) -> QuerySet[Gebiet]:
+    """Every Gebiet of today's directory (of one Land, if given)."""
+    current = Gebiet.objects.filter(valid_until__isnull=True)
+    return current.filter(land=land) if land is not None else current
+
+
+def gemeinden_with_history() -> QuerySet[Gebiet]:
+    """Every Gemeinde ever loaded, also those merged away (old AGS in links and cases keep
+    resolving), with the units a lookup names."""
+    return Gebiet.objects.filter(level=Level.GEMEINDE).select_related(
+        "kreis", "verband", "verband__erfuellende_gemeinde", "land"
+    )
+
+
+def gemeinden_of_verband(verband: Gebiet) -> QuerySet[Gebiet]:
+    return Gebiet.objects.filter(level=Level.GEMEINDE, verband=verband, valid_until=None)
+
+
+def postleitzahl_rows() -> Iterable[tuple[str, int, str]]:
+    """Every (PLZ, Gemeinde id, Ort) of the PLZ directory."""
+    return Postleitzahl.objects.values_list("plz", "gemeinde_id", "ort")
 
 
 def kreise_of(land: Gebiet) -> QuerySet[Gebiet]:

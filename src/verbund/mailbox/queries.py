@@ -97,14 +97,7 @@ def get_submission_for_anonymous(vorgangsnummer: str, secret: str) -> Submission
     Cases of account holders are not reachable this way: their messages are in the account.
     Unknown number, wrong code and account case all answer the same NotFound."""
     number = vorgangsnummer.strip().upper()
-    submission = (
-        Submission.objects.select_related("service", "authority")
-        .filter(vorgangsnummer=number, applicant__isnull=True)
-        .exclude(status=Submission.Status.ANNOUNCED)
-        .first()
-        if number
-        else None
-    )
+    submission = application_queries.anonymous_submission(number) if number else None
     expected = submission.status_secret_hash if submission is not None else _NO_SECRET
     matches = application_queries.access_code_matches(secret, expected)
     if submission is None or not matches or not secret.strip():

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from verbund.authorities.queries import authorities
-from verbund.catalogue.types import Service
+from verbund.catalogue import queries as catalogue_queries
 from verbund.finder import queries, xzufi
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="auch den LeiKa-Basiskatalog")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        services = Service.objects.order_by("slug")
+        services = catalogue_queries.all_services().order_by("slug")
         if not options["all"]:
             services = services.filter(is_curated=True)
         data = xzufi.serialize(
