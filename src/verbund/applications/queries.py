@@ -39,6 +39,7 @@ from verbund.applications.models import (
 )
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority, EncryptionKey
+from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.extensions import ServiceAction
 from verbund.catalogue.types import Service
 from verbund.core import attachments as attachment_checks
@@ -123,7 +124,7 @@ def published_version(service: Service) -> FormVersion | None:
 
 
 def get_service(slug: str) -> Service:
-    service = Service.objects.filter(slug=slug).first()
+    service = catalogue_queries.all_services().filter(slug=slug).first()
     if service is None:
         raise NotFound(_("Diese Leistung gibt es nicht."), code="unknown_service")
     return service
@@ -135,16 +136,20 @@ def get_service_by_identifier(identifier: str) -> Service:
     condition = Q(slug=identifier)
     if key.isdigit():
         condition |= Q(leika_key=key)
-    service = Service.objects.filter(condition).order_by("-is_curated", "pk").first()
+    service = (
+        catalogue_queries.all_services().filter(condition).order_by("-is_curated", "pk").first()
+    )
     if service is None:
         raise NotFound(_("Diese Leistung gibt es nicht."), code="unknown_service")
     return service
 
 
 def services_with_forms(query: str = "") -> QuerySet[Service]:
-    services = Service.objects.filter(
-        form_definition__versions__status=FormVersion.Status.PUBLISHED
-    ).distinct()
+    services = (
+        catalogue_queries.all_services()
+        .filter(form_definition__versions__status=FormVersion.Status.PUBLISHED)
+        .distinct()
+    )
     for word in query.split():
         services = services.filter(Q(name__icontains=word) | Q(slug__icontains=word))
     return services.order_by("name")
@@ -242,7 +247,7 @@ def responsibility(*, service: Service, form: Form, place: Place | None) -> Resp
 
 def destination(slug: str) -> Authority:
     """A receiving authority (FIT-Connect: destination); only tenants receive submissions."""
-    authority = Authority.objects.filter(slug=slug).first()
+    authority = authority_queries.all_authorities().filter(slug=slug).first()
     if authority is None:
         raise NotFound(f"Es gibt keine Behörde „{slug}“.", code="unknown_authority")
     if not authority.is_tenant:
@@ -256,21 +261,7 @@ def destination_with_key(slug: str) -> tuple[Authority, EncryptionKey | None]:
     """The destination with its active encryption key in one query (None before the first
     key has been generated; `authorities.actions.ensure_encryption_key` makes it then).
     Only the columns the API needs are read: this runs for every announced submission."""
-    key = (
-        EncryptionKey.objects.select_related("authority")
-        .only(
-            "id",
-            "kid",
-            "active",
-            "authority__id",
-            "authority__slug",
-            "authority__name",
-            "authority__tenant_status",
-        )
-        .filter(authority__slug=slug, active=True)
-        .order_by()
-        .first()
-    )
+    key = authority_queries.active_key_by_slug(slug)
     if key is None:
         return destination(slug), None
     if not key.authority.is_tenant:
