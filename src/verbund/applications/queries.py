@@ -357,6 +357,16 @@ def submissions_of(user: User) -> QuerySet[Submission]:
     )
 
 
+def submission_for_update(pk: Any) -> Submission:
+    """The submission, locked for the rest of the transaction (a case's status change)."""
+    return Submission.objects.select_for_update().get(pk=pk)
+
+
+def authority_id_of_submission(submission_id: Any) -> QuerySet[Submission, Any]:
+    """The receiving authority's id of a submission, as a subquery (no case loaded)."""
+    return Submission.objects.filter(pk=submission_id).values("authority_id")[:1]
+
+
 def anonymous_submission(vorgangsnummer: str) -> Submission | None:
     """The submitted case of an applicant without an account by its number; the caller checks
     the access code (mailbox's anonymous Postfach, the status lookup)."""

@@ -52,7 +52,7 @@ def _audit(case: Case, action: str, actor: Actor, **details: Any) -> None:
 
 def _transition(case: Case, target: str, *, actor: Actor, note: str = "") -> Submission:
     """Move the case to `target` if the workflow allows it (the one check, in rules)."""
-    submission = Submission.objects.select_for_update().get(pk=case.pk)
+    submission = application_queries.submission_for_update(case.pk)
     if not rules.can_transition(submission.status, target):
         raise Conflict(
             _("Ein Vorgang im Status „%(a)s“ kann nicht in den Status „%(b)s“ wechseln.")
@@ -498,9 +498,7 @@ def send_webhook(*, submission_id: Any, authority_id: Any = None, delivery: str 
     # Most authorities have no specialist system: find that out with one narrow query
     # before loading the case.
     if authority_id is None:
-        authority_id = Subquery(
-            Submission.objects.filter(pk=submission_id).values("authority_id")[:1]
-        )
+        authority_id = Subquery(application_queries.authority_id_of_submission(submission_id))
     handoff = Handoff.objects.filter(authority_id=authority_id).exclude(webhook_url="").first()
     if handoff is None:
         return False

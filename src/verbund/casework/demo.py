@@ -10,13 +10,13 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from verbund.accounts.types import User
+from verbund.accounts import queries as account_queries
 from verbund.applications import actions as application_actions
 from verbund.applications import queries as application_queries
-from verbund.authorities.types import Authority
+from verbund.authorities import queries as authority_queries
 from verbund.casework import actions
 from verbund.casework.models import Case, ServiceTerms
-from verbund.catalogue.types import Service
+from verbund.catalogue import queries as catalogue_queries
 from verbund.finder.types import Place
 
 ACTOR = "load-demo"
@@ -46,7 +46,7 @@ def _dog(name: str, today: datetime.date) -> dict[str, str]:
 @transaction.atomic
 def load(*, out: Callable[[str], None]) -> None:
     for slug, (processing, retention) in TERMS.items():
-        service = Service.objects.filter(slug=slug).first()
+        service = catalogue_queries.all_services().filter(slug=slug).first()
         if service is not None and not ServiceTerms.objects.filter(service=service).exists():
             actions.set_service_terms(
                 service=service,
@@ -54,9 +54,9 @@ def load(*, out: Callable[[str], None]) -> None:
                 retention_days=retention,
                 actor=ACTOR,
             )
-    authority = Authority.objects.filter(name=AUTHORITY).first()
-    service = Service.objects.filter(slug=SERVICE).first()
-    clerk = User.objects.filter(username=CLERK).first()
+    authority = authority_queries.all_authorities().filter(name=AUTHORITY).first()
+    service = catalogue_queries.all_services().filter(slug=SERVICE).first()
+    clerk = account_queries.find_user_by_login(CLERK)
     if authority is None or service is None or clerk is None:
         out("Sachbearbeitung: Demobehörde, Leistung oder Demokonto fehlen; übersprungen.")
         return

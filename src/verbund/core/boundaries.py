@@ -60,10 +60,6 @@ PENDING: dict[tuple[str, str], str] = {}
 # still to move into that domain's queries (decision 0023 lists them). The contract fails on
 # an entry that is no longer needed, so the list only shrinks.
 PENDING_MANAGERS: set[tuple[str, str]] = {
-    ("verbund.casework.actions", "Submission.objects"),
-    ("verbund.casework.demo", "Authority.objects"),
-    ("verbund.casework.demo", "Service.objects"),
-    ("verbund.casework.demo", "User.objects"),
     ("verbund.casework.queries", "Authority.objects"),
     ("verbund.casework.queries", "Reply.objects"),
     ("verbund.casework.queries", "Service.objects"),
