@@ -142,7 +142,9 @@ def display(measure: str, value: float | None, cases: int, *, unit: str = "") ->
     if measure in ADMINISTRATION_MEASURES:
         if value is None:
             return NO_CASES
-        text = format_number(value, decimals=1)
+        # a Gemeinde's own count of services without a decimal place; means and shares with one
+        whole = measure == SERVICES_ONLINE and float(value).is_integer()
+        text = format_number(value, decimals=0 if whole else 1)
         return f"{text}\u00a0{unit}" if unit else text
     return display_derived(value, cases, decimals=1, unit=unit)
 

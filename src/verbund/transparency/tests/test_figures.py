@@ -107,6 +107,12 @@ def test_display_count(count, shown):
     assert rules.display_count(count) == shown
 
 
+def test_a_gemeinde_count_of_online_services_shows_without_decimals_a_mean_with_one():
+    assert rules.display(rules.SERVICES_ONLINE, 5.0, 1) == "5"
+    assert rules.display(rules.SERVICES_ONLINE, 4.26, 17) == "4,3"
+    assert rules.display(rules.COVERAGE_TOP, 50.0, 10, unit="%") == "50,0\u00a0%"
+
+
 def test_derived_figures_on_few_cases_are_hidden():
     assert rules.display_derived(3.5, 4) == "< 5"
     assert rules.display_derived(3.5, 0) == "–"
