@@ -15,9 +15,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from verbund.accounts import actions as account_actions
 from verbund.accounts import queries as account_queries
 from verbund.applications import queries as application_queries
 from verbund.applications.types import Submission
@@ -1112,6 +1114,23 @@ def set_staff_member(
         raise InvalidInput(
             f"Ein Konto für Beschäftigte „{login.strip()}“ gibt es nicht.", code="unknown_staff"
         )
+    areas = _role_and_areas(role, service_areas)
+    _keep_an_administrator(authority, user, role=role, active=active)
+    membership = authority_actions.upsert_staff_membership(
+        user=user,
+        authority=authority,
+        role=role,
+        service_areas=areas,
+        active=active,
+        actor=actor,
+    )
+    if active:
+        # Taking a deactivated colleague back (see `deactivate_staff_member`).
+        account_actions.reactivate_account(user=user, actor=actor)
+    return membership
+
+
+def _role_and_areas(role: str, service_areas: str) -> list[str]:
     if role not in StaffRole.values:
         raise InvalidInput("Bitte eine Rolle wählen.", code="unknown_role")
     areas = [a for a in re.split(r"[\s,;]+", service_areas.strip()) if a]
@@ -1122,6 +1141,10 @@ def set_staff_member(
             f"„{', '.join(wrong)}“ passt nicht.",
             code="invalid_service_area",
         )
+    return areas
+
+
+def _keep_an_administrator(authority: Authority, user: Any, *, role: str, active: bool) -> None:
     admins = [
         m.user_id
         for m in authority_queries.staff_of(authority).select_for_update()
@@ -1132,14 +1155,64 @@ def set_staff_member(
             "Die letzte Administration der Behörde bleibt; ernennen Sie zuerst eine weitere.",
             code="last_admin",
         )
-    return authority_actions.upsert_staff_membership(
-        user=user,
-        authority=authority,
-        role=role,
-        service_areas=areas,
-        active=active,
+
+
+@transaction.atomic
+def invite_staff_member(
+    *,
+    authority: Authority,
+    given_name: str,
+    family_name: str,
+    email: str,
+    role: str,
+    service_areas: str,
+    base_url: str,
+    actor: Actor,
+) -> Any:
+    """The administrator creates a staff account for a new colleague: the account (no
+    password yet) and its membership in exactly this authority in one transaction, the
+    invitation mail queued with it (`accounts.actions.invite_staff_account`)."""
+    areas = _role_and_areas(role, service_areas)
+    user = account_actions.invite_staff_account(
+        email=email,
+        given_name=given_name,
+        family_name=family_name,
+        inviter=authority.name,
+        landing=reverse("cooperation:administration_index"),
+        base_url=base_url,
         actor=actor,
     )
+    membership = authority_actions.upsert_staff_membership(
+        user=user, authority=authority, role=role, service_areas=areas, actor=actor
+    )
+    record_audit(
+        action="cooperation.staff_invited",
+        actor=actor,
+        obj=membership,
+        authority=authority.slug,
+        role=role,
+    )
+    return membership
+
+
+@transaction.atomic
+def deactivate_staff_member(*, authority: Authority, membership_id: int, actor: Actor) -> Any:
+    """End a colleague's work for this authority. The account itself is deactivated when
+    it belongs to no other authority; another authority's membership is not this
+    administrator's to end. The last administrator stays (see `_keep_an_administrator`)."""
+    membership = queries.staff_membership_or_404(authority, membership_id)
+    _keep_an_administrator(authority, membership.user, role=membership.role, active=False)
+    membership = authority_actions.upsert_staff_membership(
+        user=membership.user,
+        authority=authority,
+        role=membership.role,
+        service_areas=membership.service_areas,
+        active=False,
+        actor=actor,
+    )
+    if not authority_queries.memberships_of(membership.user).exists():
+        account_actions.deactivate_account(user=membership.user, actor=actor)
+    return membership
 
 
 def add_authority_leitweg_id(

@@ -571,5 +571,13 @@ def staff_of(authority: Authority) -> Any:
     return authority_queries.staff_of(authority)
 
 
+def staff_membership_or_404(authority: Authority, pk: int) -> Any:
+    """A staff membership of this authority; another authority's is not found."""
+    membership = staff_of(authority).filter(pk=pk).first()
+    if membership is None:
+        raise _not_found()
+    return membership
+
+
 def leitweg_ids_of(authority: Authority) -> Any:
     return authority_queries.leitweg_ids_of(authority)

@@ -866,6 +866,7 @@ def administration_staff(request: HttpRequest, slug: str) -> HttpResponse:
             "staff": queries.staff_of(authority),
             "leitweg_ids": queries.leitweg_ids_of(authority),
             "roles": queries.STAFF_ROLES,
+            "invitation_days": settings.VERBUND_STAFF_INVITATION_MAX_AGE // (24 * 3600),
         },
     )
 
@@ -888,6 +889,57 @@ def administration_staff_save(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(
             request, _("%(name)s ist gespeichert.") % {"name": membership.user.get_username()}
+        )
+    return redirect("cooperation:administration_staff", slug=slug)
+
+
+@staff_required
+@require_POST
+def administration_staff_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    try:
+        membership = actions.invite_staff_member(
+            authority=authority,
+            given_name=request.POST.get("vorname", "")[:150],
+            family_name=request.POST.get("nachname", "")[:150],
+            email=request.POST.get("email", "")[:254],
+            role=request.POST.get("rolle", ""),
+            service_areas=request.POST.get("aufgaben", "")[:500],
+            base_url=request.build_absolute_uri("/"),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Die Einladung an %(email)s ist unterwegs; der Link gilt %(days)s Tage.")
+            % {
+                "email": membership.user.email,
+                "days": settings.VERBUND_STAFF_INVITATION_MAX_AGE // (24 * 3600),
+            },
+        )
+    return redirect("cooperation:administration_staff", slug=slug)
+
+
+@staff_required
+@require_POST
+def administration_staff_deactivate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    try:
+        membership = _or_404(
+            actions.deactivate_staff_member,
+            authority=authority,
+            membership_id=pk,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s arbeitet nicht mehr für %(authority)s.")
+            % {"name": membership.user.get_username(), "authority": authority.name},
         )
     return redirect("cooperation:administration_staff", slug=slug)
 

@@ -56,6 +56,8 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "administration_text_step": ("post", ADMIN),
     "administration_staff": ("get", ADMIN),
     "administration_staff_save": ("post", ADMIN),
+    "administration_staff_invite": ("post", ADMIN),
+    "administration_staff_deactivate": ("post", ADMIN),
     "administration_leitweg": ("post", ADMIN),
     "administration_funding": ("get", ADMIN),
     "administration_funding_step": ("post", ADMIN),
@@ -187,6 +189,12 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "administration_text_step": {"slug": own.slug, "pk": revision.pk},
             "administration_staff": {"slug": own.slug},
             "administration_staff_save": {"slug": own.slug},
+            "administration_staff_invite": {"slug": own.slug},
+            "administration_staff_deactivate": {
+                "slug": own.slug,
+                # not one of the roles: deactivating it must not log a role out
+                "pk": make_staff("t-leaving", own, StaffRole.CLERK).memberships.get().pk,
+            },
             "administration_leitweg": {"slug": own.slug},
             "administration_funding": {"slug": own.slug},
             "administration_funding_step": {"slug": own.slug, "pk": application.pk},
@@ -202,6 +210,12 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "administration_funding_step": {"schritt": "zuruecknehmen", "grund": "Matrix"},
             "administration_staff_save": {"konto": "t-clerk", "rolle": "leitung", "aktiv": "1"},
             "administration_leitweg": {"leitweg_id": "16-x", "kontakt": "Matrix"},
+            "administration_staff_invite": {
+                "vorname": "M",
+                "nachname": "Matrix",
+                "email": "matrix@example.org",
+                "rolle": "sachbearbeitung",
+            },
             "text_draft": {"leistung": "hundesteuer-anmelden", "feld": "costs", "text": "M"},
             "text_step": {"schritt": "zurueckweisen", "vermerk": "Matrix"},
             "administration_text_draft": {
