@@ -1227,3 +1227,10 @@ def add_authority_leitweg_id(
     return authority_actions.add_leitweg_id(
         authority=authority, value=value.strip(), description=contact.strip(), actor=actor
     )
+
+
+def deactivate_authority_leitweg_id(*, authority: Authority, pk: int, actor: Actor) -> Any:
+    """The authority stops receiving e-invoices under one of its Leitweg-IDs; what arrived
+    under it stays (`authorities.actions.deactivate_leitweg_id`)."""
+    leitweg = queries.leitweg_id_or_404(authority, pk)
+    return authority_actions.deactivate_leitweg_id(leitweg=leitweg, actor=actor)

@@ -581,3 +581,11 @@ def staff_membership_or_404(authority: Authority, pk: int) -> Any:
 
 def leitweg_ids_of(authority: Authority) -> Any:
     return authority_queries.leitweg_ids_of(authority)
+
+
+def leitweg_id_or_404(authority: Authority, pk: int) -> Any:
+    """One of this authority's Leitweg-IDs; another authority's is not found."""
+    leitweg = leitweg_ids_of(authority).filter(pk=pk).first()
+    if leitweg is None:
+        raise _not_found()
+    return leitweg

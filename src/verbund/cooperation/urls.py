@@ -62,6 +62,11 @@ urlpatterns = [
         views.administration_leitweg,
         name="administration_leitweg",
     ),
+    path(
+        "verwaltung/<slug:slug>/leitweg-ids/<int:pk>/deaktivieren/",
+        views.administration_leitweg_deactivate,
+        name="administration_leitweg_deactivate",
+    ),
     path("verwaltung/<slug:slug>/texte/", views.administration_texts, name="administration_texts"),
     path(
         "verwaltung/<slug:slug>/texte/entwurf/",

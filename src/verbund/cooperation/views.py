@@ -962,3 +962,21 @@ def administration_leitweg(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("Die Leitweg-ID %(id)s ist eingetragen.") % {"id": leitweg.value}
         )
     return redirect("cooperation:administration_staff", slug=slug)
+
+
+@staff_required
+@require_POST
+def administration_leitweg_deactivate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    leitweg = _or_404(
+        actions.deactivate_authority_leitweg_id, authority=authority, pk=pk, actor=request.user
+    )
+    messages.success(
+        request,
+        _(
+            "Die Leitweg-ID %(id)s ist deaktiviert. Neue Rechnungen an sie werden abgelehnt; "
+            "die bisher eingegangenen bleiben."
+        )
+        % {"id": leitweg.value},
+    )
+    return redirect("cooperation:administration_staff", slug=slug)

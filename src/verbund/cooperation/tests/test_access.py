@@ -13,7 +13,9 @@ from django.test import Client
 from django.urls import URLPattern
 
 from verbund.accounts.models import User
+from verbund.authorities import actions as authority_actions
 from verbund.authorities.models import Authority, AuthorityKind, StaffRole
+from verbund.authorities.rules import make_leitweg_id
 from verbund.cooperation import actions, queries
 from verbund.cooperation import urls as cooperation_urls
 from verbund.cooperation.models import FundingReviewer, LandOperator, SharedService
@@ -59,6 +61,7 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "administration_staff_invite": ("post", ADMIN),
     "administration_staff_deactivate": ("post", ADMIN),
     "administration_leitweg": ("post", ADMIN),
+    "administration_leitweg_deactivate": ("post", ADMIN),
     "administration_funding": ("get", ADMIN),
     "administration_funding_step": ("post", ADMIN),
     "administration_index": ("get", {"admin", "foreign_admin", "clerk", "lead"}),
@@ -159,6 +162,9 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
         reason="Matrix",
         actor=User.objects.create_user("t-editor", kind=User.Kind.OPERATOR),
     )
+    leitweg = authority_actions.add_leitweg_id(
+        authority=own, value=str(make_leitweg_id("160520000000", "MATRIX")), actor="test"
+    )
     clients: dict[str, Client] = {}
     for role in ROLES:
         client = Client()
@@ -196,6 +202,7 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
                 "pk": make_staff("t-leaving", own, StaffRole.CLERK).memberships.get().pk,
             },
             "administration_leitweg": {"slug": own.slug},
+            "administration_leitweg_deactivate": {"slug": own.slug, "pk": leitweg.pk},
             "administration_funding": {"slug": own.slug},
             "administration_funding_step": {"slug": own.slug, "pk": application.pk},
         },
