@@ -942,6 +942,54 @@ def submit_proof_of_use(
     return proof
 
 
+def render_final_notice(
+    *, application: FundingApplication, proof: ProofOfUse, released: Decimal
+) -> bytes:
+    """The Schlussbescheid: the grant finally set from the accepted Verwendungsnachweis
+    (rate of the actual costs, never more than approved), what is released, the
+    Rechtsbehelfsbelehrung."""
+    from weasyprint import HTML  # late: loads Pango
+
+    submission = application.submission
+    html = render_to_string(
+        "cooperation/schlussbescheid_pdf.html",
+        {
+            "application": application,
+            "call": application.call,
+            "proof": proof,
+            "submission": submission,
+            "issuer": submission.authority if submission is not None else None,
+            "released": released,
+            "today": timezone.localdate(),
+        },
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def _deliver_final_notice(
+    application: FundingApplication, proof: ProofOfUse, *, released: Decimal, actor: Actor
+) -> None:
+    """Send the Schlussbescheid to the Postfach of the application's case, like the
+    Zuwendungsbescheid (applications that did not come through the form have none)."""
+    case = _linked_case(application, actor)
+    if case is None:
+        return
+    final = application.final_amount or Decimal(0)
+    casework_actions.issue_further_decision(
+        case=case,
+        outcome="granted" if final >= (application.approved_amount or 0) else "partial",
+        pdf=render_final_notice(application=application, proof=proof, released=released),
+        filename=f"Schlussbescheid-{case.submission.vorgangsnummer}.pdf",
+        subject=f"Schlussbescheid zu Ihrem Antrag {case.submission.vorgangsnummer}",
+        body=(
+            f"Ihr Verwendungsnachweis ist geprüft. Die Zuwendung ist endgültig auf "
+            f"{rules.money(final)} festgesetzt; den Schlussbescheid finden Sie im Anhang."
+        ),
+        actor=actor,
+    )
+
+
 @transaction.atomic
 def review_proof_of_use(
     *, proof: ProofOfUse, accept: bool, actor: Actor, note: str = ""
@@ -967,8 +1015,11 @@ def review_proof_of_use(
         if release > 0:
             _book(locked, rules.RELEASE, release, actor, note="geringere tatsächliche Ausgaben")
         locked.status = rules.SETTLED
-        locked.save(update_fields=["status", "updated_at"])
+        locked.final_amount = queries.application_position(locked)["paid"]
+        locked.final_notice_at = timezone.now()
+        locked.save(update_fields=["status", "final_amount", "final_notice_at", "updated_at"])
         proof.paid_amount = pay
+        _deliver_final_notice(locked, proof, released=release, actor=actor)
     elif not note.strip():
         raise InvalidInput("Bitte begründen Sie die Zurückweisung.", code="reason_missing")
     proof.state = rules.PROOF_ACCEPTED if accept else rules.PROOF_REJECTED

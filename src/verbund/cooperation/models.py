@@ -261,6 +261,12 @@ class FundingApplication(TimeStampedModel):
         _("bewilligte Zuwendung"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     reason = models.TextField(_("Begründung"), blank=True)
+    # The Schlussbescheid after the accepted Verwendungsnachweis: the grant as finally set
+    # (what was paid); the rest of the commitment is released in the ledger.
+    final_amount = models.DecimalField(
+        _("endgültige Zuwendung"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    final_notice_at = models.DateTimeField(_("Schlussbescheid vom"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Förderantrag")
