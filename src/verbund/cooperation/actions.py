@@ -38,6 +38,7 @@ from verbund.cooperation.models import (
     DistrictProposal,
     FundingApplication,
     FundingCall,
+    FundingProgramme,
     LandOperator,
     Membership,
     ProofOfUse,
@@ -357,6 +358,23 @@ def _label(actor: Actor) -> str:
 
 
 @transaction.atomic
+def ensure_funding_programme(*, land: Gebiet, title: str, actor: Actor) -> FundingProgramme:
+    """The Land's programme of this title, created (audited) the first time it is named."""
+    title = " ".join(title.split())[:200]
+    if not title:
+        raise InvalidInput("Bitte das Förderprogramm nennen.", code="programme_missing")
+    programme, created = FundingProgramme.objects.get_or_create(land=land, title=title)
+    if created:
+        record_audit(
+            action="cooperation.programme_created",
+            actor=actor,
+            obj=programme,
+            after=snapshot(programme),
+        )
+    return programme
+
+
+@transaction.atomic
 def open_funding_call(
     *,
     land: Gebiet,
@@ -368,7 +386,10 @@ def open_funding_call(
     rate_percent: Decimal,
     actor: Actor,
     closes_on: Any = None,
+    programme: FundingProgramme | None = None,
 ) -> FundingCall:
+    if programme is not None and programme.land_id != land.pk:
+        raise InvalidInput("Das Förderprogramm gehört zu einem anderen Land.", code="programme")
     if budget <= 0 or min_amount < 0 or max_amount < min_amount or not 0 < rate_percent <= 100:
         raise InvalidInput(
             "Budget positiv, Mindestbetrag nicht über dem Höchstbetrag, Fördersatz über 0 "
@@ -377,6 +398,7 @@ def open_funding_call(
         )
     call = FundingCall.objects.create(
         land=land,
+        programme=programme,
         title=title.strip()[:200],
         year=year,
         budget=budget,
