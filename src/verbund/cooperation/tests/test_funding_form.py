@@ -119,7 +119,7 @@ def test_the_schlussbescheid_follows_the_accepted_proof_of_use(client, login_sta
     assert application.final_notice_at is not None
     assert queries.ledger(call)["available"] == available + Decimal("48000.00") - final
     assert queries.reconcile(call) == []
-    notices = Message.objects.filter(submission=submission, kind="bescheid").order_by("pk")
+    notices = Message.objects.filter(submission=submission, kind="bescheid").order_by("sent_at")
     assert [a.filename for m in notices for a in m.attachments.all()] == [
         f"Zuwendungsbescheid-{submission.vorgangsnummer}.pdf",
         f"Schlussbescheid-{submission.vorgangsnummer}.pdf",
