@@ -22,6 +22,7 @@ urlpatterns = [
         views.password_reset_confirm,
         name="password_reset_confirm",
     ),
+    path("konto/einladung/<str:token>/", views.staff_invitation, name="staff_invitation"),
     path("konto/profil/", views.profile_edit, name="profile"),
     path("konto/export/", views.export, name="export"),
     path("konto/loeschen/", views.delete_account, name="delete"),

@@ -299,6 +299,51 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     )
 
 
+@never_cache
+def staff_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invited staff member sets the first password, is logged in and enrols the
+    second factor before anything else (the TOTP page, then the authority's pages)."""
+    try:
+        user, _landing = actions.read_staff_invitation(token)
+    except DomainError as exc:
+        return render(request, "accounts/verify_failed.html", {"message": exc.message}, status=400)
+    form = forms.SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, landing = actions.accept_staff_invitation(
+                token=token, password=form.cleaned_data["password"]
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            start_session(
+                request, user=user, method=LoginMethod.PASSWORD, trust_level=PASSWORD_TRUST_LEVEL
+            )
+            actions.record_login(
+                user=user,
+                method=LoginMethod.PASSWORD,
+                trust_level=PASSWORD_TRUST_LEVEL,
+                ip_address=_client_ip(request),
+            )
+            safe = url_has_allowed_host_and_scheme(landing, allowed_hosts=None)
+            target = landing if safe and landing.startswith("/") else "/"
+            return redirect(f"{reverse('accounts:totp_setup')}?{urlencode({'next': target})}")
+    return render(
+        request,
+        "accounts/simple_form.html",
+        {
+            "form": form,
+            "title": _("Einladung annehmen"),
+            "intro": _(
+                "Guten Tag %(name)s, legen Sie Ihr Passwort fest. Danach richten Sie eine "
+                "Authenticator-App als zweiten Faktor ein."
+            )
+            % {"name": user.get_full_name() or user.get_username()},
+            "submit": _("Passwort speichern und weiter"),
+        },
+    )
+
+
 # Account page, profile, export, deletion
 
 

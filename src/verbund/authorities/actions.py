@@ -66,13 +66,15 @@ def add_leitweg_id(
     to another authority is refused, because invoices must route to exactly one recipient.
     """
     canonical = str(parse_leitweg_id(value))
-    existing = LeitwegIdentifier.objects.filter(value=canonical).first()
+    existing = LeitwegIdentifier.objects.select_for_update().filter(value=canonical).first()
     if existing is not None:
         if existing.authority_id != authority.pk:
             raise Conflict(
                 f"Die Leitweg-ID {canonical} ist bereits einer anderen Behörde zugeordnet.",
                 code="leitweg_id_taken",
             )
+        if not existing.active:
+            return _set_leitweg_active(existing, active=True, actor=actor)
         return existing
     leitweg = LeitwegIdentifier.objects.create(
         authority=authority, value=canonical, description=description
@@ -81,6 +83,35 @@ def add_leitweg_id(
         action="authority.leitweg_id_added", actor=actor, obj=leitweg, after=snapshot(leitweg)
     )
     return leitweg
+
+
+def _set_leitweg_active(
+    leitweg: LeitwegIdentifier, *, active: bool, actor: Actor
+) -> LeitwegIdentifier:
+    before = snapshot(leitweg)
+    leitweg.active = active
+    leitweg.deactivated_at = None if active else timezone.now()
+    leitweg.save(update_fields=["active", "deactivated_at", "updated_at"])
+    record_audit(
+        action="authority.leitweg_id_reactivated" if active else "authority.leitweg_id_deactivated",
+        actor=actor,
+        obj=leitweg,
+        before=before,
+        after=snapshot(leitweg),
+    )
+    return leitweg
+
+
+@transaction.atomic
+def deactivate_leitweg_id(*, leitweg: LeitwegIdentifier, actor: Actor) -> LeitwegIdentifier:
+    """The authority stops receiving e-invoices under this ID. The registration stays (the
+    invoices received under it keep their Leitweg-ID and recipient); new invoices to it are
+    refused with the date (see `queries.authority_for_leitweg_id`). Registering the ID again
+    reactivates it."""
+    leitweg = LeitwegIdentifier.objects.select_for_update().get(pk=leitweg.pk)
+    if not leitweg.active:
+        return leitweg
+    return _set_leitweg_active(leitweg, active=False, actor=actor)
 
 
 @transaction.atomic

@@ -103,6 +103,9 @@ class LeitwegIdentifier(TimeStampedModel):
     )
     description = models.CharField(_("Beschreibung"), max_length=200, blank=True)
     active = models.BooleanField(_("aktiv"), default=True)
+    # Kept, not deleted: invoices received under the ID stay linked to it, and a supplier
+    # who still sends to it learns since when and why the invoice is refused.
+    deactivated_at = models.DateTimeField(_("deaktiviert am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Leitweg-ID")

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from verbund.authorities import custody, keys
 from verbund.authorities.models import (
@@ -334,16 +335,29 @@ def authority_for_leitweg_id(value: str) -> Authority:
     (format, check digits) or NotFound (no active registration) with the reason."""
     canonical = str(parse_leitweg_id(value))
     registration = (
-        LeitwegIdentifier.objects.select_related("authority")
-        .filter(value=canonical, active=True)
-        .first()
+        LeitwegIdentifier.objects.select_related("authority").filter(value=canonical).first()
     )
     if registration is None:
         raise NotFound(
             f"Die Leitweg-ID {canonical} ist keiner Behörde auf dieser Plattform zugeordnet.",
             code="unknown_leitweg_id",
         )
+    if not registration.active:
+        raise NotFound(deactivated_leitweg_reason(registration), code="leitweg_id_deactivated")
     return registration.authority
+
+
+def deactivated_leitweg_reason(registration: LeitwegIdentifier) -> str:
+    since = (
+        f" seit dem {timezone.localtime(registration.deactivated_at):%d.%m.%Y}"
+        if registration.deactivated_at
+        else ""
+    )
+    return (
+        f"Die Leitweg-ID {registration.value} ist{since} deaktiviert: "
+        f"{registration.authority.name} empfängt unter ihr keine E-Rechnungen mehr. Bitte "
+        f"erfragen Sie bei der Behörde die gültige Leitweg-ID (Verzeichnis der Leitweg-IDs)."
+    )
 
 
 # --- usage metering (read by costs) ---------------------------------------------------------

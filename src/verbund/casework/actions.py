@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Subquery
 from django.template.loader import render_to_string
@@ -26,7 +25,8 @@ from verbund.applications import actions as application_actions
 from verbund.applications import queries as application_queries
 from verbund.applications.types import Submission
 from verbund.authorities.types import Authority
-from verbund.casework import queries, rules
+from verbund.casework import decisions, queries, rules
+from verbund.casework.decisions import issue_further_decision as issue_further_decision
 from verbund.casework.models import (
     Case,
     CaseNameToken,
@@ -273,32 +273,21 @@ def decide_case(
     _transition(case, Status.DECIDED, actor=actor)
     submission = case.submission
     filename = filename or f"Bescheid-{submission.vorgangsnummer}.pdf"
-    storage = application_queries.attachment_storage()
-    token = sealing.seal(pdf, submission.key.public_jwk, cty="application/pdf")
-    name = storage.save(
-        f"decisions/{submission.pk}/{uuid.uuid4()}.jwe", ContentFile(token.encode())
-    )
-    decision = Decision.objects.create(
-        case=case,
-        outcome=outcome,
-        filename=filename[:200],
-        sha256=sealing.sha256_hex(pdf),
-        storage_name=name,
-        generated=generated,
-    )
-    from verbund.mailbox.actions import OutgoingAttachment
-
-    _post(
+    decision = decisions.file_decision(
         case,
-        kind="bescheid",
-        subject=_("Bescheid zu Ihrem Antrag %(n)s: %(outcome)s")
-        % {"n": submission.vorgangsnummer, "outcome": Decision.Outcome(outcome).label},
-        body=_(
-            "Über Ihren Antrag wurde entschieden: %(outcome)s. Den Bescheid mit der Begründung "
-            "finden Sie im Anhang."
-        )
-        % {"outcome": Decision.Outcome(outcome).label},
-        attachments=(OutgoingAttachment(filename, "application/pdf", pdf),),
+        outcome=outcome,
+        pdf=pdf,
+        filename=filename,
+        generated=generated,
+        letter=(
+            _("Bescheid zu Ihrem Antrag %(n)s: %(outcome)s")
+            % {"n": submission.vorgangsnummer, "outcome": Decision.Outcome(outcome).label},
+            _(
+                "Über Ihren Antrag wurde entschieden: %(outcome)s. Den Bescheid mit der "
+                "Begründung finden Sie im Anhang."
+            )
+            % {"outcome": Decision.Outcome(outcome).label},
+        ),
         actor=actor,
     )
     _audit(case, "decided", actor, outcome=outcome, sha256=decision.sha256, generated=generated)

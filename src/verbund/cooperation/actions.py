@@ -15,9 +15,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from verbund.accounts import actions as account_actions
 from verbund.accounts import queries as account_queries
 from verbund.applications import queries as application_queries
 from verbund.applications.types import Submission
@@ -36,6 +38,7 @@ from verbund.cooperation.models import (
     DistrictProposal,
     FundingApplication,
     FundingCall,
+    FundingProgramme,
     LandOperator,
     Membership,
     ProofOfUse,
@@ -355,6 +358,23 @@ def _label(actor: Actor) -> str:
 
 
 @transaction.atomic
+def ensure_funding_programme(*, land: Gebiet, title: str, actor: Actor) -> FundingProgramme:
+    """The Land's programme of this title, created (audited) the first time it is named."""
+    title = " ".join(title.split())[:200]
+    if not title:
+        raise InvalidInput("Bitte das Förderprogramm nennen.", code="programme_missing")
+    programme, created = FundingProgramme.objects.get_or_create(land=land, title=title)
+    if created:
+        record_audit(
+            action="cooperation.programme_created",
+            actor=actor,
+            obj=programme,
+            after=snapshot(programme),
+        )
+    return programme
+
+
+@transaction.atomic
 def open_funding_call(
     *,
     land: Gebiet,
@@ -366,7 +386,10 @@ def open_funding_call(
     rate_percent: Decimal,
     actor: Actor,
     closes_on: Any = None,
+    programme: FundingProgramme | None = None,
 ) -> FundingCall:
+    if programme is not None and programme.land_id != land.pk:
+        raise InvalidInput("Das Förderprogramm gehört zu einem anderen Land.", code="programme")
     if budget <= 0 or min_amount < 0 or max_amount < min_amount or not 0 < rate_percent <= 100:
         raise InvalidInput(
             "Budget positiv, Mindestbetrag nicht über dem Höchstbetrag, Fördersatz über 0 "
@@ -375,6 +398,7 @@ def open_funding_call(
         )
     call = FundingCall.objects.create(
         land=land,
+        programme=programme,
         title=title.strip()[:200],
         year=year,
         budget=budget,
@@ -940,6 +964,54 @@ def submit_proof_of_use(
     return proof
 
 
+def render_final_notice(
+    *, application: FundingApplication, proof: ProofOfUse, released: Decimal
+) -> bytes:
+    """The Schlussbescheid: the grant finally set from the accepted Verwendungsnachweis
+    (rate of the actual costs, never more than approved), what is released, the
+    Rechtsbehelfsbelehrung."""
+    from weasyprint import HTML  # late: loads Pango
+
+    submission = application.submission
+    html = render_to_string(
+        "cooperation/schlussbescheid_pdf.html",
+        {
+            "application": application,
+            "call": application.call,
+            "proof": proof,
+            "submission": submission,
+            "issuer": submission.authority if submission is not None else None,
+            "released": released,
+            "today": timezone.localdate(),
+        },
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def _deliver_final_notice(
+    application: FundingApplication, proof: ProofOfUse, *, released: Decimal, actor: Actor
+) -> None:
+    """Send the Schlussbescheid to the Postfach of the application's case, like the
+    Zuwendungsbescheid (applications that did not come through the form have none)."""
+    case = _linked_case(application, actor)
+    if case is None:
+        return
+    final = application.final_amount or Decimal(0)
+    casework_actions.issue_further_decision(
+        case=case,
+        outcome="granted" if final >= (application.approved_amount or 0) else "partial",
+        pdf=render_final_notice(application=application, proof=proof, released=released),
+        filename=f"Schlussbescheid-{case.submission.vorgangsnummer}.pdf",
+        subject=f"Schlussbescheid zu Ihrem Antrag {case.submission.vorgangsnummer}",
+        body=(
+            f"Ihr Verwendungsnachweis ist geprüft. Die Zuwendung ist endgültig auf "
+            f"{rules.money(final)} festgesetzt; den Schlussbescheid finden Sie im Anhang."
+        ),
+        actor=actor,
+    )
+
+
 @transaction.atomic
 def review_proof_of_use(
     *, proof: ProofOfUse, accept: bool, actor: Actor, note: str = ""
@@ -965,8 +1037,11 @@ def review_proof_of_use(
         if release > 0:
             _book(locked, rules.RELEASE, release, actor, note="geringere tatsächliche Ausgaben")
         locked.status = rules.SETTLED
-        locked.save(update_fields=["status", "updated_at"])
+        locked.final_amount = queries.application_position(locked)["paid"]
+        locked.final_notice_at = timezone.now()
+        locked.save(update_fields=["status", "final_amount", "final_notice_at", "updated_at"])
         proof.paid_amount = pay
+        _deliver_final_notice(locked, proof, released=release, actor=actor)
     elif not note.strip():
         raise InvalidInput("Bitte begründen Sie die Zurückweisung.", code="reason_missing")
     proof.state = rules.PROOF_ACCEPTED if accept else rules.PROOF_REJECTED
@@ -1112,6 +1187,23 @@ def set_staff_member(
         raise InvalidInput(
             f"Ein Konto für Beschäftigte „{login.strip()}“ gibt es nicht.", code="unknown_staff"
         )
+    areas = _role_and_areas(role, service_areas)
+    _keep_an_administrator(authority, user, role=role, active=active)
+    membership = authority_actions.upsert_staff_membership(
+        user=user,
+        authority=authority,
+        role=role,
+        service_areas=areas,
+        active=active,
+        actor=actor,
+    )
+    if active:
+        # Taking a deactivated colleague back (see `deactivate_staff_member`).
+        account_actions.reactivate_account(user=user, actor=actor)
+    return membership
+
+
+def _role_and_areas(role: str, service_areas: str) -> list[str]:
     if role not in StaffRole.values:
         raise InvalidInput("Bitte eine Rolle wählen.", code="unknown_role")
     areas = [a for a in re.split(r"[\s,;]+", service_areas.strip()) if a]
@@ -1122,6 +1214,10 @@ def set_staff_member(
             f"„{', '.join(wrong)}“ passt nicht.",
             code="invalid_service_area",
         )
+    return areas
+
+
+def _keep_an_administrator(authority: Authority, user: Any, *, role: str, active: bool) -> None:
     admins = [
         m.user_id
         for m in authority_queries.staff_of(authority).select_for_update()
@@ -1132,14 +1228,64 @@ def set_staff_member(
             "Die letzte Administration der Behörde bleibt; ernennen Sie zuerst eine weitere.",
             code="last_admin",
         )
-    return authority_actions.upsert_staff_membership(
-        user=user,
-        authority=authority,
-        role=role,
-        service_areas=areas,
-        active=active,
+
+
+@transaction.atomic
+def invite_staff_member(
+    *,
+    authority: Authority,
+    given_name: str,
+    family_name: str,
+    email: str,
+    role: str,
+    service_areas: str,
+    base_url: str,
+    actor: Actor,
+) -> Any:
+    """The administrator creates a staff account for a new colleague: the account (no
+    password yet) and its membership in exactly this authority in one transaction, the
+    invitation mail queued with it (`accounts.actions.invite_staff_account`)."""
+    areas = _role_and_areas(role, service_areas)
+    user = account_actions.invite_staff_account(
+        email=email,
+        given_name=given_name,
+        family_name=family_name,
+        inviter=authority.name,
+        landing=reverse("cooperation:administration_index"),
+        base_url=base_url,
         actor=actor,
     )
+    membership = authority_actions.upsert_staff_membership(
+        user=user, authority=authority, role=role, service_areas=areas, actor=actor
+    )
+    record_audit(
+        action="cooperation.staff_invited",
+        actor=actor,
+        obj=membership,
+        authority=authority.slug,
+        role=role,
+    )
+    return membership
+
+
+@transaction.atomic
+def deactivate_staff_member(*, authority: Authority, membership_id: int, actor: Actor) -> Any:
+    """End a colleague's work for this authority. The account itself is deactivated when
+    it belongs to no other authority; another authority's membership is not this
+    administrator's to end. The last administrator stays (see `_keep_an_administrator`)."""
+    membership = queries.staff_membership_or_404(authority, membership_id)
+    _keep_an_administrator(authority, membership.user, role=membership.role, active=False)
+    membership = authority_actions.upsert_staff_membership(
+        user=membership.user,
+        authority=authority,
+        role=membership.role,
+        service_areas=membership.service_areas,
+        active=False,
+        actor=actor,
+    )
+    if not authority_queries.memberships_of(membership.user).exists():
+        account_actions.deactivate_account(user=membership.user, actor=actor)
+    return membership
 
 
 def add_authority_leitweg_id(
@@ -1154,3 +1300,10 @@ def add_authority_leitweg_id(
     return authority_actions.add_leitweg_id(
         authority=authority, value=value.strip(), description=contact.strip(), actor=actor
     )
+
+
+def deactivate_authority_leitweg_id(*, authority: Authority, pk: int, actor: Actor) -> Any:
+    """The authority stops receiving e-invoices under one of its Leitweg-IDs; what arrived
+    under it stays (`authorities.actions.deactivate_leitweg_id`)."""
+    leitweg = queries.leitweg_id_or_404(authority, pk)
+    return authority_actions.deactivate_leitweg_id(leitweg=leitweg, actor=actor)

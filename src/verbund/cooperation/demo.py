@@ -120,7 +120,11 @@ def _funding(land: Gebiet, out: Callable[[str], None]) -> None:
     title = "ThürEGovRL 2027: Digitalisierung der Kommunen (Demodaten)"
     if FundingCall.objects.filter(land=land, title=title).exists():
         return
+    programme = actions.ensure_funding_programme(
+        land=land, title="ThürEGovRL: E-Government in den Kommunen (Demodaten)", actor=ACTOR
+    )
     call = actions.open_funding_call(
+        programme=programme,
         land=land,
         title=title,
         year=2027,

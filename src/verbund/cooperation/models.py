@@ -164,11 +164,40 @@ class Activation(TimeStampedModel):
         return f"{self.shared_service} · {self.authority} ({self.get_status_display()})"
 
 
-class FundingCall(TimeStampedModel):
-    """A call of the Land's funding programme (ThürEGovRL-style) for one budget year."""
+class FundingProgramme(TimeStampedModel):
+    """A funding programme of the Land (e.g. the ThürEGovRL): the frame of its calls, several
+    a year; the funding report sums a programme's calls."""
 
     land = models.ForeignKey(
         Gebiet, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("Titel"), max_length=200)
+
+    class Meta:
+        verbose_name = _("Förderprogramm")
+        verbose_name_plural = _("Förderprogramme")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["land", "title"], name="funding_programme_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FundingCall(TimeStampedModel):
+    """A call of one of the Land's funding programmes for one budget year."""
+
+    land = models.ForeignKey(
+        Gebiet, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    programme = models.ForeignKey(
+        FundingProgramme,
+        verbose_name=_("Förderprogramm"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
     )
     title = models.CharField(_("Titel"), max_length=200)
     year = models.PositiveSmallIntegerField(_("Haushaltsjahr"))
@@ -261,6 +290,12 @@ class FundingApplication(TimeStampedModel):
         _("bewilligte Zuwendung"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     reason = models.TextField(_("Begründung"), blank=True)
+    # The Schlussbescheid after the accepted Verwendungsnachweis: the grant as finally set
+    # (what was paid); the rest of the commitment is released in the ledger.
+    final_amount = models.DecimalField(
+        _("endgültige Zuwendung"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    final_notice_at = models.DateTimeField(_("Schlussbescheid vom"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Förderantrag")

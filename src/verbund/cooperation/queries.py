@@ -25,6 +25,7 @@ from verbund.cooperation.models import (
     DistrictProposal,
     FundingApplication,
     FundingCall,
+    FundingProgramme,
     FundingReviewer,
     LandOperator,
     Membership,
@@ -264,7 +265,11 @@ def rollout_table(land: Gebiet) -> tuple[list[SharedService], list[RolloutRow]]:
 
 
 def funding_calls(land: Gebiet) -> QuerySet[FundingCall]:
-    return FundingCall.objects.filter(land=land)
+    return FundingCall.objects.filter(land=land).select_related("programme")
+
+
+def funding_programmes(land: Gebiet) -> QuerySet[FundingProgramme]:
+    return FundingProgramme.objects.filter(land=land)
 
 
 def open_call(land: Gebiet) -> FundingCall | None:
@@ -298,24 +303,6 @@ def application_position(application: FundingApplication) -> dict[str, Decimal]:
         "paid": totals["paid"],
         "open": totals["committed"] - totals["paid"],
     }
-
-
-@dataclass(frozen=True)
-class CallReport:
-    call: FundingCall
-    totals: dict[str, Decimal]
-    open_count: int
-
-
-def funding_report(land: Gebiet) -> list[CallReport]:
-    return [
-        CallReport(
-            call=call,
-            totals=ledger(call),
-            open_count=call.applications.filter(status__in=rules.OPEN_FUNDING).count(),
-        )
-        for call in funding_calls(land)
-    ]
 
 
 def open_funding_applications(land: Gebiet) -> QuerySet[FundingApplication]:
@@ -362,43 +349,6 @@ def reconcile(call: FundingCall) -> list[str]:
         if position["paid"] > position["committed"]:
             problems.append(f"Antrag {application.pk}: mehr ausgezahlt als gebunden")
     return problems
-
-
-@dataclass(frozen=True)
-class FundingStatistics:
-    by_status: list[tuple[str, int]]
-    by_kreis: list[tuple[str, int, int]]  # Kreis, applications, of them open
-    median_days: float | None
-    max_days: int | None
-
-
-def funding_statistics(land: Gebiet) -> FundingStatistics:
-    """Applications by status and by Kreis of the applicant, and how long decisions took."""
-    applications = list(
-        FundingApplication.objects.filter(call__land=land).select_related(
-            "applicant__gebiet__kreis"
-        )
-    )
-    status: dict[str, int] = {}
-    kreise: dict[str, list[int]] = {}
-    days = []
-    for application in applications:
-        label = application.get_status_display()
-        status[label] = status.get(label, 0) + 1
-        gebiet = application.applicant.gebiet
-        kreis = gebiet.kreis.display_name if gebiet.kreis is not None else gebiet.display_name
-        counts = kreise.setdefault(kreis, [0, 0])
-        counts[0] += 1
-        counts[1] += application.status in rules.OPEN_FUNDING
-        if application.decided_at is not None:
-            days.append(rules.age_in_days(application.submitted_at, application.decided_at))
-    median, maximum = rules.decision_times(days)
-    return FundingStatistics(
-        by_status=sorted(status.items()),
-        by_kreis=[(name, c[0], c[1]) for name, c in sorted(kreise.items())],
-        median_days=median,
-        max_days=maximum,
-    )
 
 
 # --- district offices -----------------------------------------------------------------------
@@ -571,5 +521,21 @@ def staff_of(authority: Authority) -> Any:
     return authority_queries.staff_of(authority)
 
 
+def staff_membership_or_404(authority: Authority, pk: int) -> Any:
+    """A staff membership of this authority; another authority's is not found."""
+    membership = staff_of(authority).filter(pk=pk).first()
+    if membership is None:
+        raise _not_found()
+    return membership
+
+
 def leitweg_ids_of(authority: Authority) -> Any:
     return authority_queries.leitweg_ids_of(authority)
+
+
+def leitweg_id_or_404(authority: Authority, pk: int) -> Any:
+    """One of this authority's Leitweg-IDs; another authority's is not found."""
+    leitweg = leitweg_ids_of(authority).filter(pk=pk).first()
+    if leitweg is None:
+        raise _not_found()
+    return leitweg

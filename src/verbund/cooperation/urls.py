@@ -48,9 +48,24 @@ urlpatterns = [
         name="administration_staff_save",
     ),
     path(
+        "verwaltung/<slug:slug>/mitarbeitende/einladen/",
+        views.administration_staff_invite,
+        name="administration_staff_invite",
+    ),
+    path(
+        "verwaltung/<slug:slug>/mitarbeitende/<int:pk>/deaktivieren/",
+        views.administration_staff_deactivate,
+        name="administration_staff_deactivate",
+    ),
+    path(
         "verwaltung/<slug:slug>/leitweg-ids/",
         views.administration_leitweg,
         name="administration_leitweg",
+    ),
+    path(
+        "verwaltung/<slug:slug>/leitweg-ids/<int:pk>/deaktivieren/",
+        views.administration_leitweg_deactivate,
+        name="administration_leitweg_deactivate",
     ),
     path("verwaltung/<slug:slug>/texte/", views.administration_texts, name="administration_texts"),
     path(

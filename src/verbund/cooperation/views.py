@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import operator_required, staff_required
 from verbund.applications import queries as application_queries
-from verbund.cooperation import actions, queries, rules
+from verbund.cooperation import actions, queries, reports, rules
 from verbund.core.errors import DomainError, InvalidInput, NotFound
 from verbund.finder import queries as finder_queries
 
@@ -289,8 +289,9 @@ def funding(request: HttpRequest) -> HttpResponse:
         "cooperation/funding.html",
         {
             "land": land,
-            "reports": queries.funding_report(land),
-            "statistics": queries.funding_statistics(land),
+            "programmes": reports.funding_report_by_programme(land),
+            "programme_titles": queries.funding_programmes(land).values_list("title", flat=True),
+            "statistics": reports.funding_statistics(land),
             "open_rows": open_rows,
             "decided": queries.decided_funding_applications(land)[:50],
         },
@@ -313,6 +314,9 @@ def open_call(request: HttpRequest) -> HttpResponse:
     budget, minimum, maximum, rate = (v for v in values if v is not None)
     try:
         actions.open_funding_call(
+            programme=actions.ensure_funding_programme(
+                land=land, title=request.POST.get("programm", ""), actor=request.user
+            ),
             land=land,
             title=title,
             year=year,
@@ -361,7 +365,9 @@ def decide_funding(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 CSV_TABLES = {
+    "programme": ["Förderprogramm", "Aufrufe", "Budget", "gebunden", "ausgezahlt", "verfügbar"],
     "aufrufe": [
+        "Förderprogramm",
         "Aufruf",
         "Jahr",
         "Budget",
@@ -377,6 +383,23 @@ CSV_TABLES = {
 }
 
 
+def _write_call_rows(writer: Any, group: reports.ProgrammeReport) -> None:
+    for report in group.calls:
+        t = report.totals
+        writer.writerow(
+            [
+                group.title,
+                report.call.title,
+                report.call.year,
+                t["budget"],
+                t["committed"],
+                t["paid"],
+                t["available"],
+                report.open_count,
+            ]
+        )
+
+
 @operator_required
 def funding_csv(request: HttpRequest) -> HttpResponse:
     land = _or_404(queries.land_of_operator_or_404, request.user)
@@ -390,28 +413,30 @@ def funding_csv(request: HttpRequest) -> HttpResponse:
     response.write("\ufeff")  # so that spreadsheet programs read UTF-8
     writer = csv.writer(response, delimiter=";")
     writer.writerow(CSV_TABLES[table])
-    if table == "aufrufe":
-        for report in queries.funding_report(land):
-            t = report.totals
+    if table == "programme":
+        for group in reports.funding_report_by_programme(land):
+            t = group.totals
             writer.writerow(
                 [
-                    report.call.title,
-                    report.call.year,
+                    group.title,
+                    len(group.calls),
                     t["budget"],
                     t["committed"],
                     t["paid"],
                     t["available"],
-                    report.open_count,
                 ]
             )
+    elif table == "aufrufe":
+        for group in reports.funding_report_by_programme(land):
+            _write_call_rows(writer, group)
     elif table == "kreise":
-        for row in queries.funding_statistics(land).by_kreis:
+        for row in reports.funding_statistics(land).by_kreis:
             writer.writerow(row)
     elif table == "stand":
-        for label, count in queries.funding_statistics(land).by_status:
+        for label, count in reports.funding_statistics(land).by_status:
             writer.writerow([label, count])
     elif table == "dauer":
-        statistics = queries.funding_statistics(land)
+        statistics = reports.funding_statistics(land)
         writer.writerow([statistics.median_days, statistics.max_days])
     else:
         now = timezone.now()
@@ -866,6 +891,7 @@ def administration_staff(request: HttpRequest, slug: str) -> HttpResponse:
             "staff": queries.staff_of(authority),
             "leitweg_ids": queries.leitweg_ids_of(authority),
             "roles": queries.STAFF_ROLES,
+            "invitation_days": settings.VERBUND_STAFF_INVITATION_MAX_AGE // (24 * 3600),
         },
     )
 
@@ -894,6 +920,57 @@ def administration_staff_save(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def administration_staff_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    try:
+        membership = actions.invite_staff_member(
+            authority=authority,
+            given_name=request.POST.get("vorname", "")[:150],
+            family_name=request.POST.get("nachname", "")[:150],
+            email=request.POST.get("email", "")[:254],
+            role=request.POST.get("rolle", ""),
+            service_areas=request.POST.get("aufgaben", "")[:500],
+            base_url=request.build_absolute_uri("/"),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Die Einladung an %(email)s ist unterwegs; der Link gilt %(days)s Tage.")
+            % {
+                "email": membership.user.email,
+                "days": settings.VERBUND_STAFF_INVITATION_MAX_AGE // (24 * 3600),
+            },
+        )
+    return redirect("cooperation:administration_staff", slug=slug)
+
+
+@staff_required
+@require_POST
+def administration_staff_deactivate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    try:
+        membership = _or_404(
+            actions.deactivate_staff_member,
+            authority=authority,
+            membership_id=pk,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s arbeitet nicht mehr für %(authority)s.")
+            % {"name": membership.user.get_username(), "authority": authority.name},
+        )
+    return redirect("cooperation:administration_staff", slug=slug)
+
+
+@staff_required
+@require_POST
 def administration_leitweg(request: HttpRequest, slug: str) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
     try:
@@ -909,4 +986,22 @@ def administration_leitweg(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(
             request, _("Die Leitweg-ID %(id)s ist eingetragen.") % {"id": leitweg.value}
         )
+    return redirect("cooperation:administration_staff", slug=slug)
+
+
+@staff_required
+@require_POST
+def administration_leitweg_deactivate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
+    leitweg = _or_404(
+        actions.deactivate_authority_leitweg_id, authority=authority, pk=pk, actor=request.user
+    )
+    messages.success(
+        request,
+        _(
+            "Die Leitweg-ID %(id)s ist deaktiviert. Neue Rechnungen an sie werden abgelehnt; "
+            "die bisher eingegangenen bleiben."
+        )
+        % {"id": leitweg.value},
+    )
     return redirect("cooperation:administration_staff", slug=slug)

@@ -609,6 +609,12 @@ VERBUND_EMAIL_VERIFICATION_MAX_AGE = env_int(
     "Seconds an e-mail verification link stays valid.",
     group="Servicekonto",
 )
+VERBUND_STAFF_INVITATION_MAX_AGE = env_int(
+    "VERBUND_STAFF_INVITATION_MAX_AGE",
+    7 * 24 * 3600,
+    "Seconds the link in a staff invitation (set password, then TOTP) stays valid.",
+    group="Servicekonto",
+)
 PASSWORD_RESET_TIMEOUT = env_int(
     "PASSWORD_RESET_TIMEOUT",
     2 * 3600,

@@ -17,6 +17,7 @@ from verbund.applications.models import Submission
 from verbund.casework import actions, queries
 from verbund.casework.models import Decision
 from verbund.catalogue.models import AuthorityServiceText
+from verbund.core.errors import Conflict
 from verbund.core.models import AuditEntry
 from verbund.mailbox.models import Message
 
@@ -212,3 +213,20 @@ def test_forwarding_targets_are_grouped_by_kreis_sorted_and_filterable(
         filtered.index('id="id-to"') : filtered.index("</select>", filtered.index('id="id-to"'))
     ]
     assert foreign.slug in select and select.count("<option") <= 5
+
+
+def test_a_further_bescheid_needs_a_decided_case(case, staff):
+    # given: the case is still open
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    # when / then: no further Bescheid before the first decision
+    with pytest.raises(Conflict):
+        actions.issue_further_decision(
+            case=case,
+            outcome="granted",
+            pdf=pdf,
+            filename="x.pdf",
+            subject="s",
+            body="b",
+            actor=staff["clerk"],
+        )
+    assert not Decision.objects.filter(case=case).exists()

@@ -13,7 +13,9 @@ from django.test import Client
 from django.urls import URLPattern
 
 from verbund.accounts.models import User
+from verbund.authorities import actions as authority_actions
 from verbund.authorities.models import Authority, AuthorityKind, StaffRole
+from verbund.authorities.rules import make_leitweg_id
 from verbund.cooperation import actions, queries
 from verbund.cooperation import urls as cooperation_urls
 from verbund.cooperation.models import FundingReviewer, LandOperator, SharedService
@@ -56,7 +58,10 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "administration_text_step": ("post", ADMIN),
     "administration_staff": ("get", ADMIN),
     "administration_staff_save": ("post", ADMIN),
+    "administration_staff_invite": ("post", ADMIN),
+    "administration_staff_deactivate": ("post", ADMIN),
     "administration_leitweg": ("post", ADMIN),
+    "administration_leitweg_deactivate": ("post", ADMIN),
     "administration_funding": ("get", ADMIN),
     "administration_funding_step": ("post", ADMIN),
     "administration_index": ("get", {"admin", "foreign_admin", "clerk", "lead"}),
@@ -157,6 +162,9 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
         reason="Matrix",
         actor=User.objects.create_user("t-editor", kind=User.Kind.OPERATOR),
     )
+    leitweg = authority_actions.add_leitweg_id(
+        authority=own, value=str(make_leitweg_id("160520000000", "MATRIX")), actor="test"
+    )
     clients: dict[str, Client] = {}
     for role in ROLES:
         client = Client()
@@ -187,7 +195,14 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "administration_text_step": {"slug": own.slug, "pk": revision.pk},
             "administration_staff": {"slug": own.slug},
             "administration_staff_save": {"slug": own.slug},
+            "administration_staff_invite": {"slug": own.slug},
+            "administration_staff_deactivate": {
+                "slug": own.slug,
+                # not one of the roles: deactivating it must not log a role out
+                "pk": make_staff("t-leaving", own, StaffRole.CLERK).memberships.get().pk,
+            },
             "administration_leitweg": {"slug": own.slug},
+            "administration_leitweg_deactivate": {"slug": own.slug, "pk": leitweg.pk},
             "administration_funding": {"slug": own.slug},
             "administration_funding_step": {"slug": own.slug, "pk": application.pk},
         },
@@ -202,6 +217,12 @@ def world(land, own, foreign, operator, admin, foreign_admin, login_staff):
             "administration_funding_step": {"schritt": "zuruecknehmen", "grund": "Matrix"},
             "administration_staff_save": {"konto": "t-clerk", "rolle": "leitung", "aktiv": "1"},
             "administration_leitweg": {"leitweg_id": "16-x", "kontakt": "Matrix"},
+            "administration_staff_invite": {
+                "vorname": "M",
+                "nachname": "Matrix",
+                "email": "matrix@example.org",
+                "rolle": "sachbearbeitung",
+            },
             "text_draft": {"leistung": "hundesteuer-anmelden", "feld": "costs", "text": "M"},
             "text_step": {"schritt": "zurueckweisen", "vermerk": "Matrix"},
             "administration_text_draft": {

@@ -7,8 +7,10 @@ import pytest
 from django.test import Client
 
 from verbund.accounts.models import User
-from verbund.authorities.models import StaffMembership, StaffRole
+from verbund.authorities.models import LeitwegIdentifier, StaffMembership, StaffRole
+from verbund.authorities.queries import authority_for_leitweg_id
 from verbund.authorities.rules import make_leitweg_id
+from verbund.core.errors import NotFound
 from verbund.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +76,38 @@ def test_leitweg_id_with_contact(own, foreign, admin_client):
     assert "Ansprechperson" in missing.content.decode()
     # another authority's page is not reachable
     assert admin_client.get(f"/verwaltung/{foreign.slug}/mitarbeitende/").status_code == 404
+
+
+def test_admin_deactivates_a_leitweg_id(own, foreign, admin_client, foreign_admin, login_staff):
+    value = str(make_leitweg_id("160520000000", "ALT"))
+    admin_client.post(
+        f"/verwaltung/{own.slug}/leitweg-ids/", {"leitweg_id": value, "kontakt": "Kämmerei"}
+    )
+    leitweg = LeitwegIdentifier.objects.get(value=value)
+    # another authority's administrator cannot touch it
+    other = Client()
+    login_staff(other, foreign_admin)
+    assert (
+        other.post(f"/verwaltung/{own.slug}/leitweg-ids/{leitweg.pk}/deaktivieren/").status_code
+        == 404
+    )
+    assert (
+        other.post(f"/verwaltung/{foreign.slug}/leitweg-ids/{leitweg.pk}/deaktivieren/").status_code
+        == 404
+    )
+    leitweg.refresh_from_db()
+    assert leitweg.active
+    # its own administrator deactivates it
+    response = admin_client.post(
+        f"/verwaltung/{own.slug}/leitweg-ids/{leitweg.pk}/deaktivieren/", follow=True
+    )
+    page = response.content.decode()
+    assert "ist deaktiviert" in page and "deaktiviert seit" in page
+    leitweg.refresh_from_db()
+    assert not leitweg.active and leitweg.deactivated_at is not None
+    assert AuditEntry.objects.filter(
+        action="authority.leitweg_id_deactivated", object_id=str(leitweg.pk)
+    ).exists()
+    with pytest.raises(NotFound) as refused:
+        authority_for_leitweg_id(value)
+    assert refused.value.code == "leitweg_id_deactivated" and own.name in refused.value.message

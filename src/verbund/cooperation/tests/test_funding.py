@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from verbund.authorities.models import Authority
-from verbund.cooperation import actions, queries, rules
-from verbund.cooperation.models import Booking
+from verbund.cooperation import actions, queries, reports, rules
+from verbund.cooperation.models import Booking, FundingCall
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.core.models import AuditEntry
+from verbund.gebiete.models import Gebiet, Level
 
 pytestmark = pytest.mark.django_db
 
@@ -160,10 +161,92 @@ def test_statistics_by_status_and_kreis(client, login_staff, operator, call, own
     application = _apply(call, own)
     actions.reject_funding_application(application=application, reason="Nein.", actor="t")
     _apply(call, own)
-    statistics = queries.funding_statistics(land)
+    statistics = reports.funding_statistics(land)
     gera = dict((name, (total, open_)) for name, total, open_ in statistics.by_kreis)["Gera"]
     assert gera == (2, 1)
     assert statistics.max_days is not None and statistics.max_days >= 0
     login_staff(client, operator)
     csv_text = client.get("/land/foerderung/bericht.csv", {"tabelle": "kreise"}).content
     assert "Gera;2;1" in csv_text.decode("utf-8-sig")
+
+
+def test_calls_are_grouped_into_programmes_in_the_report(client, login_staff, operator, land, own):
+    # given: a programme with two calls in the same year, another programme with one
+    login_staff(client, operator)
+    for programme, title, budget in [
+        ("Digitale Kommune", "Aufruf Frühjahr", "100.000,00"),
+        ("Digitale Kommune", "Aufruf Herbst", "50.000,00"),
+        ("Breitband im Rathaus", "Aufruf Glasfaser", "20.000,00"),
+    ]:
+        response = client.post(
+            "/land/foerderung/aufrufe/",
+            {
+                "programm": programme,
+                "titel": title,
+                "jahr": "2027",
+                "budget": budget,
+                "mindestbetrag": "1000",
+                "hoechstbetrag": "10000",
+                "foerdersatz": "80",
+            },
+        )
+        assert response.status_code == 302
+    spring = FundingCall.objects.get(title="Aufruf Frühjahr")
+    autumn = FundingCall.objects.get(title="Aufruf Herbst")
+    assert spring.programme == autumn.programme and spring.programme is not None
+    created = AuditEntry.objects.filter(action="cooperation.programme_created", actor=operator)
+    assert created.count() == 2
+    actions.approve_funding_application(
+        application=_apply(autumn, own, costs="10000.00", requested="8000.00"),
+        amount=Decimal("8000.00"),
+        actor=operator,
+    )
+    # when
+    groups = {g.title: g for g in reports.funding_report_by_programme(land)}
+    page = client.get("/land/foerderung/").content.decode()
+    csv_text = client.get("/land/foerderung/bericht.csv", {"tabelle": "programme"}).content
+    calls_csv = client.get("/land/foerderung/bericht.csv", {"tabelle": "aufrufe"}).content
+    # then: the programme sums its calls; the page and the CSVs show it
+    digital = groups["Digitale Kommune"]
+    assert [c.call.title for c in digital.calls] == ["Aufruf Frühjahr", "Aufruf Herbst"]
+    assert digital.totals["budget"] == Decimal("150000.00")
+    assert digital.totals["committed"] == Decimal("8000.00")
+    assert digital.totals["available"] == Decimal("142000.00")
+    assert groups["Breitband im Rathaus"].totals["budget"] == Decimal("20000.00")
+    assert 'id="programm-' in page and "Digitale Kommune" in page and "150.000,00" in page
+    assert "Digitale Kommune;2;150000.00;8000.00;0;142000.00" in csv_text.decode("utf-8-sig")
+    assert "Digitale Kommune;Aufruf Herbst;2027;50000.00" in calls_csv.decode("utf-8-sig")
+
+
+def test_a_call_needs_a_programme_of_the_same_land(client, login_staff, operator, land):
+    login_staff(client, operator)
+    response = client.post(
+        "/land/foerderung/aufrufe/",
+        {
+            "programm": " ",
+            "titel": "Ohne",
+            "jahr": "2027",
+            "budget": "1",
+            "mindestbetrag": "0",
+            "hoechstbetrag": "1",
+            "foerdersatz": "80",
+        },
+        follow=True,
+    )
+    assert "Bitte das Förderprogramm nennen" in response.content.decode()
+    assert not FundingCall.objects.filter(title="Ohne").exists()
+    other = Gebiet.objects.exclude(pk=land.pk).filter(level=Level.LAND).first()
+    if other is not None:
+        foreign = actions.ensure_funding_programme(land=other, title="Fremd", actor="t")
+        with pytest.raises(InvalidInput):
+            actions.open_funding_call(
+                land=land,
+                programme=foreign,
+                title="x",
+                year=2027,
+                budget=Decimal(1),
+                min_amount=Decimal(0),
+                max_amount=Decimal(1),
+                rate_percent=Decimal(80),
+                actor="t",
+            )

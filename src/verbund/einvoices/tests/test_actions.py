@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 
+from verbund.authorities import actions as authority_actions
 from verbund.authorities.rules import make_leitweg_id
 from verbund.core import tasks
 from verbund.core.errors import Conflict, InvalidInput
@@ -67,6 +68,29 @@ def test_unknown_leitweg_id_is_rejected_with_that_reason(ubl_for):
     assert invoice.status == InvoiceStatus.REJECTED
     assert invoice.authority is None
     assert any("keiner Behörde" in r and unknown in r for r in invoice.rejection_reasons)
+
+
+def test_deactivated_leitweg_id_refuses_new_invoices_and_keeps_the_old(ubl_for, hanstein):
+    # given: an invoice arrived under the ID, then the VG deactivated it
+    value = leitweg_of(hanstein)
+    before = receive(ubl_for(value)).invoice
+    registration = hanstein.leitweg_ids.get(value=value)
+    authority_actions.deactivate_leitweg_id(leitweg=registration, actor="test")
+    # when another invoice is sent to it
+    data = ubl_for(value).replace(b"</cbc:ID>", b"-2</cbc:ID>", 1)
+    after = receive(data).invoice
+    # then it is refused with the reason, and the first stays with the VG
+    assert after.status == InvoiceStatus.REJECTED and after.authority is None
+    assert any(
+        "deaktiviert" in r and value in r and hanstein.name in r for r in after.rejection_reasons
+    )
+    before.refresh_from_db()
+    assert before.authority == hanstein and before.status == InvoiceStatus.RECEIVED
+    checked = queries.route_leitweg_id(value)
+    assert checked[0] is None and "keine E-Rechnungen mehr" in checked[1]
+    # registering it again lets invoices in again
+    authority_actions.add_leitweg_id(authority=hanstein, value=value, actor="test")
+    assert queries.route_leitweg_id(value)[0] == hanstein
 
 
 def test_leitweg_id_with_wrong_check_digits_is_rejected(ubl_for, hanstein):
