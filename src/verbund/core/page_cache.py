@@ -9,8 +9,9 @@ date and the generation token, and renders the frame anew for every request.
 The generation token is read on every request (one query of primary-key lookups): the
 `PageGeneration` row, which every save or delete of a watched model replaces inside its
 transaction, and the tokens lower domains register (the search index version, the finder's
-write token). So a change shows at once on every app server, and a per-process cache
-(Django's local-memory cache) is correct; a shared cache only saves the first renderings.
+write token). So a change shows at once on every app server, and a cache per server (the
+file-based cache in the state directory, shared by its workers) is correct; a cache shared
+between servers would only save their first renderings.
 """
 
 from __future__ import annotations

@@ -156,18 +156,18 @@ VERBUND_PAGE_CACHE_SECONDS = env_int(
 )
 VERBUND_PAGE_CACHE_ENTRIES = env_int(
     "VERBUND_PAGE_CACHE_ENTRIES",
-    2000,
-    "Pages each app server process keeps in its local-memory cache (a service page is about "
-    "30 KB); the oldest are dropped beyond it.",
+    3000,
+    "Pages the page cache keeps (a service page is about 30 KB); beyond it a third is dropped.",
     group="Verbund",
 )
-# Per process: correct with several app servers, because the generation token is read on
-# every request (core/page_cache.py); a shared cache would only save first renderings.
+# Files in the state directory, shared by the worker processes of one app server (public
+# content only). With several app servers each keeps its own: correct, because the
+# generation token is read on every request (core/page_cache.py).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "verbund-pages",
-        "OPTIONS": {"MAX_ENTRIES": VERBUND_PAGE_CACHE_ENTRIES},
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(STATE_DIR / "cache" / "pages"),
+        "OPTIONS": {"MAX_ENTRIES": VERBUND_PAGE_CACHE_ENTRIES, "CULL_FREQUENCY": 3},
     }
 }
 
