@@ -131,6 +131,16 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _empty_page_cache() -> Iterator[None]:
+    """Each test rolls its writes back, and with them the page generation token: a page
+    cached in one test must not be served in the next (decision 0031)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _german_by_default() -> Iterator[None]:
     """Every test starts in the platform's default language: a request that asked for
     English (LocaleMiddleware activates it for the thread) must not leak into the next test."""

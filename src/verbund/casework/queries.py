@@ -587,7 +587,9 @@ def forward_target_groups(case: Case, q: str = "") -> list[tuple[str, list[Autho
     groups: dict[str, list[Authority]] = {}
     text = q.strip().casefold()
     land = _("Landes- und Bundesbehörden")
-    for authority in forward_targets(case).select_related("gebiet__kreis"):
+    # Only what the page shows: some 300 authorities on every case page (decision 0031).
+    shown = ("name", "slug", "gebiet__level", "gebiet__name", "gebiet__kreis__name")
+    for authority in forward_targets(case).select_related("gebiet__kreis").only(*shown):
         gebiet = authority.gebiet
         if gebiet is None or gebiet.level in ("land", "bund", "regierungsbezirk"):
             group = land

@@ -12,14 +12,17 @@ from verbund.catalogue import queries
 from verbund.catalogue.extensions import service_actions
 from verbund.catalogue.models import Level, Service, Wirkungskreis
 from verbund.core.errors import DomainError
+from verbund.core.page_cache import public_page
 
 RESULTS_PER_PAGE = 10
 
 
+@public_page
 def start(request: HttpRequest) -> HttpResponse:
     return render(request, "catalogue/start.html", {"lebenslagen": queries.featured_lebenslagen()})
 
 
+@public_page
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     context: dict[str, object] = {"q": q}
@@ -48,6 +51,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "catalogue/search.html", context)
 
 
+@public_page
 def service_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         service = queries.get_service(slug)
@@ -67,6 +71,7 @@ def service_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@public_page
 def lebenslagen(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -75,6 +80,7 @@ def lebenslagen(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 def lebenslage_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         lebenslage = queries.get_lebenslage(slug)

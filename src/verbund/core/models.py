@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -88,3 +90,19 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.seen_at:%Y-%m-%d %H:%M:%S})"
+
+
+class PageGeneration(models.Model):
+    """The generation of what public pages show (decision 0031): every save or delete of a
+    service, a Zuständigkeit, a form or a rollout replaces the token inside its transaction,
+    so that no cached page of an older generation is served again."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.UUIDField(_("Token"), default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("Stand der öffentlichen Seiten")
+        verbose_name_plural = _("Stand der öffentlichen Seiten")
+
+    def __str__(self) -> str:
+        return str(self.token)

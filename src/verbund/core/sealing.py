@@ -10,12 +10,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateNumbers, RSAPublicNumbers
 from joserfc import jwe
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
+from joserfc.util import base64_to_int
 
 ALG = "RSA-OAEP-256"
 ENC = "A256GCM"
@@ -52,9 +55,41 @@ def seal(content: bytes, public_jwk: dict[str, Any], *, cty: str = "") -> str:
     return jwe.encrypt_compact(header, content, key, registry=_REGISTRY)
 
 
+# Fingerprints (SHA-256 of the whole private JWK) of the keys OpenSSL has checked in this
+# process; never the keys themselves. See `private_key_from_jwk`.
+_checked: set[str] = set()
+_checked_lock = threading.Lock()
+_PRIVATE_PARTS = ("d", "p", "q", "dp", "dq", "qi")
+
+
+def private_key_from_jwk(private_jwk: dict[str, Any]) -> RSAKey:
+    """The RSA key object of a private JWK, checked by OpenSSL once per process (decision 0031).
+
+    OpenSSL's consistency check of a 4096-bit private key (primality of p and q, among
+    others) costs about half a second; it guards against malformed keys. A key whose exact
+    bytes passed it once in this process cannot fail it again, so later loads skip it."""
+    fingerprint = sha256_hex(canonical_json(private_jwk))
+    if fingerprint not in _checked or not all(part in private_jwk for part in _PRIVATE_PARTS):
+        key = RSAKey.import_key(private_jwk)  # the full check
+        with _checked_lock:
+            _checked.add(fingerprint)
+        return key
+    number = {part: base64_to_int(private_jwk[part]) for part in ("n", "e", *_PRIVATE_PARTS)}
+    numbers = RSAPrivateNumbers(
+        p=number["p"],
+        q=number["q"],
+        d=number["d"],
+        dmp1=number["dp"],
+        dmq1=number["dq"],
+        iqmp=number["qi"],
+        public_numbers=RSAPublicNumbers(e=number["e"], n=number["n"]),
+    )
+    return RSAKey(numbers.private_key(unsafe_skip_rsa_key_validation=True), private_jwk)
+
+
 def open_sealed(token: str | bytes, private_jwk: dict[str, Any]) -> bytes:
     try:
-        result = jwe.decrypt_compact(token, RSAKey.import_key(private_jwk), registry=_REGISTRY)
+        result = jwe.decrypt_compact(token, private_key_from_jwk(private_jwk), registry=_REGISTRY)
     except (JoseError, ValueError, TypeError) as exc:
         raise SealError("Die Daten lassen sich nicht entschlüsseln oder wurden verändert.") from exc
     assert result.plaintext is not None

@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 
 from verbund.catalogue import queries as catalogue_queries
 from verbund.core.errors import DomainError, InvalidInput, NotFound
+from verbund.core.page_cache import public_page
 from verbund.finder.extensions import online_offers
 from verbund.finder.resolution import Answer, Place, resolve
 
 
+@public_page
 def responsibility(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         service = catalogue_queries.get_service(slug)

@@ -142,6 +142,35 @@ VERBUND_FINDER_CACHE_SECONDS = env_int(
     group="Zuständigkeitsfinder",
 )
 
+# --- Öffentliche Seiten (page cache, decision 0031) ------------------------------------------
+
+VERBUND_PAGE_CACHE_SECONDS = env_int(
+    "VERBUND_PAGE_CACHE_SECONDS",
+    600,
+    "Seconds the main content of a public page (start, search, service page, finder answer) "
+    "is kept for anonymous visitors; 0 switches the cache off. Every request checks the "
+    "generation token (one small query), so a change to the catalogue, a Zuständigkeit, a "
+    "form or a rollout shows at once; the time only bounds what a bulk change without "
+    "signals (a raw import) leaves standing.",
+    group="Verbund",
+)
+VERBUND_PAGE_CACHE_ENTRIES = env_int(
+    "VERBUND_PAGE_CACHE_ENTRIES",
+    3000,
+    "Pages the page cache keeps (a service page is about 30 KB); beyond it a third is dropped.",
+    group="Verbund",
+)
+# Files in the state directory, shared by the worker processes of one app server (public
+# content only). With several app servers each keeps its own: correct, because the
+# generation token is read on every request (core/page_cache.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(STATE_DIR / "cache" / "pages"),
+        "OPTIONS": {"MAX_ENTRIES": VERBUND_PAGE_CACHE_ENTRIES, "CULL_FREQUENCY": 3},
+    }
+}
+
 # --- Anträge (applications) and the authorities' encryption keys -------------------------
 
 VERBUND_KEY_ENCRYPTION_KEY = env_optional(
