@@ -606,10 +606,12 @@ class Engine:
         """The lexical ranking mixed with the semantic one (see the module's step 5).
 
         Closeness in meaning alone does not tell whether the catalogue answers the query at
-        all (e5 finds something close to "qqqq zzzz" too), so for the result page's floor a
-        service found by meaning borrows the evidence of the best lexical answer, in the
-        measure it is as close as the closest service."""
-        if not len(self.vector_ids):
+        all (e5 finds something close to "qqqq zzzz" too): a query no service matches by a
+        word gets no answer, and for the result page's floor a service found by meaning
+        borrows the evidence of the best lexical answer, in the measure it is as close as
+        the closest service."""
+        if not hits or not len(self.vector_ids):
+            # no word of the query is known: closeness alone is no answer
             return hits
         closeness = self.vectors @ query_vector
         nearest = np.argsort(-closeness)[:SEMANTIC_CANDIDATES]
