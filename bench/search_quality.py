@@ -128,6 +128,20 @@ def load_cases(paths: list[Path]) -> list[tuple[str, str, str]]:
     return cases
 
 
+def lexical_timings(texts: list[str]) -> list[float]:
+    """How long analysis, retrieval and scoring take without the semantic signal."""
+    from verbund.catalogue import search
+
+    out = []
+    for text in texts:
+        started = time.perf_counter()
+        engine = search.current_engine()
+        concepts = engine.analyse_query(text)
+        engine.score(concepts, search.candidate_rows(engine, concepts))
+        out.append((time.perf_counter() - started) * 1000)
+    return sorted(out)
+
+
 def embedding_timings(texts: list[str]) -> list[float]:
     """How long the model takes for each query alone (the search caches them)."""
     from verbund.catalogue import semantic
@@ -207,6 +221,11 @@ def main() -> None:
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
     print(f"latency: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms")
+    lexical = lexical_timings([query for query, _, _ in cases])
+    print(
+        f"  the lexical side alone: p50 {statistics.median(lexical):.1f} ms, "
+        f"p95 {lexical[int(0.95 * (len(lexical) - 1))]:.1f} ms"
+    )
     embedding = embedding_timings([query for query, _, _ in cases])
     print(
         f"  of which the query's embedding alone (in parallel with the lexical side): "
