@@ -94,6 +94,12 @@ SEMANTIC_WEIGHT_STRONG = 0.2
 SEMANTIC_WEIGHT_WEAK = 0.7
 SEMANTIC_SPAN = 0.1
 SEMANTIC_CANDIDATES = 50
+# A German word of the query that the vocabulary does not know is evidence no service
+# answers lexically: each one lowers the lexical best's share as if the known words
+# weighed this many unknown ones ("Erlaubnis für ein Feuerwerk": only "Erlaubnis" is
+# known, and a service with it is no strong answer).
+UNKNOWN_WORD_SHARE = 3
+UNKNOWN_WORD_MIN = 4
 # Particles of German separable verbs (an-melden, ab-melden, um-ziehen, …).
 SEPARABLE_PARTICLES = frozenset(
     ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
@@ -602,7 +608,9 @@ class Engine:
             hits.append(Hit(service_id, value, coverage, evidence / weight_sum))
         return self._rank(hits)
 
-    def fuse(self, hits: list[Hit], query_vector: npt.NDArray[np.float32]) -> list[Hit]:
+    def fuse(
+        self, hits: list[Hit], query_vector: npt.NDArray[np.float32], *, unknown: int = 0
+    ) -> list[Hit]:
         """The lexical ranking mixed with the semantic one (see the module's step 5).
 
         Closeness in meaning alone does not tell whether the catalogue answers the query at
@@ -616,7 +624,8 @@ class Engine:
         closeness = self.vectors @ query_vector
         nearest = np.argsort(-closeness)[:SEMANTIC_CANDIDATES]
         top = float(closeness[nearest[0]])
-        strong = bool(hits) and hits[0].evidence >= STRONG_MATCH
+        share = UNKNOWN_WORD_SHARE / (UNKNOWN_WORD_SHARE + unknown)
+        strong = bool(hits) and hits[0].evidence * share >= STRONG_MATCH
         weight = SEMANTIC_WEIGHT_STRONG if strong else SEMANTIC_WEIGHT_WEAK
         best = hits[0].score if hits and hits[0].score > 0 else 1.0
         credible = max((h.evidence for h in hits), default=0.0)
@@ -882,7 +891,18 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
     engine = current_engine()
     concepts = engine.analyse_query(text)
     hits = engine.score(concepts, candidate_rows(engine, concepts)) if concepts else []
-    return engine.fuse(hits, vector.result())[:limit]
+    return engine.fuse(hits, vector.result(), unknown=unknown_words(text, concepts))[:limit]
+
+
+def unknown_words(text: str, concepts: list[Concept]) -> int:
+    """How many German-looking words of the query no concept stands for."""
+    # a concept's text may join two words into the compound they form
+    covered = " ".join(concept.text for concept in concepts)
+    return sum(
+        1
+        for word in language.content_words(text)
+        if word not in covered and word.isascii() and len(word) >= UNKNOWN_WORD_MIN
+    )
 
 
 def above_floor(hits: list[Hit]) -> list[Hit]:
