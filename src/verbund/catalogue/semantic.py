@@ -112,10 +112,13 @@ def read_cache() -> dict[str, bytes]:
 def write_cache(computed: dict[str, bytes]) -> None:
     # One append per record set: concurrent writers add whole records.
     records = b"".join(bytes.fromhex(digest(t)) + blob for t, blob in computed.items())
-    path = cache_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as fh:
-        fh.write(records)
+    try:
+        path = cache_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab") as fh:
+            fh.write(records)
+    except OSError:
+        pass  # a cache only: the embeddings are in the index all the same
 
 
 def compute_passages(texts: list[str]) -> list[bytes]:
