@@ -1,6 +1,7 @@
 """Benchmark: search quality on citizen queries (top-1 and top-5 accuracy per kind).
 
 Usage: python bench/search_quality.py [--database-url URL] [--queries FILE ...] [--verbose]
+       [--embeddings STATE_DIR/search-embeddings.bin]
 
 Loads the demo data (LeiKa base catalogue, OZG structure, curated starter catalogue) into a
 fresh database (SQLite by default; PostgreSQL with --database-url postgres://…) and runs
@@ -14,7 +15,9 @@ The baseline, measured in the same run over the same index texts, is a plain BM2
 (k1 1.2, b 0.75) of each service's analysed index terms against the query's folded and
 stemmed words: what a textbook full-text search over the same texts would find, without
 Verbund's thesaurus, lexicon, compounds, typo correction, life situations or curation.
-The run also reports the search latency (p50/p95) over all queries.
+The run also reports the search latency (p50/p95) over all queries, and how long loading the
+demo catalogue took with its index build (every service embedded anew unless --embeddings
+hands over an earlier run's embeddings).
 Goals (issue 15, on unseen queries; the dev sets are the proxy): curated top-1 >= 97 %;
 long tail top-1 >= 75 %, top-5 >= 92 %; other languages top-1 >= 85 %; questions
 top-1 >= 95 %.
@@ -27,6 +30,7 @@ import csv
 import io
 import math
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -55,8 +59,11 @@ def fresh_postgres_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_database(database_url: str | None) -> None:
+def setup_database(database_url: str | None, embeddings: Path | None = None) -> float:
     state = tempfile.mkdtemp(prefix="verbund-bench-")
+    if embeddings:
+        # the embeddings of an earlier run: the index build skips the model
+        shutil.copy(embeddings, Path(state) / "search-embeddings.bin")
     os.environ["VERBUND_STATE_DIR"] = state
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{state}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "verbund.settings.base"
@@ -68,7 +75,10 @@ def setup_database(database_url: str | None) -> None:
     from django.core.management import call_command
 
     call_command("setup", verbosity=0)  # keys and database, as `make setup`
+    started = time.perf_counter()
     call_command("load-demo", stdout=io.StringIO())
+    # a fresh state directory: every service is embedded anew, as on a first installation
+    return time.perf_counter() - started
 
 
 class BM25:
@@ -118,13 +128,44 @@ def load_cases(paths: list[Path]) -> list[tuple[str, str, str]]:
     return cases
 
 
+def lexical_timings(texts: list[str]) -> list[float]:
+    """How long analysis, retrieval and scoring take without the semantic signal."""
+    from verbund.catalogue import search
+
+    out = []
+    for text in texts:
+        started = time.perf_counter()
+        engine = search.current_engine()
+        concepts = engine.analyse_query(text)
+        engine.score(concepts, search.candidate_rows(engine, concepts))
+        out.append((time.perf_counter() - started) * 1000)
+    return sorted(out)
+
+
+def embedding_timings(texts: list[str]) -> list[float]:
+    """How long the model takes for each query alone (the search caches them)."""
+    from verbund.catalogue import semantic
+
+    out = []
+    for text in texts:
+        started = time.perf_counter()
+        semantic.model().query(text)
+        out.append((time.perf_counter() - started) * 1000)
+    return sorted(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--queries", type=Path, nargs="*", default=None)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--embeddings",
+        type=Path,
+        help="an earlier run's search-embeddings.bin, to skip embedding the catalogue anew",
+    )
     args = parser.parse_args()
-    setup_database(args.database_url)
+    load_seconds = setup_database(args.database_url, args.embeddings)
 
     from django.conf import settings
     from django.db import connection
@@ -180,6 +221,18 @@ def main() -> None:
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
     print(f"latency: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms")
+    lexical = lexical_timings([query for query, _, _ in cases])
+    print(
+        f"  the lexical side alone: p50 {statistics.median(lexical):.1f} ms, "
+        f"p95 {lexical[int(0.95 * (len(lexical) - 1))]:.1f} ms"
+    )
+    embedding = embedding_timings([query for query, _, _ in cases])
+    print(
+        f"  of which the query's embedding alone (in parallel with the lexical side): "
+        f"p50 {statistics.median(embedding):.1f} ms, "
+        f"p95 {embedding[int(0.95 * (len(embedding) - 1))]:.1f} ms"
+    )
+    print(f"demo catalogue load with the index build (embeddings included): {load_seconds:.0f} s")
     if args.verbose:
         for kind, query, expected, slugs in misses:
             print(f"  miss [{kind}] {query!r}: expected {expected}, got {slugs}")

@@ -3,6 +3,8 @@ and, on SQLite, the FTS5 mirror. Called by the actions inside their transaction.
 
 Every text goes through `catalogue.language`; names, synonyms and everyday terms are also
 split into their compound parts, so "Hundesteuer" is found by "Hund" and "Steuer".
+Each entry also holds the service's sentence embedding (`catalogue.semantic`), recomputed
+only when the text it was computed from changed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 
-from verbund.catalogue import language
+from verbund.catalogue import language, semantic
 from verbund.catalogue.language import stem, words
 from verbund.catalogue.models import (
     LebenslageService,
@@ -78,6 +80,8 @@ class Document:
     terms: list[str]
     term_parts: list[str]
     body: list[str]
+    passage: str = ""
+    embedding: bytes = b""
 
     def stems(self) -> set[str]:
         return {*self.names, *self.name_parts, *self.terms, *self.term_parts, *self.body}
@@ -90,6 +94,8 @@ class Document:
             terms=" ".join(self.terms),
             term_parts=" ".join(self.term_parts),
             body=" ".join(self.body),
+            embedding=self.embedding,
+            embedded_digest=semantic.digest(self.passage) if self.embedding else "",
         )
 
 
@@ -152,6 +158,7 @@ class Analyser:
             terms=terms,
             term_parts=self.parts(term_texts, names + terms),
             body=[t for t in self.stems(body_texts) if t not in names and t not in terms],
+            passage=semantic.passage_text(values),
         )
 
 
@@ -201,6 +208,7 @@ def rebuild_index() -> dict[str, int]:
     df: Counter[str] = Counter()
     for document in documents:
         df.update(document.stems())
+    embed(documents, known_embeddings())
 
     SearchEntry.objects.all().delete()
     SearchEntry.objects.bulk_create([d.entry() for d in documents], batch_size=1000)
@@ -241,6 +249,7 @@ def reindex_services(service_ids: Iterable[int]) -> None:
     }
     analyser = Analyser(lexicon | new_words)
     documents = [analyser.document(row, titles.get(int(str(row["pk"])), [])) for row in values]
+    embed(documents, known_embeddings(ids))
     SearchEntry.objects.filter(service_id__in=ids).delete()
     SearchEntry.objects.bulk_create([d.entry() for d in documents])
     if new_words:
@@ -250,6 +259,30 @@ def reindex_services(service_ids: Iterable[int]) -> None:
         )
     _sync_fts(ids)
     _bump_version()
+
+
+def known_embeddings(service_ids: list[int] | None = None) -> dict[str, bytes]:
+    """The embeddings the index holds, by the digest of their text."""
+    entries = SearchEntry.objects.exclude(embedded_digest="")
+    if service_ids is not None:
+        entries = entries.filter(service_id__in=service_ids)
+    return {d: bytes(blob) for d, blob in entries.values_list("embedded_digest", "embedding")}
+
+
+def embed(documents: list[Document], known: dict[str, bytes]) -> None:
+    """Give every document its embedding: the known one when its text is unchanged,
+    else a new one."""
+    missing: dict[str, list[Document]] = {}
+    for document in documents:
+        blob = known.get(semantic.digest(document.passage))
+        if blob:
+            document.embedding = blob
+        else:
+            missing.setdefault(document.passage, []).append(document)
+    texts = list(missing)
+    for text, blob in zip(texts, semantic.embed_passages(texts), strict=True):
+        for document in missing[text]:
+            document.embedding = blob
 
 
 def _sync_fts(service_ids: list[int] | None) -> None:

@@ -363,6 +363,10 @@ class SearchEntry(models.Model):
     FTS5 and PostgreSQL full text index identical terms. PostgreSQL adds a generated
     `document` tsvector column with a GIN index; SQLite mirrors the rows into the FTS5 table
     `catalogue_search_fts` (both created in migration 0003).
+
+    `embedding` is the service's sentence embedding (multilingual-e5-small, 384 float16
+    values) for the semantic signal of `catalogue.semantic`; `embedded_digest` names the
+    text it was computed from, so a rebuild recomputes only what changed.
     """
 
     service = models.OneToOneField(
@@ -373,6 +377,8 @@ class SearchEntry(models.Model):
     terms = models.TextField(blank=True)
     term_parts = models.TextField(blank=True)
     body = models.TextField(blank=True)
+    embedding = models.BinaryField(default=b"", editable=False)
+    embedded_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("Suchindex-Eintrag")

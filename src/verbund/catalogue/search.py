@@ -1,6 +1,6 @@
 """Search in people's own words, ranked the same way on SQLite and PostgreSQL.
 
-A query goes through four steps:
+A query goes through five steps:
 
 1. **Analysis** (`analyse_query`): the words are folded and stemmed like the catalogue
    (`catalogue.language`); phrases and words of the thesaurus (`thesaurus.toml`: everyday,
@@ -17,6 +17,11 @@ A query goes through four steps:
    for the services the editors linked to them, the first most.
 4. **Ordering**: curated services, the ones citizens ask for, rise above the LeiKa
    sub-variants of the same OZG-Leistung or Leistungsobjekt; outdated 2019 keys sink.
+5. **Fusion** with the semantic signal (`catalogue.semantic`): the query's sentence
+   embedding against every service's, a dot product over the whole catalogue. The two
+   rankings are mixed by weight, normalised to their best: the semantic one weighs little
+   when the lexical best answers the whole query, and much when it answers only part of
+   it (words the vocabulary does not know, a question in another script, the long tail).
 """
 
 from __future__ import annotations
@@ -26,13 +31,16 @@ import threading
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 
-from verbund.catalogue import language
+from verbund.catalogue import language, semantic
 from verbund.catalogue.language import fold, stem, words
 
 THESAURUS = Path(__file__).resolve().parent / "thesaurus.toml"
@@ -77,6 +85,21 @@ MAX_QUERY_WORDS = 12
 # share of the best one and answers at least this share of the query's evidence.
 FLOOR_RATIO = 0.15
 FLOOR_EVIDENCE = 0.3
+# Fusion with the semantic signal (measured on the dev sets, docs/decisions/0028): its
+# weight when the lexical best answers the query well (evidence >= STRONG_MATCH) and when
+# it does not; a service's semantic value falls from 1 at the closest service to 0 at
+# SEMANTIC_SPAN below it (e5 cosines crowd into a narrow band); the closest services
+# join the lexical candidates.
+SEMANTIC_WEIGHT_STRONG = 0.2
+SEMANTIC_WEIGHT_WEAK = 0.7
+SEMANTIC_SPAN = 0.1
+SEMANTIC_CANDIDATES = 50
+# A German word of the query that the vocabulary does not know is evidence no service
+# answers lexically: each one lowers the lexical best's share as if the known words
+# weighed this many unknown ones ("Erlaubnis für ein Feuerwerk": only "Erlaubnis" is
+# known, and a service with it is no strong answer).
+UNKNOWN_WORD_SHARE = 3
+UNKNOWN_WORD_MIN = 4
 # Particles of German separable verbs (an-melden, ab-melden, um-ziehen, …).
 SEPARABLE_PARTICLES = frozenset(
     ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
@@ -181,8 +204,12 @@ class Engine:
         services: dict[int, ServiceInfo],
         lebenslagen: list[tuple[set[str], list[int]]],
         curated_terms: dict[int, frozenset[str]] | None = None,
+        vectors: tuple[list[int], npt.NDArray[np.float32]] | None = None,
     ) -> None:
         self.version = version
+        ids, self.vectors = vectors or ([], semantic.matrix([]))
+        self.vector_ids = np.asarray(ids, dtype=np.int64)
+        self.vector_row = {pk: row for row, pk in enumerate(ids)}
         self.curated_terms = curated_terms or {}
         self.word_stem: dict[str, str] = {}
         self.df: dict[str, int] = {}
@@ -581,6 +608,47 @@ class Engine:
             hits.append(Hit(service_id, value, coverage, evidence / weight_sum))
         return self._rank(hits)
 
+    def fuse(
+        self, hits: list[Hit], query_vector: npt.NDArray[np.float32], *, unknown: int = 0
+    ) -> list[Hit]:
+        """The lexical ranking mixed with the semantic one (see the module's step 5).
+
+        Closeness in meaning alone does not tell whether the catalogue answers the query at
+        all (e5 finds something close to "qqqq zzzz" too): a query no service matches by a
+        word gets no answer, and for the result page's floor a service found by meaning
+        borrows the evidence of the best lexical answer, in the measure it is as close as
+        the closest service."""
+        if not hits or not len(self.vector_ids):
+            # no word of the query is known: closeness alone is no answer
+            return hits
+        closeness = self.vectors @ query_vector
+        nearest = np.argsort(-closeness)[:SEMANTIC_CANDIDATES]
+        top = float(closeness[nearest[0]])
+        share = UNKNOWN_WORD_SHARE / (UNKNOWN_WORD_SHARE + unknown)
+        strong = bool(hits) and hits[0].evidence * share >= STRONG_MATCH
+        weight = SEMANTIC_WEIGHT_STRONG if strong else SEMANTIC_WEIGHT_WEAK
+        best = hits[0].score if hits and hits[0].score > 0 else 1.0
+        credible = max((h.evidence for h in hits), default=0.0)
+        lexical = {h.service_id: h for h in hits}
+        candidates = list(lexical)
+        candidates += [int(pk) for pk in self.vector_ids[nearest] if int(pk) not in lexical]
+        fused = []
+        for pk in candidates:
+            row = self.vector_row.get(pk)
+            near = 0.0 if row is None else float(closeness[row])
+            meaning = max(0.0, (near - top + SEMANTIC_SPAN) / SEMANTIC_SPAN)
+            hit = lexical.get(pk)
+            words = hit.score / best if hit else 0.0
+            value = (1 - weight) * words + weight * meaning
+            if value > 0:
+                coverage = hit.coverage if hit else 0.0
+                evidence = max(hit.evidence if hit else 0.0, credible * meaning)
+                fused.append(Hit(pk, value, coverage, evidence))
+        fused.sort(
+            key=lambda h: (-h.score, not self.services[h.service_id].is_curated, h.service_id)
+        )
+        return fused
+
     def _lebenslage_matches(self, concepts: list[Concept]) -> dict[tuple[int, int], float]:
         bonus: dict[tuple[int, int], float] = {}
         for index, concept in enumerate(concepts):
@@ -662,6 +730,7 @@ def fold_query(text: str) -> str:
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
+_embedder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verbund-embed")
 
 
 def current_engine() -> Engine:
@@ -717,12 +786,19 @@ def load_engine(version: int) -> Engine:
         )
     }
     vocabulary = SearchTerm.objects.values_list("word", "stem", "df")
+    embedded = list(
+        SearchEntry.objects.exclude(embedded_digest="")
+        .order_by("service_id")
+        .values_list("service_id", "embedding")
+    )
+    vectors = ([pk for pk, _ in embedded], semantic.matrix([bytes(b) for _, b in embedded]))
     return Engine(
         version=version,
         vocabulary=list(vocabulary),
         services=services,
         lebenslagen=lebenslagen,
         curated_terms=curated_terms,
+        vectors=vectors,
     )
 
 
@@ -809,11 +885,24 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
 
         pk = Service.objects.filter(leika_key=key).values_list("pk", flat=True).first()
         return [Hit(pk, 1.0)] if pk else []
+    # The model embeds the query (in C, without the interpreter lock) while the lexical
+    # side analyses, retrieves and scores.
+    vector = _embedder.submit(semantic.embed_query, text)
     engine = current_engine()
     concepts = engine.analyse_query(text)
-    if not concepts:
-        return []
-    return engine.score(concepts, candidate_rows(engine, concepts))[:limit]
+    hits = engine.score(concepts, candidate_rows(engine, concepts)) if concepts else []
+    return engine.fuse(hits, vector.result(), unknown=unknown_words(text, concepts))[:limit]
+
+
+def unknown_words(text: str, concepts: list[Concept]) -> int:
+    """How many German-looking words of the query no concept stands for."""
+    # a concept's text may join two words into the compound they form
+    covered = " ".join(concept.text for concept in concepts)
+    return sum(
+        1
+        for word in language.content_words(text)
+        if word not in covered and word.isascii() and len(word) >= UNKNOWN_WORD_MIN
+    )
 
 
 def above_floor(hits: list[Hit]) -> list[Hit]:
