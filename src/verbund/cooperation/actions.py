@@ -27,6 +27,7 @@ from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority, AuthorityKind, StaffRole, TenantStatus
 from verbund.casework import actions as casework_actions
+from verbund.casework import queries as casework_queries
 from verbund.casework.types import Case
 from verbund.catalogue import actions as catalogue_actions
 from verbund.catalogue import queries as catalogue_queries
@@ -77,7 +78,7 @@ def _kind_for(gebiet: Gebiet) -> str:
 def _authority_for(gebiet: Gebiet, slug: str, actor: Actor) -> Authority:
     """The authority of the unit: the one chosen, the only one, or a new administration for
     a unit that has none in the registry yet."""
-    candidates = list(Authority.objects.filter(gebiet=gebiet).order_by("name"))
+    candidates = list(authority_queries.all_authorities().filter(gebiet=gebiet).order_by("name"))
     if slug:
         for candidate in candidates:
             if candidate.slug == slug:
@@ -528,7 +529,7 @@ def _linked_case(application: FundingApplication, actor: Actor) -> Case | None:
     reviewer (None for applications that did not come through the platform's form)."""
     if application.submission_id is None or _user(actor) is None:
         return None
-    case = Case.objects.select_related("submission").filter(pk=application.submission_id).first()
+    case = casework_queries.case_of_submission(application.submission_id)
     if case is None:
         return None
     if case.submission.status in {Submission.Status.RECEIVED, Submission.Status.FORWARDED}:
