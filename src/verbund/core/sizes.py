@@ -23,9 +23,7 @@ ALLOWED: dict[str, str] = {
     "accounts/actions.py": "to split by section",
     "accounts/views.py": "to split by section",
     "applications/queries.py": "to split by section",
-    "cooperation/actions.py": "to split by section",
     "casework/queries.py": "to split: inbox, case view, Bescheid",
-    "cooperation/views.py": "to split by page group (console, administration, funding)",
     "catalogue/actions.py": "to split: imports (OZG, LeiKa) apart from editing",
     # The authorization matrix's world: one fixture that builds every role of every tenant.
     "cooperation/tests/test_access.py::world": "the matrix's world, one fixture",
