@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.http import Http404
+from django.contrib import messages
+from django.http import Http404, HttpRequest
 
-from verbund.core.errors import NotFound
+from verbund.core.errors import DomainError, NotFound
 
 
 def _or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -38,3 +41,13 @@ def _days(raw: str) -> int | None:
         return int(raw.strip())
     except ValueError:
         return None
+
+
+@contextmanager
+def reporting_errors(request: HttpRequest) -> Iterator[None]:
+    """Run a step; if the domain refuses it, show the reason on the page it returns to.
+    Statements after the refused call (the success message) do not run."""
+    try:
+        yield
+    except DomainError as exc:
+        messages.error(request, exc.message)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import operator_required
 from verbund.cooperation import actions, queries, rules
-from verbund.cooperation.views.common import _or_404
+from verbund.cooperation.views.common import _or_404, reporting_errors
 from verbund.core.errors import DomainError, InvalidInput
 from verbund.finder import queries as finder_queries
 
@@ -105,16 +105,13 @@ def review_district(request: HttpRequest, pk: int) -> HttpResponse:
     if decision not in {"freigeben", "ablehnen"}:
         messages.error(request, _("Bitte freigeben oder ablehnen."))
         return redirect("cooperation:districts")
-    try:
+    with reporting_errors(request):
         actions.review_district_proposal(
             proposal=proposal,
             approve=decision == "freigeben",
             note=request.POST.get("vermerk", "")[:500],
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             _("Die Änderung ist freigegeben und gilt im Zuständigkeitsfinder.")

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import operator_required, staff_required
 from verbund.cooperation import actions, queries, reports, rules
-from verbund.cooperation.views.common import _days, _fee, _or_404
-from verbund.core.errors import DomainError, InvalidInput
+from verbund.cooperation.views.common import _days, _fee, _or_404, reporting_errors
+from verbund.core.errors import InvalidInput
 
 
 def _amount(raw: str) -> Decimal | None:
@@ -61,7 +61,7 @@ def open_call(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Bitte alle Angaben des Aufrufs als Zahlen ausfüllen."))
         return redirect("cooperation:funding")
     budget, minimum, maximum, rate = (v for v in values if v is not None)
-    try:
+    with reporting_errors(request):
         actions.open_funding_call(
             programme=actions.ensure_funding_programme(
                 land=land, title=request.POST.get("programm", ""), actor=request.user
@@ -75,9 +75,6 @@ def open_call(request: HttpRequest) -> HttpResponse:
             rate_percent=rate,
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Der Förderaufruf ist eröffnet."))
     return redirect("cooperation:funding")
 
@@ -88,7 +85,7 @@ def decide_funding(request: HttpRequest, pk: int) -> HttpResponse:
     land = _or_404(queries.land_of_operator_or_404, request.user)
     application = _or_404(queries.get_funding_application_or_404, land, pk)
     decision = request.POST.get("entscheidung", "")
-    try:
+    with reporting_errors(request):
         if decision == "bewilligen":
             amount = _amount(request.POST.get("betrag", ""))
             if amount is None:
@@ -108,8 +105,6 @@ def decide_funding(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Der Antrag ist abgelehnt."))
         else:
             messages.error(request, _("Bitte bewilligen oder ablehnen."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("cooperation:funding")
 
 
@@ -230,7 +225,7 @@ def funding_review_step(request: HttpRequest, pk: int) -> HttpResponse:
     application = _or_404(queries.funding_application_for_reviewer_or_404, request.user, pk)
     step = request.POST.get("schritt", "")
     user = request.user
-    try:
+    with reporting_errors(request):
         if step == "bewilligen":
             amount = _amount(request.POST.get("betrag", ""))
             if amount is None:
@@ -269,8 +264,6 @@ def funding_review_step(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.error(request, _("Unbekannter Schritt."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("cooperation:funding_review")
 
 
@@ -308,7 +301,7 @@ def administration_funding_step(request: HttpRequest, slug: str, pk: int) -> Htt
     application = _or_404(queries.led_funding_application_or_404, authority, pk)
     step = request.POST.get("schritt", "")
     user = request.user
-    try:
+    with reporting_errors(request):
         if step == "antworten":
             actions.answer_funding_information(
                 application=application, answer=request.POST.get("antwort", ""), actor=user
@@ -342,8 +335,6 @@ def administration_funding_step(request: HttpRequest, slug: str, pk: int) -> Htt
             messages.success(request, _("Der Verwendungsnachweis ist eingereicht."))
         else:
             messages.error(request, _("Unbekannter Schritt."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("cooperation:administration_funding", slug=slug)
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.accounts.access import operator_required, staff_required
 from verbund.cooperation import actions, queries, rules
-from verbund.cooperation.views.common import _or_404
+from verbund.cooperation.views.common import _or_404, reporting_errors
 from verbund.core.errors import DomainError
 
 
@@ -101,7 +101,7 @@ def accept(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get("zustimmung") != "1":
         messages.error(request, _("Bitte bestätigen Sie, dass Sie die Vereinbarung annehmen."))
         return redirect("cooperation:administration", slug=slug)
-    try:
+    with reporting_errors(request):
         actions.accept_agreement(
             authority=authority,
             version=request.POST.get("fassung", "")[:20],
@@ -109,9 +109,6 @@ def accept(request: HttpRequest, slug: str) -> HttpResponse:
             contact_email=request.POST.get("email", "")[:254],
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Die Kooperationsvereinbarung ist angenommen."))
     return redirect("cooperation:administration", slug=slug)
 
@@ -120,13 +117,10 @@ def accept(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
-    try:
+    with reporting_errors(request):
         actions.leave_verbund(
             authority=authority, reason=request.POST.get("grund", ""), actor=request.user
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             _("Ihre Behörde ist ausgetreten; ihre Online-Dienste werden nicht mehr angeboten."),
@@ -154,7 +148,7 @@ def administration_staff(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def administration_staff_save(request: HttpRequest, slug: str) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
-    try:
+    with reporting_errors(request):
         membership = actions.set_staff_member(
             authority=authority,
             login=request.POST.get("konto", "")[:254],
@@ -163,9 +157,6 @@ def administration_staff_save(request: HttpRequest, slug: str) -> HttpResponse:
             active=request.POST.get("aktiv") == "1",
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request, _("%(name)s ist gespeichert.") % {"name": membership.user.get_username()}
         )
@@ -176,7 +167,7 @@ def administration_staff_save(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def administration_staff_invite(request: HttpRequest, slug: str) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
-    try:
+    with reporting_errors(request):
         membership = actions.invite_staff_member(
             authority=authority,
             given_name=request.POST.get("vorname", "")[:150],
@@ -187,9 +178,6 @@ def administration_staff_invite(request: HttpRequest, slug: str) -> HttpResponse
             base_url=request.build_absolute_uri("/"),
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             _("Die Einladung an %(email)s ist unterwegs; der Link gilt %(days)s Tage.")
@@ -205,16 +193,13 @@ def administration_staff_invite(request: HttpRequest, slug: str) -> HttpResponse
 @require_POST
 def administration_staff_deactivate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
-    try:
+    with reporting_errors(request):
         membership = _or_404(
             actions.deactivate_staff_member,
             authority=authority,
             membership_id=pk,
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             _("%(name)s arbeitet nicht mehr für %(authority)s.")
@@ -227,16 +212,13 @@ def administration_staff_deactivate(request: HttpRequest, slug: str, pk: int) ->
 @require_POST
 def administration_leitweg(request: HttpRequest, slug: str) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
-    try:
+    with reporting_errors(request):
         leitweg = actions.add_authority_leitweg_id(
             authority=authority,
             value=request.POST.get("leitweg_id", "")[:46],
             contact=request.POST.get("kontakt", "")[:200],
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request, _("Die Leitweg-ID %(id)s ist eingetragen.") % {"id": leitweg.value}
         )

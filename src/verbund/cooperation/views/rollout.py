@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from verbund.accounts.access import operator_required, staff_required
 from verbund.applications import queries as application_queries
 from verbund.cooperation import actions, queries, rules
-from verbund.cooperation.views.common import _days, _fee, _or_404
+from verbund.cooperation.views.common import _days, _fee, _or_404, reporting_errors
 from verbund.core.errors import DomainError, NotFound
 
 
@@ -70,7 +70,7 @@ def service_activation(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         raise Http404
     shared = _or_404(queries.get_shared_service_or_404, land, pk)
     step = request.POST.get("schritt", "freischalten")
-    try:
+    with reporting_errors(request):
         if step == "freischalten":
             actions.activate_service(
                 shared=shared,
@@ -100,8 +100,6 @@ def service_activation(request: HttpRequest, slug: str, pk: int) -> HttpResponse
                 )
             else:
                 messages.error(request, _("Unbekannter Schritt."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("cooperation:administration", slug=slug)
 
 
@@ -155,7 +153,7 @@ def texts(request: HttpRequest) -> HttpResponse:
 
 
 def _draft(request: HttpRequest, land: Any, authority: Any) -> None:
-    try:
+    with reporting_errors(request):
         actions.draft_text(
             land=land,
             service=queries.service_by_slug(request.POST.get("leistung", "")[:200]),
@@ -164,9 +162,6 @@ def _draft(request: HttpRequest, land: Any, authority: Any) -> None:
             text=request.POST.get("text", "")[:20001],
             actor=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Der Entwurf ist gespeichert. Geben Sie ihn zur Prüfung."))
 
 
@@ -184,7 +179,7 @@ def text_step(request: HttpRequest, pk: int) -> HttpResponse:
     land = _or_404(queries.land_of_operator_or_404, request.user)
     revision = _or_404(queries.text_revision_in_land_or_404, land, pk)
     step = request.POST.get("schritt", "")
-    try:
+    with reporting_errors(request):
         if step == "einreichen" and revision.authority_id is None:
             actions.submit_text_for_review(revision=revision, actor=request.user)
             messages.success(request, _("Der Text ist zur Prüfung gegeben."))
@@ -203,8 +198,6 @@ def text_step(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.error(request, _("Unbekannter Schritt."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("cooperation:texts")
 
 
@@ -241,10 +234,7 @@ def administration_text_draft(request: HttpRequest, slug: str) -> HttpResponse:
 def administration_text_step(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     authority = _or_404(queries.authority_for_admin_or_404, request.user, slug)
     revision = _or_404(queries.text_revision_of_authority_or_404, authority, pk)
-    try:
+    with reporting_errors(request):
         actions.submit_text_for_review(revision=revision, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Der Text ist beim Land zur Prüfung."))
     return redirect("cooperation:administration_texts", slug=slug)
