@@ -215,18 +215,23 @@ def _linked_case(application: FundingApplication, actor: Actor) -> Case | None:
 
 def render_grant_notice(*, application: FundingApplication, amount: Decimal) -> bytes:
     """The Zuwendungsbescheid: addressee, amount, conditions, Rechtsbehelfsbelehrung."""
+    return _render_notice("cooperation/zuwendungsbescheid_pdf.html", application, amount=amount)
+
+
+def _render_notice(template: str, application: FundingApplication, **context: Any) -> bytes:
+    """A Bescheid on the application as PDF, issued by the authority its submission went to."""
     from weasyprint import HTML  # late: loads Pango
 
     submission = application.submission
     html = render_to_string(
-        "cooperation/zuwendungsbescheid_pdf.html",
+        template,
         {
             "application": application,
             "call": application.call,
             "submission": submission,
             "issuer": submission.authority if submission is not None else None,
-            "amount": amount,
             "today": timezone.localdate(),
+            **context,
         },
     )
     pdf: bytes = HTML(string=html).write_pdf()

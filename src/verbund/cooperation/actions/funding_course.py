@@ -11,13 +11,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from verbund.authorities.types import Authority
 from verbund.casework import actions as casework_actions
 from verbund.cooperation import queries, rules
-from verbund.cooperation.actions.funding import _book, _linked_case, _lock
+from verbund.cooperation.actions.funding import _book, _linked_case, _lock, _render_notice
 from verbund.cooperation.actions.membership import _user
 from verbund.cooperation.models import (
     FundingApplication,
@@ -213,23 +212,9 @@ def render_final_notice(
     """The Schlussbescheid: the grant finally set from the accepted Verwendungsnachweis
     (rate of the actual costs, never more than approved), what is released, the
     Rechtsbehelfsbelehrung."""
-    from weasyprint import HTML  # late: loads Pango
-
-    submission = application.submission
-    html = render_to_string(
-        "cooperation/schlussbescheid_pdf.html",
-        {
-            "application": application,
-            "call": application.call,
-            "proof": proof,
-            "submission": submission,
-            "issuer": submission.authority if submission is not None else None,
-            "released": released,
-            "today": timezone.localdate(),
-        },
+    return _render_notice(
+        "cooperation/schlussbescheid_pdf.html", application, proof=proof, released=released
     )
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
 
 
 def _deliver_final_notice(
