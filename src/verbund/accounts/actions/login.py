@@ -27,6 +27,8 @@ from verbund.accounts.rules import TrustLevel
 from verbund.core.audit import record_audit
 from verbund.core.errors import Conflict, InvalidInput, NotFound
 
+# Passwords
+
 
 @transaction.atomic
 def request_password_reset(*, email: str, base_url: str, ip_address: str | None = None) -> None:
@@ -87,6 +89,9 @@ def reset_password(*, user: User, token: str, password: str) -> User:
     _forgive_password_failures(user)
     record_audit(action="account.password_reset", actor=user, obj=user)
     return user
+
+
+# Login and throttling
 
 
 def lock_throttle_keys(*keys: str) -> None:
@@ -164,6 +169,9 @@ def record_second_factor(*, user: User) -> None:
     LoginAttempt.objects.filter(username__in=names - {""}).exclude(
         stage=queries.RESET_MAIL_STAGE
     ).delete()
+
+
+# Federated login (BundID over SAML, other providers over OIDC)
 
 
 @transaction.atomic

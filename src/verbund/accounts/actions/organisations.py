@@ -22,6 +22,8 @@ from verbund.accounts.models import (
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import Conflict, NotFound
 
+# Organisations
+
 
 @transaction.atomic
 def add_organisation_member(
@@ -78,6 +80,9 @@ def remove_organisation_member(*, organisation: Organisation, actor: User, membe
     record_audit(
         action="organisation.member_removed", actor=actor, obj=organisation, member=username
     )
+
+
+# Connected services (Verbund as OpenID provider)
 
 
 @transaction.atomic

@@ -44,6 +44,9 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise InvalidInput(" ".join(exc.messages), code="weak_password", field="password") from None
 
 
+# Registration and e-mail verification
+
+
 @transaction.atomic
 def register_account(
     *,
@@ -127,6 +130,9 @@ def verify_email(*, token: str) -> User:
     return user
 
 
+# Profile
+
+
 @transaction.atomic
 def update_profile(*, user: User, actor: Actor, **fields: Any) -> Profile:
     unknown = set(fields) - set(PROFILE_FIELDS)
@@ -147,6 +153,9 @@ def update_profile(*, user: User, actor: Actor, **fields: Any) -> Profile:
     # Values are personal data: the audit log names the fields, never their contents.
     record_audit(action="account.profile_updated", actor=actor, obj=user, fields=sorted(fields))
     return profile
+
+
+# Prefill consent (once-only): the holder releases named profile values for one use.
 
 
 @transaction.atomic
@@ -227,6 +236,9 @@ def prefill_for(*, user: User, fields: list[str], consent_token: str) -> Prefill
         trust_level=consent.trust_level,
     )
     return Prefill(values, TrustLevel(consent.trust_level))
+
+
+# Deletion
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ from verbund.accounts.models import (
 from verbund.core.audit import record_audit
 from verbund.core.errors import Conflict, InvalidInput, NotFound
 
+# Second factor: TOTP
+
 
 @transaction.atomic
 def begin_totp_setup(*, user: User) -> TotpDevice:
@@ -89,6 +91,9 @@ def remove_totp(*, user: User) -> None:
         _ensure_keeps_a_factor(user, removing="den Authenticator")
     device.delete()
     record_audit(action="account.totp_removed", actor=user, obj=user)
+
+
+# Second factor: passkeys (WebAuthn)
 
 
 @transaction.atomic

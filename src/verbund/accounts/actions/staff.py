@@ -24,6 +24,9 @@ from verbund.core.errors import Conflict, InvalidInput
 STAFF_INVITATION_SALT = "verbund.accounts.staff-invitation"
 
 
+# Administrative accounts (admin, CLI, demo)
+
+
 @transaction.atomic
 def upsert_account(
     *,
@@ -72,6 +75,10 @@ def upsert_account(
         kind=kind,
     )
     return user
+
+
+# Staff invitations: an authority's administrator creates the account, the invitee sets the
+# password through a one-time link and enrols the second factor (decision 0030).
 
 
 def _password_fingerprint(user: User) -> str:

@@ -45,6 +45,8 @@ from verbund.accounts.views.common import (
 )
 from verbund.core.errors import DomainError
 
+# Login, logout
+
 
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -135,6 +137,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+# Password reset
+
+
 @never_cache
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = forms.EmailForm(request.POST or None)
@@ -187,6 +192,9 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         "accounts/simple_form.html",
         {"form": form, "title": _("Neues Passwort festlegen"), "submit": _("Passwort speichern")},
     )
+
+
+# Federated login: BundID over SAML
 
 
 def _finish_federated(request: HttpRequest, login: FederatedLogin, target: str) -> HttpResponse:
@@ -279,6 +287,9 @@ def saml_metadata(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         saml.sp_metadata(_saml_sp(request)), content_type="application/samlmetadata+xml"
     )
+
+
+# Federated login: other providers over OpenID Connect
 
 
 def _oidc_provider(name: str) -> oidc_client.OidcProvider:

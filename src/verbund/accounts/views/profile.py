@@ -29,6 +29,8 @@ from verbund.accounts.session_state import (
 from verbund.accounts.views.common import _add_errors, _base_url, _next_url, _user
 from verbund.core.errors import DomainError
 
+# Account page, profile, export, deletion
+
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
@@ -97,6 +99,9 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/delete.html", {"form": form})
 
 
+# Organisations
+
+
 @login_required
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -132,6 +137,9 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/organisation.html",
         {"organisation": org, "members": members, "form": form},
     )
+
+
+# Prefill consent (once-only)
 
 
 @login_required

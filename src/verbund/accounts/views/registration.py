@@ -24,6 +24,8 @@ from verbund.accounts.session_state import (
 from verbund.accounts.views.common import _add_errors, _base_url, _client_ip
 from verbund.core.errors import DomainError
 
+# Registration and e-mail verification
+
 
 @never_cache
 def register(request: HttpRequest, *, organisation: bool = False) -> HttpResponse:

@@ -39,6 +39,8 @@ from verbund.accounts.views.common import (
 )
 from verbund.core.errors import DomainError
 
+# Second factor: verification at login
+
 
 def _enrolment_allowed(request: HttpRequest) -> bool:
     """Adding a factor before the second factor is verified is only the first enrolment;
@@ -118,6 +120,9 @@ def second_factor_passkey(request: HttpRequest) -> HttpResponse:
     actions.record_second_factor(user=user)
     mark_second_factor(request, SecondFactor.PASSKEY)
     return JsonResponse({"redirect": _next_url(request)})
+
+
+# Second factor: enrolment and removal
 
 
 @login_required

@@ -18,6 +18,8 @@ from verbund.core.errors import Conflict, InvalidInput, NotFound
 from verbund.finder import actions as finder_actions
 from verbund.gebiete.types import Gebiet
 
+# --- district offices: changes the Land reviews -----------------------------------------------
+
 
 def _area_key(value: str) -> str:
     """A Kreis key (5 digits) becomes its ARS; ARS and AGS pass through."""

@@ -26,6 +26,8 @@ from verbund.core.audit import SYSTEM, Actor, record_audit, snapshot
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.gebiete.types import Gebiet
 
+# --- the funding programme ------------------------------------------------------------------
+
 
 def _label(actor: Actor) -> str:
     user = _user(actor)

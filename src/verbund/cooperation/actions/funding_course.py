@@ -26,6 +26,8 @@ from verbund.core.audit import Actor, record_audit, snapshot
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.integrations import clamd
 
+# --- funding: questions, early start, withdrawal, Verwendungsnachweis ----------------------
+
 
 def _move(locked: FundingApplication, target: str) -> None:
     if not rules.can_change_funding(locked.status, target):

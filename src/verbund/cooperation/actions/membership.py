@@ -202,6 +202,9 @@ def leave_verbund(*, authority: Authority, reason: str, actor: Actor) -> Members
     return membership
 
 
+# --- the authority administration: staff and Leitweg-IDs ------------------------------------
+
+
 SERVICE_AREA = re.compile(r"^\d{2,14}$")
 
 

@@ -143,6 +143,9 @@ def resume_service(*, activation: Activation, actor: Actor) -> Activation:
     return _set_activation_status(activation, rules.ACTIVE, actor)
 
 
+# --- service texts: draft → review → published ---------------------------------------------
+
+
 @transaction.atomic
 def draft_text(
     *,

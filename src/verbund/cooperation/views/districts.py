@@ -17,6 +17,8 @@ from verbund.cooperation.views.common import _or_404, reporting_errors
 from verbund.core.errors import DomainError, InvalidInput
 from verbund.finder import queries as finder_queries
 
+# --- district offices -----------------------------------------------------------------------
+
 
 def _date(raw: str, label: str) -> datetime.date | None:
     raw = raw.strip()[:10]

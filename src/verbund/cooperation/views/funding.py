@@ -19,6 +19,8 @@ from verbund.cooperation import actions, queries, reports, rules
 from verbund.cooperation.views.common import _days, _fee, _or_404, reporting_errors
 from verbund.core.errors import InvalidInput
 
+# --- the funding programme ------------------------------------------------------------------
+
 
 def _amount(raw: str) -> Decimal | None:
     value = _fee(raw[:30])
@@ -197,6 +199,9 @@ def funding_csv(request: HttpRequest) -> HttpResponse:
                 ]
             )
     return response
+
+
+# --- funding review (Land reviewers: only their calls) and the Kommune's side ----------------
 
 
 @operator_required

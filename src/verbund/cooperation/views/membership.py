@@ -14,6 +14,8 @@ from verbund.cooperation import actions, queries, rules
 from verbund.cooperation.views.common import _or_404, reporting_errors
 from verbund.core.errors import DomainError
 
+# --- Land console ---------------------------------------------------------------------------
+
 
 @operator_required
 def land_console(request: HttpRequest) -> HttpResponse:
@@ -57,6 +59,9 @@ def invite(request: HttpRequest) -> HttpResponse:
         request, _("%(name)s ist zum Verbund eingeladen.") % {"name": membership.authority.name}
     )
     return redirect("cooperation:land")
+
+
+# --- authority administration ---------------------------------------------------------------
 
 
 @staff_required
@@ -126,6 +131,9 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
             _("Ihre Behörde ist ausgetreten; ihre Online-Dienste werden nicht mehr angeboten."),
         )
     return redirect("cooperation:administration", slug=slug)
+
+
+# --- the authority administration: staff, service areas, Leitweg-IDs ------------------------
 
 
 @staff_required

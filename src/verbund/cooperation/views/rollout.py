@@ -103,6 +103,9 @@ def service_activation(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     return redirect("cooperation:administration", slug=slug)
 
 
+# --- service texts: draft → review → published ---------------------------------------------
+
+
 def _prefill(request: HttpRequest, authority: Any = None) -> dict[str, str]:
     """The draft form, prefilled with the published text when service and field are given."""
     slug = request.GET.get("leistung", "")[:200]
