@@ -602,3 +602,9 @@ def forward_target_groups(case: Case, q: str = "") -> list[tuple[str, list[Autho
         groups.setdefault(group, []).append(authority)
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] != land, kv[0].casefold()))
     return [(name, sorted(items, key=lambda a: a.name.casefold())) for name, items in ordered]
+
+
+def case_of_submission(submission_id: Any) -> Case | None:
+    """The back-office case of a released submission, for a domain that links its own
+    records to submissions (cooperation's funding applications); None if there is none."""
+    return Case.objects.select_related("submission").filter(pk=submission_id).first()

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.db import transaction
 
 from verbund.accounts.queries import find_user_by_login
+from verbund.authorities import queries as authority_queries
 from verbund.authorities.actions import upsert_staff_membership
 from verbund.authorities.types import Authority, StaffRole
-from verbund.catalogue.types import Service
+from verbund.catalogue import queries as catalogue_queries
 from verbund.cooperation import actions, queries, rules
 from verbund.cooperation.models import FundingCall, Membership
-from verbund.gebiete.types import Gebiet, Level
+from verbund.gebiete import queries as gebiete_queries
+from verbund.gebiete.types import Gebiet
 
 ACTOR = "load-demo"
 
@@ -38,12 +40,18 @@ INVITED = ["Stadtverwaltung Weimar"]
 
 
 def _authority(name: str) -> Authority | None:
-    return Authority.objects.filter(name=name).select_related("gebiet").order_by("pk").first()
+    return (
+        authority_queries.all_authorities()
+        .filter(name=name)
+        .select_related("gebiet")
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic
 def load(*, out: Callable[[str], None]) -> None:
-    land = Gebiet.objects.filter(level=Level.LAND, key=settings.VERBUND_LAND).first()
+    land = gebiete_queries.find_land(settings.VERBUND_LAND)
     if land is None:
         out("Kein Land geladen; Zusammenarbeit übersprungen.")
         return
@@ -52,7 +60,7 @@ def load(*, out: Callable[[str], None]) -> None:
         actions.assign_land_operator(user=operator, land=land, actor=ACTOR)
     shared = {}
     for slug, fee_set_locally in SHARED:
-        service = Service.objects.filter(slug=slug).first()
+        service = catalogue_queries.all_services().filter(slug=slug).first()
         if service is None:
             continue
         existing = queries.shared_services(land).filter(service=service).first()

@@ -4,6 +4,8 @@ Land's funding programme with its budget ledger."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,24 @@ from verbund.authorities.types import Authority
 from verbund.catalogue.types import Service
 from verbund.core.models import TimeStampedModel
 from verbund.gebiete.types import Gebiet
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def _acting_account(
+    verbose_name: StrOrPromise, *, required: bool = False
+) -> models.ForeignKey[Any, Any]:
+    """The account that took a step (invited, decided, reviewed…): kept while the record
+    refers to it, optional until the step is taken."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=not required,
+        blank=not required,
+        related_name="+",
+    )
 
 
 class LandOperator(TimeStampedModel):
@@ -61,26 +81,12 @@ class Membership(TimeStampedModel):
     )
     state = models.CharField(_("Stand"), max_length=10, choices=MembershipState.choices)
     invited_at = models.DateTimeField(_("eingeladen am"))
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("eingeladen von"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    invited_by = _acting_account(_("eingeladen von"))
     agreement_version = models.CharField(
         _("angenommene Fassung der Kooperationsvereinbarung"), max_length=20, blank=True
     )
     accepted_at = models.DateTimeField(_("angenommen am"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("angenommen von"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    accepted_by = _acting_account(_("angenommen von"))
     contact_name = models.CharField(_("Ansprechperson"), max_length=200, blank=True)
     contact_email = models.EmailField(_("E-Mail der Ansprechperson"), blank=True)
     left_at = models.DateTimeField(_("ausgetreten am"), null=True, blank=True)
@@ -278,14 +284,7 @@ class FundingApplication(TimeStampedModel):
     info_answered_at = models.DateTimeField(_("Rückfrage beantwortet am"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingegangen am"))
     decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entschieden von"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = _acting_account(_("entschieden von"))
     approved_amount = models.DecimalField(
         _("bewilligte Zuwendung"), max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -358,22 +357,8 @@ class ProofOfUse(TimeStampedModel):
     state = models.CharField(
         _("Stand"), max_length=10, choices=ProofState.choices, default=ProofState.SUBMITTED
     )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("eingereicht von"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("geprüft von"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    submitted_by = _acting_account(_("eingereicht von"))
+    reviewed_by = _acting_account(_("geprüft von"))
     reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
     review_note = models.TextField(_("Vermerk der Prüfung"), blank=True)
     paid_amount = models.DecimalField(
@@ -462,20 +447,8 @@ class DistrictProposal(TimeStampedModel):
     state = models.CharField(
         _("Stand"), max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED
     )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("vorgeschlagen von"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("geprüft von"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    proposed_by = _acting_account(_("vorgeschlagen von"), required=True)
+    reviewed_by = _acting_account(_("geprüft von"))
     reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
     review_note = models.CharField(_("Vermerk der Prüfung"), max_length=500, blank=True)
 
@@ -522,21 +495,9 @@ class TextRevision(TimeStampedModel):
     state = models.CharField(
         _("Stand"), max_length=10, choices=TextState.choices, default=TextState.DRAFT
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("verfasst von"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    author = _acting_account(_("verfasst von"), required=True)
     submitted_at = models.DateTimeField(_("zur Prüfung gegeben am"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("geprüft von"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reviewed_by = _acting_account(_("geprüft von"))
     reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
     review_note = models.CharField(_("Vermerk der Prüfung"), max_length=500, blank=True)
 

@@ -35,6 +35,7 @@ from verbund.cooperation.models import (
 )
 from verbund.core.errors import NotFound
 from verbund.finder import queries as finder_queries
+from verbund.gebiete import queries as gebiete_queries
 from verbund.gebiete.types import Gebiet, Level
 
 User = AbstractBaseUser | AnonymousUser
@@ -66,7 +67,11 @@ def land_of_operator_or_404(user: User) -> Gebiet:
 
 
 def authorities_of_land(land: Gebiet) -> QuerySet[Authority]:
-    return Authority.objects.filter(Q(gebiet=land) | Q(gebiet__land=land)).select_related("gebiet")
+    return (
+        authority_queries.all_authorities()
+        .filter(Q(gebiet=land) | Q(gebiet__land=land))
+        .select_related("gebiet")
+    )
 
 
 def authority_in_land_or_404(land: Gebiet, slug: str) -> Authority:
@@ -151,9 +156,9 @@ def find_gebiet_in_land(land: Gebiet, ars: str) -> Gebiet:
     """The current unit with the ARS (12 digits; an AGS of 8 digits is accepted too)."""
     digits = ars.strip().replace(" ", "")
     found = (
-        Gebiet.objects.filter(Q(ars=digits) | Q(ags=digits, level=Level.GEMEINDE))
+        gebiete_queries.current_gebiete()
+        .filter(Q(ars=digits) | Q(ags=digits, level=Level.GEMEINDE))
         .filter(Q(pk=land.pk) | Q(land=land))
-        .filter(valid_until__isnull=True)
         .order_by("level")
         .first()
     )

@@ -34,7 +34,7 @@ def test_terms_fee_only_where_the_kommune_sets_it():
 
 
 def test_amounts_are_read_as_people_type_them():
-    from verbund.cooperation.views import _fee
+    from verbund.cooperation.views.common import _fee
 
     assert _fee("1.234,50 €") == Decimal("1234.50")
     assert _fee("12,5") == Decimal("12.5")

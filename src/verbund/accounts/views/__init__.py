@@ -1,0 +1,81 @@
+"""Pages of the Servicekonto. Thin: forms in, actions and queries do the work."""
+
+from verbund.accounts.views.common import (
+    LOGIN_CHALLENGE_KEY,
+    OIDC_PENDING_KEY,
+    REGISTER_CHALLENGE_KEY,
+    SAML_REQUESTS_KEY,
+)
+from verbund.accounts.views.login import (
+    admin_login,
+    identity_unlink,
+    login_view,
+    logout_view,
+    oidc_callback,
+    oidc_login,
+    password_reset,
+    password_reset_confirm,
+    saml_acs,
+    saml_login,
+    saml_metadata,
+)
+from verbund.accounts.views.profile import (
+    account,
+    delete_account,
+    export,
+    organisation,
+    prefill_consent,
+    profile_edit,
+)
+from verbund.accounts.views.registration import (
+    register,
+    resend_verification,
+    staff_invitation,
+    verify_email,
+)
+from verbund.accounts.views.second_factor import (
+    passkey_register,
+    passkey_register_options,
+    passkey_remove,
+    second_factor,
+    second_factor_passkey,
+    second_factor_passkey_options,
+    totp_remove,
+    totp_setup,
+)
+
+__all__ = [
+    "LOGIN_CHALLENGE_KEY",
+    "OIDC_PENDING_KEY",
+    "REGISTER_CHALLENGE_KEY",
+    "SAML_REQUESTS_KEY",
+    "account",
+    "admin_login",
+    "delete_account",
+    "export",
+    "identity_unlink",
+    "login_view",
+    "logout_view",
+    "oidc_callback",
+    "oidc_login",
+    "organisation",
+    "passkey_register",
+    "passkey_register_options",
+    "passkey_remove",
+    "password_reset",
+    "password_reset_confirm",
+    "prefill_consent",
+    "profile_edit",
+    "register",
+    "resend_verification",
+    "saml_acs",
+    "saml_login",
+    "saml_metadata",
+    "second_factor",
+    "second_factor_passkey",
+    "second_factor_passkey_options",
+    "staff_invitation",
+    "totp_remove",
+    "totp_setup",
+    "verify_email",
+]
