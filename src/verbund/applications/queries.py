@@ -357,6 +357,12 @@ def submissions_of(user: User) -> QuerySet[Submission]:
     )
 
 
+def released_submissions() -> QuerySet[Submission]:
+    """Submissions released to the back office (casework narrows them to a staff member's
+    authority and service areas)."""
+    return Submission.objects.filter(released_at__isnull=False)
+
+
 def submission_for_update(pk: Any) -> Submission:
     """The submission, locked for the rest of the transaction (a case's status change)."""
     return Submission.objects.select_for_update().get(pk=pk)

@@ -20,7 +20,6 @@ from xml.etree import ElementTree as ET
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority, StaffMembership, StaffRole
 from verbund.casework import rules
 from verbund.casework.models import Case, CaseNameToken, Decision, Handoff, ServiceTerms
+from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.types import Service
 from verbund.core.errors import DomainError, InvalidInput, NotFound
 from verbund.core.models import AuditEntry
@@ -74,11 +74,8 @@ def _service_area_filter(membership: StaffMembership) -> Q:
 def cases_of(membership: StaffMembership) -> QuerySet[Submission]:
     """The released cases a membership may see (its authority, its service areas)."""
     return (
-        Submission.objects.filter(
-            authority_id=membership.authority_id,
-            released_at__isnull=False,
-            status__in=rules.BACK_OFFICE,
-        )
+        application_queries.released_submissions()
+        .filter(authority_id=membership.authority_id, status__in=rules.BACK_OFFICE)
         .filter(_service_area_filter(membership))
         .select_related("service", "case", "case__assignee")
     )
@@ -89,8 +86,9 @@ def get_case_for_staff_or_404(
 ) -> Case:
     """A case of one of the user's authorities, within their service areas; else NotFound."""
     submission = (
-        Submission.objects.select_related("service", "authority", "key", "case")
-        .filter(vorgangsnummer=number, released_at__isnull=False)
+        application_queries.released_submissions()
+        .select_related("service", "authority", "key", "case")
+        .filter(vorgangsnummer=number)
         .first()
     )
     if submission is None:
@@ -114,9 +112,7 @@ def role_in(user: User, authority_id: int) -> str:
 
 
 def colleagues(authority: Authority) -> QuerySet[StaffMembership]:
-    return StaffMembership.objects.filter(
-        authority=authority, active=True, role__in=CASE_ROLES
-    ).select_related("user")
+    return authority_queries.staff_of(authority).filter(active=True, role__in=CASE_ROLES)
 
 
 def colleague(authority: Authority, user_id: str) -> AbstractBaseUser:
@@ -246,7 +242,7 @@ def inbox_page(
 def services_of(membership: StaffMembership) -> QuerySet[Service]:
     ids = ServiceTerms.objects.values("service_id")
     used = cases_of(membership).values("service_id")
-    return Service.objects.filter(Q(pk__in=used) | Q(pk__in=ids)).order_by("name")
+    return catalogue_queries.all_services().filter(Q(pk__in=used) | Q(pk__in=ids)).order_by("name")
 
 
 # --- a case ---------------------------------------------------------------------------------
@@ -348,13 +344,9 @@ def thread(user: User, case: Case) -> list[ThreadEntry]:
 def reply_attachment(user: User, case: Case, reply_id: str, attachment_id: str) -> Any:
     """A file the applicant sent with a reply, decrypted; NotFound when not of this case."""
     from verbund.mailbox import queries as mailbox_queries
-    from verbund.mailbox.types import Reply
 
     get_case_for_staff_or_404(user, str(case.submission.vorgangsnummer))
-    try:
-        reply = Reply.objects.filter(pk=reply_id, submission_id=case.pk).first()
-    except (ValueError, DjangoValidationError):
-        reply = None
+    reply = mailbox_queries.reply_of_submission(reply_id, case.pk)
     if reply is None:
         raise _not_found()
     private = authority_queries.private_key_for_staff(user, reply.key)
@@ -378,7 +370,8 @@ def terms_for(service: Service) -> tuple[int, int]:
 def forward_targets(case: Case) -> QuerySet[Authority]:
     """The authorities a case may be forwarded to: those on the platform, but its own."""
     return (
-        Authority.objects.filter(tenant_status="joined")
+        authority_queries.all_authorities()
+        .filter(tenant_status="joined")
         .exclude(pk=case.submission.authority_id)
         .order_by("name")
     )

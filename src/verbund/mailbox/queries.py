@@ -129,6 +129,14 @@ def get_message_for_anonymous_or_404(vorgangsnummer: str, secret: str, pk: Any) 
     return message
 
 
+def reply_of_submission(reply_id: Any, submission_id: Any) -> Reply | None:
+    """A reply to a case by its id, or None (also for an id that is no UUID); the caller
+    has checked the case's access."""
+    if not _is_uuid(reply_id):
+        return None
+    return Reply.objects.filter(pk=reply_id, submission_id=submission_id).first()
+
+
 def notification_email_of(submission: Submission) -> str:
     postfach = AnonymousPostfach.objects.filter(submission=submission).first()
     return postfach.notification_email if postfach else ""
