@@ -484,7 +484,9 @@ def _store(*, source: HarvestSource, dataset: Dataset | None, record: Record) ->
     )
 
 
-def source_for(*, url: str, authority: Authority, name: str = "", kind: str = "") -> HarvestSource:
+def source_for(
+    *, url: str, authority: Authority, name: str = "", kind: str = "", title: str = ""
+) -> HarvestSource:
     """The harvest source of that document or API, registered for the authority if new;
     an address with /api/3/action or /api/action is taken as a CKAN API."""
     found = HarvestSource.objects.filter(url=url).first()
@@ -500,5 +502,5 @@ def source_for(*, url: str, authority: Authority, name: str = "", kind: str = ""
     if HarvestSource.objects.filter(name=name).exists():
         name = rules.slugify_name(name, suffix=hashlib.sha256(url.encode()).hexdigest()[:8])
     return HarvestSource.objects.create(
-        authority=authority, name=name, title=stem, url=url, kind=kind
+        authority=authority, name=name, title=title or stem, url=url, kind=kind
     )

@@ -219,6 +219,14 @@ VERBUND_OPENDATA_CONTRIBUTOR_ID = env_str(
     "(list: https://www.dcat-ap.de/def/contributors/). The default is a placeholder.",
     group="Offene Daten",
 )
+VERBUND_DEMO_CATALOGUE = env_str(
+    "VERBUND_DEMO_CATALOGUE",
+    "destatis",
+    "Catalogue of <VERBUND_DATA_DIR>/dcat/catalogues/ (file name without .rdf) that "
+    "`verbund load-demo` harvests, so that /daten/ and the CKAN API show real data; by default "
+    "the smallest of the four (Destatis, 135 datasets, a few seconds). Empty: none.",
+    group="Offene Daten",
+)
 VERBUND_HARVEST_TIMEOUT = env_int(
     "VERBUND_HARVEST_TIMEOUT",
     60,
