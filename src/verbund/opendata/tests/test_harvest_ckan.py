@@ -211,6 +211,7 @@ class RecordedCkan:
     def __init__(self) -> None:
         self.packages: list[Any] = copy.deepcopy(SITE_PACKAGES)
         self.search = True
+        self.page_body = b""  # when set, package_search answers with these bytes
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.requests: list[str] = []
@@ -223,6 +224,8 @@ class RecordedCkan:
                 portal.requests.append(self.path)
                 status, body = portal.answer(self.path)
                 data = json.dumps({"help": "", **body}).encode()
+                if portal.page_body and "package_search" in self.path:
+                    data = portal.page_body
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -368,6 +371,17 @@ def test_an_answer_larger_than_the_limit_fails_the_harvest_and_keeps_the_dataset
     with pytest.raises(InvalidSourceFile, match="größer als 1000 Bytes"):
         harvest(source=source, actor="test")
     assert stored(source)[0] == 2
+
+
+def test_an_answer_that_is_not_ckan_fails_the_harvest_and_keeps_the_datasets(
+    portal: RecordedCkan,
+) -> None:
+    source = ckan_source(portal)
+    harvest(source=source, actor="test")
+    portal.page_body = b"<html><body>Wartungsarbeiten</body></html>"
+    with pytest.raises(InvalidSourceFile, match=r"package_search: Die Antwort ist keine CKAN"):
+        harvest(source=source, actor="test")
+    assert stored(source)[0] == 2 and source.runs.count() == 1
 
 
 def test_source_addresses_name_site_api_and_filter() -> None:
