@@ -59,6 +59,8 @@ def setup_database(database_url: str | None) -> None:
     os.environ["VERBUND_STATE_DIR"] = state
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{state}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "verbund.settings.base"
+    # The generated catalogue alone: without the real catalogue the demo harvests
+    os.environ.setdefault("VERBUND_DEMO_CATALOGUE", "")
     if database_url and database_url.startswith("postgres"):
         fresh_postgres_database(database_url)
     import django

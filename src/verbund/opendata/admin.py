@@ -22,7 +22,7 @@ class DatasetAdmin(admin.ModelAdmin[Dataset]):
 
 @admin.register(HarvestSource)
 class HarvestSourceAdmin(admin.ModelAdmin[HarvestSource]):
-    list_display = ["name", "title", "authority", "url", "scheduled", "last_harvested_at"]
+    list_display = ["name", "title", "authority", "kind", "url", "scheduled", "last_harvested_at"]
     search_fields = ["name", "title", "url"]
 
 

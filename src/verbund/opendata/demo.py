@@ -1,19 +1,25 @@
 """Demo open data: a handful of published datasets of several demo authorities, each with a
-CSV file in the platform's storage and, for some, a link. Idempotent by the datasets' names."""
+CSV file in the platform's storage and, for some, a link, idempotent by the datasets' names;
+and, when VERBUND_DATA_DIR has the real catalogue dumps, one of them harvested (by default
+the smallest, Destatis), idempotent as every harvest is."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from verbund.authorities.types import Authority
 from verbund.opendata import actions
+from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.models import Dataset
 
 ACTOR = "load-demo"
+CATALOGUE_PUBLISHER = "Thüringer Landesverwaltungsamt"
 
 DEMO_DATASETS: list[dict[str, Any]] = [
     {
@@ -82,6 +88,31 @@ DEMO_DATASETS: list[dict[str, Any]] = [
 
 
 def load(*, out: Callable[[str], None]) -> None:
+    publish_demo_datasets(out=out)
+    harvest_real_catalogue(out=out)
+
+
+def harvest_real_catalogue(*, out: Callable[[str], None]) -> None:
+    """Harvest the catalogue VERBUND_DEMO_CATALOGUE names, when the data directory has it."""
+    name = settings.VERBUND_DEMO_CATALOGUE
+    path = Path(settings.VERBUND_DATA_DIR) / "dcat" / "catalogues" / f"{name}.rdf"
+    authority = Authority.objects.filter(name=CATALOGUE_PUBLISHER).order_by("pk").first()
+    if not name or not path.is_file() or authority is None:
+        return
+    source = source_for(
+        url=str(path),
+        authority=authority,
+        name=f"demo-{name}",
+        title=f"Beispielkatalog {path.name} (Demo: aus VERBUND_DATA_DIR vollständig geerntet)",
+    )
+    outcome = harvest(source=source, actor=ACTOR)
+    out(
+        f"Katalog {path.name} geerntet: {outcome.datasets} Datensätze mit "
+        f"{outcome.distributions} Distributionen ({outcome.run.created} neu)."
+    )
+
+
+def publish_demo_datasets(*, out: Callable[[str], None]) -> None:
     created = 0
     for spec in DEMO_DATASETS:
         spec = dict(spec)

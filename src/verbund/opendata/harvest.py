@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import ipaddress
 import json
 import re
+import socket
 import xml.sax
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rdflib import BNode, Graph, Literal, URIRef
@@ -54,8 +58,10 @@ FORMAT_NAMES = {
     "nt": "nt",
     "n3": "n3",
 }
+CKAN_PATH = re.compile(r"/api/(?:3/)?action(?:/.*)?$")
 FORMAT_LABELS = {"xml": "RDF/XML", "turtle": "Turtle", "json-ld": "JSON-LD", "nt": "N-Triples"}
-TIMEOUT = 60
+MAX_REDIRECTS = 5
+USER_AGENT = "Verbund-Harvester/1.0"
 
 
 @dataclass
@@ -76,22 +82,67 @@ class Record:
 def read_source(url: str) -> bytes:
     """The document's bytes from a local file or over http(s)."""
     if url.startswith(("http://", "https://")):
-        try:
-            response = requests.get(
-                url,
-                timeout=TIMEOUT,
-                headers={
-                    "Accept": "application/rdf+xml, text/turtle;q=0.9, application/ld+json;q=0.8"
-                },
-            )
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise InvalidSourceFile(f"Die Quelle {url} ist nicht erreichbar: {exc}") from None
-        return response.content
+        status, body = fetch(
+            url, accept="application/rdf+xml, text/turtle;q=0.9, application/ld+json;q=0.8"
+        )
+        if status >= 400:
+            raise InvalidSourceFile(f"Die Quelle {url} antwortet mit dem Status {status}.")
+        return body
     path = Path(url.removeprefix("file://"))
     if not path.is_file():
         raise InvalidSourceFile(f"Die Datei {path} gibt es nicht.")
     return path.read_bytes()
+
+
+def fetch(url: str, *, accept: str, params: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Status and body of a GET, within the configured timeout and size, following at most
+    a few redirects, each to a host outside the internal network (unless allowed)."""
+    limit = settings.VERBUND_HARVEST_MAX_BYTES
+    for _hop in range(MAX_REDIRECTS + 1):
+        ensure_public_host(url)
+        try:
+            with requests.get(
+                url,
+                params=params,
+                timeout=settings.VERBUND_HARVEST_TIMEOUT,
+                headers={"Accept": accept, "User-Agent": USER_AGENT},
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url, params = urljoin(response.url, response.headers["location"]), None
+                    continue
+                body = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > limit:
+                        raise InvalidSourceFile(
+                            f"Die Antwort von {url} ist größer als {limit} Bytes "
+                            "(VERBUND_HARVEST_MAX_BYTES)."
+                        )
+                return response.status_code, bytes(body)
+        except requests.RequestException as exc:
+            raise InvalidSourceFile(f"Die Quelle {url} ist nicht erreichbar: {exc}") from None
+    raise InvalidSourceFile(f"Die Quelle {url} leitet zu oft weiter.")
+
+
+def ensure_public_host(url: str) -> None:
+    """Refuse a host that resolves to a loopback, private, link-local or reserved address:
+    a harvest source must not reach into the operator's own network."""
+    if settings.VERBUND_HARVEST_PRIVATE_ADDRESSES:
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise InvalidSourceFile(f"Den Rechner „{host}“ der Quelle gibt es nicht.") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise InvalidSourceFile(
+                f"Die Quelle {url} liegt im internen Netz ({address}); das erlaubt "
+                "VERBUND_HARVEST_PRIVATE_ADDRESSES."
+            )
 
 
 def guess_format(url: str, data: bytes) -> str:
@@ -156,12 +207,12 @@ def _uri_or_text(graph: Graph, node: Node, predicate: URIRef) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _date(value: str, warnings: list[str], what: str) -> datetime.date | None:
-    parsed = _datetime(value, warnings, what)
+def parse_date(value: str, warnings: list[str], what: str) -> datetime.date | None:
+    parsed = parse_datetime(value, warnings, what)
     return parsed.date() if parsed else None
 
 
-def _datetime(value: str, warnings: list[str], what: str) -> datetime.datetime | None:
+def parse_datetime(value: str, warnings: list[str], what: str) -> datetime.datetime | None:
     if not value:
         return None
     text = value.strip().replace(" GMT ", "T").replace("Z", "+00:00")
@@ -230,13 +281,13 @@ def read_record(graph: Graph, node: Node) -> Record:
     temporal = graph.value(node, DCTERMS.temporal)
     start = end = None
     if temporal is not None:
-        start = _date(
+        start = parse_date(
             _uri_or_text(graph, temporal, DCAT.startDate)
             or _uri_or_text(graph, temporal, URIRef(SCHEMA + "startDate")),
             warnings,
             "Zeitraum von",
         )
-        end = _date(
+        end = parse_date(
             _uri_or_text(graph, temporal, DCAT.endDate)
             or _uri_or_text(graph, temporal, URIRef(SCHEMA + "endDate")),
             warnings,
@@ -271,8 +322,8 @@ def read_record(graph: Graph, node: Node) -> Record:
         "temporal_start": start,
         "temporal_end": end,
         "accrual_periodicity": frequency if frequency in rules.FREQUENCIES else "",
-        "issued": _datetime(_uri_or_text(graph, node, DCTERMS.issued), warnings, "dct:issued"),
-        "modified": _datetime(
+        "issued": parse_datetime(_uri_or_text(graph, node, DCTERMS.issued), warnings, "dct:issued"),
+        "modified": parse_datetime(
             _uri_or_text(graph, node, DCTERMS.modified), warnings, "dct:modified"
         ),
         "identifier": identifier[:500],
@@ -319,6 +370,16 @@ def _read_distribution(
 
 
 @dataclass
+class Entry:
+    """One record of a source as read: its key in the source (the dataset's URI, a CKAN
+    package's id) and the Record, or why it could not be read."""
+
+    key: str
+    record: Record | None = None
+    error: str = ""
+
+
+@dataclass
 class Outcome:
     run: HarvestRun
     datasets: int
@@ -326,31 +387,46 @@ class Outcome:
 
 
 def harvest(*, source: HarvestSource, actor: Actor, data: bytes | None = None) -> Outcome:
-    """Harvest the source (its document is read unless `data` is given)."""
+    """Harvest the source: a CKAN API page by page, or a DCAT document (read unless `data`
+    is given)."""
+    if source.kind == HarvestSource.Kind.CKAN:
+        from verbund.opendata.harvest_ckan import read_packages
+
+        return _apply(source=source, entries=read_packages(source.url), actor=actor)
     if data is None:
         data = read_source(source.url)
     graph = parse_document(data, fmt=guess_format(source.url, data))
-    return _apply(source=source, graph=graph, actor=actor)
+    return _apply(source=source, entries=read_entries(graph), actor=actor)
+
+
+def read_entries(graph: Graph) -> list[Entry]:
+    entries = []
+    for node in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
+        try:
+            entries.append(Entry(str(node), record=read_record(graph, node)))
+        except ValueError as exc:
+            entries.append(Entry(str(node), error=str(exc)))
+    return entries
 
 
 @transaction.atomic
-def _apply(*, source: HarvestSource, graph: Graph, actor: Actor) -> Outcome:
+def _apply(*, source: HarvestSource, entries: list[Entry], actor: Actor) -> Outcome:
     run = HarvestRun.objects.create(source=source)
     existing = {d.source_uri: d for d in Dataset.objects.filter(harvest_source=source)}
     seen: set[str] = set()
     errors: list[dict[str, str]] = []
-    for node in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
-        uri = str(node)
-        try:
-            record = read_record(graph, node)
-        except ValueError as exc:
-            errors.append({"record": uri, "level": "error", "message": str(exc)})
-            if uri in existing:
-                seen.add(uri)  # unreadable now, but not withdrawn: keep the last good state
+    for entry in entries:
+        record = entry.record
+        if record is None:
+            errors.append({"record": entry.key, "level": "error", "message": entry.error})
+            if entry.key in existing:
+                seen.add(entry.key)  # unreadable now, but not withdrawn: keep the last good state
             continue
-        errors.extend({"record": uri, "level": "warning", "message": w} for w in record.warnings)
-        seen.add(uri)
-        dataset = existing.get(uri)
+        errors.extend(
+            {"record": entry.key, "level": "warning", "message": w} for w in record.warnings
+        )
+        seen.add(record.uri)
+        dataset = existing.get(record.uri)
         if dataset is not None and dataset.source_hash == record.digest:
             run.unchanged += 1
             continue
@@ -408,13 +484,23 @@ def _store(*, source: HarvestSource, dataset: Dataset | None, record: Record) ->
     )
 
 
-def source_for(*, url: str, authority: Authority, name: str = "") -> HarvestSource:
-    """The harvest source of that document, registered for the authority if new."""
+def source_for(
+    *, url: str, authority: Authority, name: str = "", kind: str = "", title: str = ""
+) -> HarvestSource:
+    """The harvest source of that document or API, registered for the authority if new;
+    an address with /api/3/action or /api/action is taken as a CKAN API."""
     found = HarvestSource.objects.filter(url=url).first()
     if found is not None:
         return found
-    stem = Path(url.rstrip("/")).stem or "quelle"
+    kind = kind or (HarvestSource.Kind.CKAN if CKAN_PATH.search(url) else HarvestSource.Kind.DCAT)
+    path = urlsplit(url).path if url.startswith(("http://", "https://")) else url
+    stem = Path(CKAN_PATH.sub("", path).rstrip("/")).stem
+    if kind == HarvestSource.Kind.CKAN:
+        stem = f"ckan-{stem or urlsplit(url).hostname or 'quelle'}"
+    stem = stem or "quelle"
     name = name or rules.slugify_name(stem)[:70]
     if HarvestSource.objects.filter(name=name).exists():
         name = rules.slugify_name(name, suffix=hashlib.sha256(url.encode()).hexdigest()[:8])
-    return HarvestSource.objects.create(authority=authority, name=name, title=stem, url=url)
+    return HarvestSource.objects.create(
+        authority=authority, name=name, title=title or stem, url=url, kind=kind
+    )

@@ -20,8 +20,13 @@ def _choices(terms: dict[str, rules.Term]) -> list[tuple[str, str]]:
 
 
 class HarvestSource(TimeStampedModel):
-    """A DCAT RDF document (a file path or an http(s) URL) whose datasets an authority
-    publishes here; `verbund harvest` keeps them in step with the source."""
+    """A DCAT RDF document (a file path or an http(s) URL) or a CKAN Action API whose
+    datasets an authority publishes here; `verbund harvest` keeps them in step with the
+    source."""
+
+    class Kind(models.TextChoices):
+        DCAT = "dcat", _("DCAT-RDF-Dokument")
+        CKAN = "ckan", _("CKAN-API")
 
     authority = models.ForeignKey(
         Authority,
@@ -32,8 +37,14 @@ class HarvestSource(TimeStampedModel):
     name = models.SlugField(_("Kurzname"), max_length=80, unique=True)
     title = models.CharField(_("Bezeichnung"), max_length=200)
     url = models.CharField(
-        _("Quelle"), max_length=500, help_text=_("Pfad einer Datei oder http(s)-Adresse.")
+        _("Quelle"),
+        max_length=500,
+        help_text=_(
+            "Pfad einer Datei oder http(s)-Adresse; bei einer CKAN-API deren Basisadresse "
+            "(…/api/3/action/), wahlweise mit ?fq= als Filter."
+        ),
     )
+    kind = models.CharField(_("Art"), max_length=10, choices=Kind.choices, default=Kind.DCAT)
     scheduled = models.BooleanField(_("regelmäßig ernten"), default=False)
     last_harvested_at = models.DateTimeField(_("zuletzt geerntet"), null=True, blank=True)
 

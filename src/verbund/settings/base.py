@@ -248,6 +248,41 @@ VERBUND_OPENDATA_CONTRIBUTOR_ID = env_str(
     "(list: https://www.dcat-ap.de/def/contributors/). The default is a placeholder.",
     group="Offene Daten",
 )
+VERBUND_DEMO_CATALOGUE = env_str(
+    "VERBUND_DEMO_CATALOGUE",
+    "destatis",
+    "Catalogue of <VERBUND_DATA_DIR>/dcat/catalogues/ (file name without .rdf) that "
+    "`verbund load-demo` harvests, so that /daten/ and the CKAN API show real data; by default "
+    "the smallest of the four (Destatis, 135 datasets, a few seconds). Empty: none.",
+    group="Offene Daten",
+)
+VERBUND_HARVEST_TIMEOUT = env_int(
+    "VERBUND_HARVEST_TIMEOUT",
+    60,
+    "Seconds a harvest waits for one answer of a source (a DCAT document, a CKAN API page).",
+    group="Offene Daten",
+)
+VERBUND_HARVEST_MAX_BYTES = env_int(
+    "VERBUND_HARVEST_MAX_BYTES",
+    200 * 1024 * 1024,
+    "Largest answer of a harvest source (a DCAT document, a CKAN API page) in bytes; a larger "
+    "one fails the harvest with a message instead of filling the memory.",
+    group="Offene Daten",
+)
+VERBUND_HARVEST_CKAN_ROWS = env_int(
+    "VERBUND_HARVEST_CKAN_ROWS",
+    100,
+    "Datasets per `package_search` page when harvesting a CKAN API (CKAN allows up to 1000).",
+    group="Offene Daten",
+)
+VERBUND_HARVEST_PRIVATE_ADDRESSES = env_bool(
+    "VERBUND_HARVEST_PRIVATE_ADDRESSES",
+    False,
+    "Allow harvest sources on loopback, private and link-local addresses. Off, an http(s) "
+    "source whose host resolves to such an address is refused, so that a source cannot reach "
+    "into the operator's internal network.",
+    group="Offene Daten",
+)
 VERBUND_OPENDATA_PAGE_SIZE = env_int(
     "VERBUND_OPENDATA_PAGE_SIZE",
     100,

@@ -44,3 +44,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # override_settings (authorities/tests/test_custody.py), at a cheaper scrypt cost.
 VERBUND_KEY_CUSTODY = os.environ.get("VERBUND_KEY_CUSTODY", "platform")
 VERBUND_KEY_SCRYPT_COST = 14
+# The suite's demo data without the harvested real catalogue (VERBUND_DEMO_CATALOGUE): it
+# would slow every session's setup; opendata/tests/test_demo.py harvests it on purpose.
+VERBUND_DEMO_CATALOGUE = ""

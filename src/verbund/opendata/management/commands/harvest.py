@@ -1,4 +1,5 @@
-"""verbund harvest SOURCE: import the datasets of a DCAT RDF document (file or URL)."""
+"""verbund harvest SOURCE: import the datasets of a DCAT RDF document (file or URL) or of a
+CKAN Action API."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from verbund.opendata.tasks import enqueue_scheduled_harvests
 
 class Command(BaseCommand):
     help = (
-        "Erntet eine DCAT-RDF-Quelle: neue und geänderte Datensätze werden übernommen, "
-        "zurückgezogene entfernt; wiederholbar."
+        "Erntet eine DCAT-RDF-Quelle oder eine CKAN-API: neue und geänderte Datensätze "
+        "werden übernommen, zurückgezogene entfernt; wiederholbar."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "source", nargs="?", help="Kurzname einer Quelle, Dateipfad oder http(s)-Adresse"
+            "source",
+            nargs="?",
+            help="Kurzname einer Quelle, Dateipfad, http(s)-Adresse oder Adresse einer CKAN-API "
+            "(…/api/3/action/, wahlweise mit ?fq=organization:KURZNAME)",
         )
         parser.add_argument(
             "--scheduled",
@@ -32,6 +36,11 @@ class Command(BaseCommand):
             "--authority", help="Kurzname der Behörde, für die eine neue Quelle angelegt wird"
         )
         parser.add_argument("--name", default="", help="Kurzname einer neu angelegten Quelle")
+        parser.add_argument(
+            "--ckan",
+            action="store_true",
+            help="Eine neu angelegte Quelle ist eine CKAN-API (sonst an /api/3/action erkannt)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["scheduled"]:
@@ -48,7 +57,12 @@ class Command(BaseCommand):
                     f"„{options['source']}“ ist keine bekannte Quelle; für eine neue Quelle "
                     "--authority KURZNAME angeben."
                 )
-            source = source_for(url=options["source"], authority=authority, name=options["name"])
+            source = source_for(
+                url=options["source"],
+                authority=authority,
+                name=options["name"],
+                kind=HarvestSource.Kind.CKAN if options["ckan"] else "",
+            )
         try:
             outcome = harvest(source=source, actor="harvest")
         except DomainError as exc:
