@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from verbund.authorities.models import StaffMembership
-from verbund.casework import actions, queries
+from verbund.casework import actions, queries, rules
 from verbund.casework.models import Case
 from verbund.casework.tests.factories import submit_hundesteuer
 from verbund.core.errors import NotFound
@@ -21,7 +21,7 @@ def test_keyset_pages_cover_every_open_case_once(own, staff):
     for i in range(5):
         submit_hundesteuer(family=f"Seite{i}")
     membership = queries.membership_or_404(staff["clerk"], own.slug)
-    total = queries.cases_of(membership).filter(status__in=queries.rules.OPEN).count()
+    total = queries.cases_of(membership).filter(status__in=rules.OPEN).count()
     seen, cursor = [], ""
     while True:
         page = queries.inbox_page(membership, queries.InboxFilter(), cursor=cursor, size=2)
