@@ -52,22 +52,14 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Imports that break the rule and are being removed, each with its reason. The contract fails
-# on an entry that is no longer needed, so the list only shrinks.
+# Imports that break the rule, each with its reason, while they are being removed. Empty: the
+# contract refuses every such import. An entry that is no longer needed is an error too.
 PENDING: dict[tuple[str, str], str] = {}
 
-# Reads of another domain's table through its manager, (module, "Model.manager"), that are
-# still to move into that domain's queries (decision 0023 lists them). The contract fails on
-# an entry that is no longer needed, so the list only shrinks.
-PENDING_MANAGERS: set[tuple[str, str]] = {
-    ("verbund.opendata.ckan", "Authority.objects"),
-    ("verbund.opendata.demo", "Authority.objects"),
-    ("verbund.opendata.forms", "Gebiet.objects"),
-    ("verbund.opendata.management.commands.harvest", "Authority.objects"),
-    ("verbund.opendata.queries", "Authority.objects"),
-    ("verbund.opendata.views", "Authority.objects"),
-    ("verbund.opendata.views", "Gebiet.objects"),
-}
+# Reads of another domain's table through its manager, (module, "Model.manager"), while they
+# move into that domain's queries. Empty since issue 19's second session (decision 0023): the
+# contract refuses every such read. An entry that is no longer needed is an error too.
+PENDING_MANAGERS: set[tuple[str, str]] = set()
 
 # Shared ground: usable by every domain, importing no domain itself.
 FOUNDATION = ("core", "settings", "integrations")

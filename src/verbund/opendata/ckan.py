@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority
 from verbund.opendata import rules
 from verbund.opendata.dcat import Urls
@@ -431,8 +432,12 @@ def package_search(params: dict[str, Any], urls: Urls) -> Any:
 
 
 def _organizations() -> QuerySet[Authority]:
-    return Authority.objects.filter(datasets__status=DatasetStatus.PUBLISHED).annotate(
-        package_count=Count("datasets", filter=Q(datasets__status=DatasetStatus.PUBLISHED))
+    return (
+        authority_queries.all_authorities()
+        .filter(datasets__status=DatasetStatus.PUBLISHED)
+        .annotate(
+            package_count=Count("datasets", filter=Q(datasets__status=DatasetStatus.PUBLISHED))
+        )
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from verbund.authorities.types import Authority
+from verbund.authorities.queries import all_authorities
 from verbund.opendata import actions
 from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.models import Dataset
@@ -96,7 +96,7 @@ def harvest_real_catalogue(*, out: Callable[[str], None]) -> None:
     """Harvest the catalogue VERBUND_DEMO_CATALOGUE names, when the data directory has it."""
     name = settings.VERBUND_DEMO_CATALOGUE
     path = Path(settings.VERBUND_DATA_DIR) / "dcat" / "catalogues" / f"{name}.rdf"
-    authority = Authority.objects.filter(name=CATALOGUE_PUBLISHER).order_by("pk").first()
+    authority = all_authorities().filter(name=CATALOGUE_PUBLISHER).order_by("pk").first()
     if not name or not path.is_file() or authority is None:
         return
     source = source_for(
@@ -116,7 +116,7 @@ def publish_demo_datasets(*, out: Callable[[str], None]) -> None:
     created = 0
     for spec in DEMO_DATASETS:
         spec = dict(spec)
-        authority = Authority.objects.filter(name=spec.pop("authority")).order_by("pk").first()
+        authority = all_authorities().filter(name=spec.pop("authority")).order_by("pk").first()
         if authority is None or Dataset.objects.filter(name=spec["name"]).exists():
             continue
         csv, link = spec.pop("csv"), spec.pop("link", "")

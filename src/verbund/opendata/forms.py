@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from verbund.gebiete import queries as gebiete_queries
 from verbund.gebiete.types import Gebiet
 from verbund.opendata import rules
 
@@ -61,9 +62,7 @@ class DatasetForm(forms.Form):
         if not ars:
             return None
         gebiet = (
-            Gebiet.objects.filter(ars=ars.ljust(12, "0"), valid_until__isnull=True)
-            .order_by("pk")
-            .first()
+            gebiete_queries.current_gebiete().filter(ars=ars.ljust(12, "0")).order_by("pk").first()
         )
         if gebiet is None:
             raise forms.ValidationError(_("Zu diesem Regionalschlüssel gibt es kein Gebiet."))

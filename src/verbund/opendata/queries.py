@@ -11,7 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import Storage, storages
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
-from verbund.authorities.queries import get_authority_for_staff_or_404, memberships_of
+from verbund.authorities.queries import (
+    all_authorities,
+    get_authority_for_staff_or_404,
+    memberships_of,
+)
 from verbund.authorities.types import Authority, StaffRole
 from verbund.core.errors import NotFound
 from verbund.opendata.models import Dataset, DatasetStatus, Distribution
@@ -51,7 +55,7 @@ def publishing_authority_for_staff_or_404(user: User, slug: str) -> Authority:
 
 def publishing_authorities(user: User) -> QuerySet[Authority]:
     ids = memberships_of(user).filter(role__in=PUBLISHING_ROLES).values("authority_id")
-    return Authority.objects.filter(pk__in=ids).order_by("name")
+    return all_authorities().filter(pk__in=ids).order_by("name")
 
 
 def get_dataset_for_publisher_or_404(user: User, pk: Any) -> Dataset:

@@ -20,9 +20,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from verbund.authorities.types import Authority
+from verbund.authorities import queries as authority_queries
 from verbund.core.errors import NotFound
-from verbund.gebiete.types import Gebiet
+from verbund.gebiete import queries as gebiete_queries
 from verbund.opendata import ckan, dcat, queries, rules
 from verbund.opendata.models import Dataset
 
@@ -130,11 +130,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 datasets = datasets.none()
     datasets = datasets.distinct()
     counted = ckan.facets(datasets, [field for _p, field, _l in FACETS], 20)
-    names = dict(Authority.objects.values_list("slug", "name"))
+    names = dict(authority_queries.all_authorities().values_list("slug", "name"))
     kreise = dict(
-        Gebiet.objects.filter(level="kreis", key__in=list(counted["kreis"])).values_list(
-            "key", "name"
-        )
+        gebiete_queries.current_gebiete()
+        .filter(level="kreis", key__in=list(counted["kreis"]))
+        .values_list("key", "name")
     )
     facet_groups = []
     for param, field, label in FACETS:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from verbund.authorities.types import Authority
+from verbund.authorities.queries import all_authorities
 from verbund.core.errors import DomainError
 from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.models import HarvestSource
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             raise CommandError("Quelle angeben oder --scheduled.")
         source = HarvestSource.objects.filter(name=options["source"]).first()
         if source is None:
-            authority = Authority.objects.filter(slug=options["authority"] or "").first()
+            authority = all_authorities().filter(slug=options["authority"] or "").first()
             if authority is None:
                 raise CommandError(
                     f"„{options['source']}“ ist keine bekannte Quelle; für eine neue Quelle "
