@@ -6,10 +6,9 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from verbund.cooperation import queries, rules
-from verbund.cooperation.actions.membership import _user
+from verbund.cooperation.actions.membership import _mark_reviewed, _user
 from verbund.cooperation.models import (
     DistrictProposal,
 )
@@ -102,13 +101,7 @@ def review_district_proposal(
             note=proposal.note,
             actor=actor,
         )
-    proposal.state = target
-    proposal.reviewed_by = reviewer
-    proposal.reviewed_at = timezone.now()
-    proposal.review_note = note.strip()[:500]
-    proposal.save(
-        update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated_at"]
-    )
+    _mark_reviewed(proposal, target=target, reviewer=reviewer, note=note)
     record_audit(
         action="cooperation.district_reviewed",
         actor=actor,

@@ -37,6 +37,16 @@ def assign_land_operator(*, user: Any, land: Gebiet, actor: Actor) -> LandOperat
     return row
 
 
+def _mark_reviewed(item: Any, *, target: str, reviewer: Any, note: str) -> None:
+    """Record the outcome of a four-eyes review (a district proposal, a text revision): its
+    new state, who reviewed it, when, and the reviewer's note."""
+    item.state = target
+    item.reviewed_by = reviewer
+    item.reviewed_at = timezone.now()
+    item.review_note = note.strip()[:500]
+    item.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
+
+
 def _kind_for(gebiet: Gebiet) -> str:
     if gebiet.level == Level.KREIS:
         return AuthorityKind.LANDRATSAMT

@@ -14,7 +14,7 @@ from verbund.catalogue import actions as catalogue_actions
 from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.types import Service
 from verbund.cooperation import queries, rules
-from verbund.cooperation.actions.membership import _user
+from verbund.cooperation.actions.membership import _mark_reviewed, _user
 from verbund.cooperation.models import (
     Activation,
     SharedService,
@@ -233,13 +233,7 @@ def review_text(
             value=revision.text,
             actor=actor,
         )
-    revision.state = target
-    revision.reviewed_by = reviewer
-    revision.reviewed_at = timezone.now()
-    revision.review_note = note.strip()[:500]
-    revision.save(
-        update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated_at"]
-    )
+    _mark_reviewed(revision, target=target, reviewer=reviewer, note=note)
     record_audit(
         action="cooperation.text_published" if publish else "cooperation.text_rejected",
         actor=actor,
