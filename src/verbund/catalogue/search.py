@@ -621,8 +621,12 @@ class Engine:
         if not hits or not len(self.vector_ids):
             # no word of the query is known: closeness alone is no answer
             return hits
-        closeness = self.vectors @ query_vector
-        nearest = np.argsort(-closeness)[:SEMANTIC_CANDIDATES]
+        # einsum runs in this thread: the BLAS behind `@` spreads a product this small over
+        # threads, which on busy cores took 12 ms instead of 0.3
+        closeness = np.einsum("ij,j->i", self.vectors, query_vector)
+        count = min(SEMANTIC_CANDIDATES, len(closeness))
+        nearest = np.argpartition(-closeness, count - 1)[:count]
+        nearest = nearest[np.argsort(-closeness[nearest])]
         top = float(closeness[nearest[0]])
         share = UNKNOWN_WORD_SHARE / (UNKNOWN_WORD_SHARE + unknown)
         strong = bool(hits) and hits[0].evidence * share >= STRONG_MATCH
@@ -730,7 +734,9 @@ def fold_query(text: str) -> str:
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
-_embedder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verbund-embed")
+_embedder = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="verbund-embed", initializer=semantic.use_one_thread
+)
 
 
 def current_engine() -> Engine:

