@@ -280,7 +280,7 @@ def main() -> None:
     )
     embedding = embedding_timings([query for query, _, _ in cases])
     print(
-        f"  of which the query's embedding alone (in parallel with the lexical side): "
+        f"  the query's embedding alone (needed only where the lexical side does not answer): "
         f"p50 {statistics.median(embedding):.1f} ms, "
         f"p95 {embedding[int(0.95 * (len(embedding) - 1))]:.1f} ms"
     )

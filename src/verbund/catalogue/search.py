@@ -18,10 +18,11 @@ A query goes through five steps:
 4. **Ordering**: curated services, the ones citizens ask for, rise above the LeiKa
    sub-variants of the same OZG-Leistung or Leistungsobjekt; outdated 2019 keys sink.
 5. **Fusion** with the semantic signal (`catalogue.semantic`): the query's sentence
-   embedding against every service's, a dot product over the whole catalogue. The two
-   rankings are mixed by weight, normalised to their best: the semantic one weighs little
-   when the lexical best answers the whole query, and much when it answers only part of
-   it (words the vocabulary does not know, a question in another script, the long tail).
+   embedding against every service's, a dot product over the whole catalogue. When the
+   lexical best answers the query well (`answered`), the lexical ranking stands and the
+   query is not embedded; otherwise (words the vocabulary does not know, a question in
+   another script, the long tail) the two rankings are mixed by weight, normalised to
+   their best, the semantic one weighing much.
 """
 
 from __future__ import annotations
@@ -628,9 +629,7 @@ class Engine:
         nearest = np.argpartition(-closeness, count - 1)[:count]
         nearest = nearest[np.argsort(-closeness[nearest])]
         top = float(closeness[nearest[0]])
-        share = UNKNOWN_WORD_SHARE / (UNKNOWN_WORD_SHARE + unknown)
-        strong = bool(hits) and hits[0].evidence * share >= STRONG_MATCH
-        weight = SEMANTIC_WEIGHT_STRONG if strong else SEMANTIC_WEIGHT_WEAK
+        weight = SEMANTIC_WEIGHT_STRONG if answered(hits, unknown) else SEMANTIC_WEIGHT_WEAK
         best = hits[0].score if hits and hits[0].score > 0 else 1.0
         credible = max((h.evidence for h in hits), default=0.0)
         lexical = {h.service_id: h for h in hits}
@@ -891,13 +890,25 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
 
         pk = Service.objects.filter(leika_key=key).values_list("pk", flat=True).first()
         return [Hit(pk, 1.0)] if pk else []
-    # The model embeds the query (in C, without the interpreter lock) while the lexical
-    # side analyses, retrieves and scores.
-    vector = _embedder.submit(semantic.embed_query, text)
     engine = current_engine()
     concepts = engine.analyse_query(text)
     hits = engine.score(concepts, candidate_rows(engine, concepts)) if concepts else []
-    return engine.fuse(hits, vector.result(), unknown=unknown_words(text, concepts))[:limit]
+    unknown = unknown_words(text, concepts)
+    if not hits or answered(hits, unknown):
+        # No word known, or the lexical best answers the query: the query is not embedded
+        # (the semantic side changed no first result of the dev sets there, and the
+        # model's forward pass is most of a search's time).
+        return hits[:limit]
+    # the model runs on its own thread, with one OpenMP thread (`semantic.use_one_thread`)
+    vector = _embedder.submit(semantic.embed_query, text).result()
+    return engine.fuse(hits, vector, unknown=unknown)[:limit]
+
+
+def answered(hits: list[Hit], unknown: int) -> bool:
+    """Whether the lexical best answers the query well: it holds the share `STRONG_MATCH`
+    of the query's evidence, lowered by the words the vocabulary does not know."""
+    share = UNKNOWN_WORD_SHARE / (UNKNOWN_WORD_SHARE + unknown)
+    return bool(hits) and hits[0].evidence * share >= STRONG_MATCH
 
 
 def unknown_words(text: str, concepts: list[Concept]) -> int:
