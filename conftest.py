@@ -136,7 +136,10 @@ def _empty_page_cache() -> Iterator[None]:
     cached in one test must not be served in the next (decision 0031)."""
     from django.core.cache import cache
 
+    from verbund.core import memo
+
     cache.clear()
+    memo.clear_all()  # the per-process answers of core.memo, for tests that enable them
     yield
 
 

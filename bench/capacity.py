@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PORT = 8243
+PORT = int(os.environ.get("BENCH_PORT", "8243"))
 DEST = "stadtverwaltung-erfurt-16051000"
 # Words a citizen types, in our own choice (none taken from the evaluation sets).
 SEARCH_WORDS = [

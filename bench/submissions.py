@@ -41,6 +41,9 @@ def prepare(state: str, database_url: str | None) -> dict:
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{state}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "verbund.settings.base"
     os.environ["VERBUND_BENCH_ENDPOINTS"] = "true"
+    # The demo's authorities hold their keys on the platform (as `make demo` sets it).
+    os.environ.setdefault("VERBUND_KEY_CUSTODY", "platform")
+    os.environ.setdefault("VERBUND_HTTPS", "false")
     # The per-client limit (600/min) would refuse the benchmark's single client address;
     # raised, the limit's statement still runs on every request and is measured.
     os.environ["VERBUND_SUBMISSION_API_RATE"] = "100000000"

@@ -178,6 +178,15 @@ def _ensure_offered_online(service: Any, destination: Any) -> None:
 )
 def announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
     _count(request)
+    try:
+        return _announce(request, payload)
+    except actions.StaleDestination:
+        # The key this process remembered was retired meanwhile: once more, read afresh.
+        queries.forget_destination(payload.destinationId)
+        return _announce(request, payload)
+
+
+def _announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
         raise InvalidInput("Der Idempotency-Key ist zu lang (höchstens 200 Zeichen).")
@@ -193,7 +202,7 @@ def announce(request: HttpRequest, payload: AnnounceIn) -> Status[AnnounceOut]:
         )
         if version is None:
             raise NotFound("Diese Formularversion gibt es nicht.", code="unknown_form_version")
-    destination, encryption_key = queries.destination_with_key(payload.destinationId)
+    destination, encryption_key = queries.destination_with_key_kept(payload.destinationId)
     place = None
     if payload.place is not None and (payload.place.ags or payload.place.plz):
         place = Place(ags=payload.place.ags, plz=payload.place.plz, ort=payload.place.ort)

@@ -22,6 +22,7 @@ from verbund.authorities.models import (
     StaffKeyWrap,
     StaffMembership,
     StaffRole,
+    TenantStatus,
 )
 from verbund.authorities.rules import parse_leitweg_id
 from verbund.core.errors import DomainError, NotFound
@@ -140,6 +141,17 @@ def key_encryption_key() -> bytes:
 
 def active_encryption_key(authority: Authority) -> EncryptionKey | None:
     return EncryptionKey.objects.filter(authority=authority, active=True).first()
+
+
+def key_if_still_active(key_id: Any, authority_id: Any) -> QuerySet[EncryptionKey, Any]:
+    """The key's id while it is its tenant authority's active key, else no row: a subquery
+    for a write that must name a current key (a key remembered from an earlier read)."""
+    return EncryptionKey.objects.filter(
+        pk=key_id,
+        authority_id=authority_id,
+        active=True,
+        authority__tenant_status=TenantStatus.JOINED,
+    ).values("pk")[:1]
 
 
 def active_key_by_slug(slug: str) -> EncryptionKey | None:

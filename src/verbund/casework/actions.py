@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Subquery
+from django.db.models.constants import OnConflict
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -109,19 +110,30 @@ def open_case_record(*, submission: Submission, document: dict[str, Any] | None 
     """Receive a released submission into the authority's inbox: deadline from the service's
     processing-time target, the applicant's name in the blind index when the platform saw the
     form (web), and the specialist system notified after commit."""
-    existing = Case.objects.filter(pk=submission.pk).first()
-    if existing is not None:
-        return existing
     processing_days, _retention = queries.terms_for(submission.service)
     received = timezone.localdate(submission.released_at or timezone.now())
-    case = Case.objects.create(
-        submission=submission, deadline=rules.deadline_for(received, processing_days)
-    )
+    case = Case(submission=submission, deadline=rules.deadline_for(received, processing_days))
+    if not _insert_new_case(case):
+        return Case.objects.get(pk=submission.pk)
     if document is not None:
         _index_name(case, document.get("data", document))
     _audit(case, "received", "system", deadline=case.deadline.isoformat())
     enqueue_webhook(case=case, authority_id=submission.authority_id)
     return case
+
+
+def _insert_new_case(case: Case) -> bool:
+    """Insert the case unless one exists (a release seen twice) in one statement, INSERT …
+    ON CONFLICT DO NOTHING RETURNING (QuerySet._insert, as bulk_create uses it)."""
+    rows = Case.objects._insert(  # type: ignore[attr-defined]
+        [case],
+        fields=list(Case._meta.concrete_fields),
+        returning_fields=[Case._meta.pk],
+        on_conflict=OnConflict.IGNORE,
+    )
+    case._state.adding = False
+    case._state.db = Case.objects.db
+    return bool(rows)
 
 
 def on_submission_released(*, submission: Submission, document: dict[str, Any] | None) -> None:
@@ -470,7 +482,7 @@ class WebhookFailed(Exception):
 def enqueue_webhook(*, case: Case, authority_id: Any) -> None:
     """Queue the notice to the specialist system inside the caller's transaction (it is sent
     by the worker only once the case is committed), when the authority has one configured."""
-    if not Handoff.objects.filter(authority_id=authority_id).exclude(webhook_url="").exists():
+    if not queries.has_specialist_system(authority_id):
         return
     from verbund.casework.tasks import deliver_webhook
 

@@ -34,6 +34,7 @@ from verbund.cooperation.models import (
     TextRevision,
 )
 from verbund.core.errors import NotFound
+from verbund.core.memo import Memo
 from verbund.finder import queries as finder_queries
 from verbund.gebiete import queries as gebiete_queries
 from verbund.gebiete.types import Gebiet, Level
@@ -193,12 +194,20 @@ def activation_status(shared: SharedService, authority: Authority) -> str:
     return activation.status if activation is not None else rules.NOT_OFFERED
 
 
+_GATE: Memo[bool | None] = Memo()
+
+
 def online_gate(service: Service, authority: Authority | None) -> bool | None:
     """The cooperation's answer for `applications.extensions.online_offered`: services the
     Land rolls out are online only where the responsible authority activated them; other
     services are none of the cooperation's business (None). Runs for every service page,
-    finder answer and API announcement: one query for a service the Land does not roll out,
-    two for one it does."""
+    finder answer and API announcement, so each process keeps the answer (`core.memo`):
+    one query for a service the Land does not roll out, two for one it does."""
+    key = (service.pk, authority.pk if authority is not None else None)
+    return _GATE.get(key, lambda: _online_gate(service, authority))
+
+
+def _online_gate(service: Service, authority: Authority | None) -> bool | None:
     shared = list(SharedService.objects.filter(service=service).values_list("pk", "land_id"))
     if not shared:
         return None

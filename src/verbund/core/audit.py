@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
+import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -85,4 +88,30 @@ def record_audit(
         after=_json_safe(after) if after is not None else None,
         details=_json_safe(details),
     )
+    pending = getattr(_batch, "entries", None)
+    if pending is not None:
+        pending.append(entry)
+        return entry
     return audit_chain.append(entry)
+
+
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Append the entries recorded inside the block to the chain together when it ends
+    (one head advance and one insert, however many): for an action whose one transaction
+    records several changes. Use it inside that transaction; the entries recorded in the
+    block have their position and id only after it. An exception drops them along with the
+    transaction they belong to."""
+    if getattr(_batch, "entries", None) is not None:  # already inside a batch
+        yield
+        return
+    _batch.entries = []
+    try:
+        yield
+        entries, _batch.entries = _batch.entries, None
+        audit_chain.append_many(entries)
+    finally:
+        _batch.entries = None

@@ -73,50 +73,64 @@ def digest_of(entry: AuditEntry, *, previous_hash: str) -> str:
 
 def append(entry: AuditEntry) -> AuditEntry:
     """Give the unsaved entry the next position and its hashes, and save it. Must run in
-    the transaction of the change: the head row stays locked until it commits.
-
-    Three statements: advance the head (which takes the lock and returns the previous
-    hash), insert the sealed entry, store the new hash in the head."""
-    position, previous_hash = _advance_head()
-    entry.position = position
-    entry.previous_hash = previous_hash
-    if entry.at is None:
-        entry.at = timezone.now()
-    if _has_float((entry.before, entry.after, entry.details)):
-        # A float may come back from the database in another form (PostgreSQL's jsonb
-        # stores numerics); hash what the database gives back.
-        entry.save()
-        entry.refresh_from_db()
-    else:
-        # Text, integers, lists and objects come back from JSON exactly as they went in.
-        entry.before, entry.after, entry.details = _as_stored(
-            (entry.before, entry.after, entry.details)
-        )
-    entry.entry_hash = digest_of(entry, previous_hash=previous_hash)
-    if entry.pk is None:
-        entry.save()
-    else:
-        AuditEntry.objects.filter(pk=entry.pk).update(entry_hash=entry.entry_hash)
-    AuditChainHead.objects.filter(pk=1).update(last_hash=entry.entry_hash)
+    the transaction of the change: the head row stays locked until it commits."""
+    append_many([entry])
     return entry
 
 
-def _advance_head() -> tuple[int, str]:
+def append_many(entries: list[AuditEntry]) -> None:
+    """Append the unsaved entries in their order, in two statements however many they are:
+    advance the head by their number (which takes the lock and returns the previous hash),
+    then insert them sealed; the database's trigger (migration 0006) stores the last one's
+    hash in the head, as it stores it for every entry inserted at the head's position."""
+    if not entries:
+        return
+    position, previous_hash = _advance_head(len(entries))
+    for entry in entries:
+        position += 1
+        entry.position = position
+        entry.previous_hash = previous_hash
+        if entry.at is None:
+            entry.at = timezone.now()
+        if _has_float((entry.before, entry.after, entry.details)):
+            # A float may come back from the database in another form (PostgreSQL's jsonb
+            # stores numerics); hash what the database gives back.
+            entry.save()
+            entry.refresh_from_db()
+            entry.entry_hash = digest_of(entry, previous_hash=previous_hash)
+            AuditEntry.objects.filter(pk=entry.pk).update(entry_hash=entry.entry_hash)
+            AuditChainHead.objects.filter(pk=1, position=position).update(
+                last_hash=entry.entry_hash
+            )
+        else:
+            # Text, integers, lists and objects come back from JSON exactly as they went in.
+            entry.before, entry.after, entry.details = _as_stored(
+                (entry.before, entry.after, entry.details)
+            )
+            entry.entry_hash = digest_of(entry, previous_hash=previous_hash)
+        previous_hash = entry.entry_hash
+    unsaved = [entry for entry in entries if entry.pk is None]
+    if unsaved:
+        AuditEntry.objects.bulk_create(unsaved)
+
+
+def _advance_head(count: int) -> tuple[int, str]:
+    """The head's position and hash before it advances by `count`."""
     # The UPDATE takes the lock first (row lock on PostgreSQL, write lock on SQLite), so
     # no other transaction reads the same head; RETURNING saves the read after it.
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)
     sql = (
-        f'UPDATE {table} SET "position" = "position" + 1 WHERE "id" = 1 '  # noqa: S608
+        f'UPDATE {table} SET "position" = "position" + %s WHERE "id" = 1 '  # noqa: S608
         'RETURNING "position", "last_hash"'
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, [count])
         row = cursor.fetchone()
         if row is None:
             AuditChainHead.objects.get_or_create(pk=1)
-            cursor.execute(sql)
+            cursor.execute(sql, [count])
             row = cursor.fetchone()
-    return int(row[0]), str(row[1])
+    return int(row[0]) - count, str(row[1])
 
 
 def _has_float(value: Any) -> bool:

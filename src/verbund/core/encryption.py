@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -25,8 +26,14 @@ PREFIX = "fernet:"
 
 def _state_key() -> str:
     """The key `verbund setup` created in the state directory; never made here (a new key
-    would make every stored profile unreadable)."""
-    key = state.read_key(settings.STATE_DIR, state.PROFILE_KEY)
+    would make every stored profile unreadable). Read once per process and directory: it
+    is asked for every encrypted value, and only `verbund setup` ever writes it."""
+    return _read_state_key(str(settings.STATE_DIR))
+
+
+@cache
+def _read_state_key(directory: str) -> str:
+    key = state.read_key(Path(directory), state.PROFILE_KEY)
     if not key:
         raise ImproperlyConfigured(
             f"{state.PROFILE_KEY.label} fehlt: weder VERBUND_PROFILE_ENCRYPTION_KEYS noch "

@@ -228,6 +228,16 @@ VERBUND_SUBMISSION_API_RATE = env_int(
     "applicants from one address: keep this generous.",
     group="Anträge",
 )
+VERBUND_SUBMISSION_CACHE_SECONDS = env_int(
+    "VERBUND_SUBMISSION_CACHE_SECONDS",
+    60,
+    "Seconds each process keeps what the submission API reads for every submission but "
+    "what changes rarely: a service's published form version, whether the rollout lets the "
+    "responsible authority take the service online, the service's processing time and "
+    "whether the authority has a specialist system to notify. Another process's change "
+    "shows after at most this long; 0 reads them for every submission.",
+    group="Anträge",
+)
 VERBUND_ANONYMOUS_DRAFT_MAX_BYTES = env_int(
     "VERBUND_ANONYMOUS_DRAFT_MAX_BYTES",
     50 * 1024 * 1024,

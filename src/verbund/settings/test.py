@@ -32,6 +32,8 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Check the finder's cache token on every resolution: tests roll back what they wrote.
 VERBUND_FINDER_CACHE_SECONDS = 0
+# The same for the submission API's per-process answers (core/memo.py).
+VERBUND_SUBMISSION_CACHE_SECONDS = 0
 # The built-in provider for the tests of the application flow; the XBezahldienste client is
 # tested against a provider server the tests start (applications/tests/test_payment.py).
 VERBUND_PAYMENT_PROVIDER = "test"

@@ -37,6 +37,7 @@ from verbund.applications.actions.payment import (
 )
 from verbund.applications.actions.protocol import (
     RATE_WINDOW,
+    StaleDestination,
     announce_submission,
     count_api_request,
     request_hash,
@@ -61,6 +62,7 @@ __all__ = [
     "RATE_WINDOW",
     "PaymentUnavailable",
     "Receipt",
+    "StaleDestination",
     "announce_submission",
     "apply_payment_callback",
     "apply_payment_status",

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +33,8 @@ from verbund.applications.models import (
 )
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
-from verbund.core.audit import Actor, record_audit
+from verbund.core import memo
+from verbund.core.audit import Actor, batched, record_audit
 from verbund.core.encryption import decrypt, encrypt
 from verbund.core.errors import Conflict, InvalidInput, TooManyRequests
 
@@ -83,6 +86,9 @@ def announce_submission(
         key = authority_queries.active_encryption_key(
             destination
         ) or authority_actions.ensure_encryption_key(authority=destination, actor=actor)
+    # The key may be remembered from an earlier request: the row names it only while it is
+    # still the destination's active key (else NULL, which the column refuses).
+    current_key = Subquery(authority_queries.key_if_still_active(key.pk, destination.pk))
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
@@ -96,7 +102,7 @@ def announce_submission(
                 place_ags=place_ags or responsible.gemeinde_ags,
                 place_plz=place_plz,
                 place_name=responsible.gemeinde_name,
-                key=key,
+                key_id=current_key,
                 announced_attachments=[str(a) for a in attachment_ids],
                 status_secret_hash="",
                 idempotency_key=idempotency_key or None,
@@ -112,10 +118,18 @@ def announce_submission(
             )
     except IntegrityError:
         existing = _by_idempotency_key(idempotency_key, body_hash) if idempotency_key else None
-        if existing is None:
-            raise
-        return existing, False
+        if existing is not None:
+            return existing, False
+        fresh = authority_queries.active_key_by_slug(destination.slug)
+        if fresh is None or fresh.pk != key.pk or not fresh.authority.is_tenant:
+            raise StaleDestination from None
+        raise
+    submission.key = key
     return submission, True
+
+
+class StaleDestination(Exception):
+    """The destination's key changed since it was read: announce again with a fresh read."""
 
 
 def _by_idempotency_key(key: str, body_hash: str) -> Submission | None:
@@ -326,16 +340,17 @@ def submit_announced(
 
     fields = [*_SUBMITTED_FIELDS, "first_response"] if respond else _SUBMITTED_FIELDS
     save_with_number(submission, update_fields=fields, prepare=keep_first_response)
-    record_audit(
-        action="application.submitted",
-        actor=actor,
-        obj=submission,
-        service=submission.service.slug,
-        authority=submission.authority_id,
-        channel="api",
-        ciphertext_sha256=ciphertext_hash,
-    )
-    extensions.notify_released(submission)
+    with batched():  # the receipt's entry and the back office's, appended together
+        record_audit(
+            action="application.submitted",
+            actor=actor,
+            obj=submission,
+            service=submission.service.slug,
+            authority=submission.authority_id,
+            channel="api",
+            ciphertext_sha256=ciphertext_hash,
+        )
+        extensions.notify_released(submission)
     return Receipt(submission=submission, secret=secret, response=answer.get("response"))
 
 
@@ -363,26 +378,59 @@ def _repeated_completion(submission: Submission, ciphertext_hash: str) -> Receip
 RATE_WINDOW = datetime.timedelta(minutes=1)
 
 
+# Requests a process reserves at once for a client and minute: the database counts
+# reservations, so the shared count is exact about what was handed out, and a process asks it
+# once per RATE_LEASE requests instead of for every request (decision 0034).
+RATE_LEASE = 20
+
+_leases: dict[str, tuple[datetime.datetime, int]] = {}
+_leases_lock = threading.Lock()
+
+
 def count_api_request(*, client: str, now: datetime.datetime | None = None) -> None:
     """Count one request of `client` to the public submission API in the current minute;
-    refuse it (429, with the seconds until the next window) beyond the allowance. The
-    increment is one upsert that returns the new count, so parallel requests are all
-    counted and no request pays for more than one statement (a new window also clears
-    the windows of an hour ago)."""
+    refuse it (429, with the seconds until the next window) beyond the allowance.
+
+    Each process reserves up to `RATE_LEASE` requests of a client's minute in one upsert
+    that returns the new count, and serves them from memory; the database's count is the
+    sum of all reservations, so all processes together never admit more than the allowance
+    (a reservation one process does not use up is lost to the client for that minute). A
+    new window also clears the windows of an hour ago."""
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
     client = client[:64]
-    count = _increment_rate_window(client, window)
-    if count == 1:
+    with _leases_lock:
+        held = _leases.get(client)
+        if held is not None and held[0] == window and held[1] > 0:
+            _leases[client] = (window, held[1] - 1)
+            return
+    limit = settings.VERBUND_SUBMISSION_API_RATE
+    lease = max(1, min(RATE_LEASE, limit))
+    count = _increment_rate_window(client, window, lease)
+    if count == lease:
         ApiRateWindow.objects.filter(window__lt=window - 60 * RATE_WINDOW).delete()
-    if count > settings.VERBUND_SUBMISSION_API_RATE:
+    granted = min(lease, limit - (count - lease))
+    if granted <= 0:
         raise TooManyRequests(
             _("Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie einen Moment."),
             retry_after=max(1, int((window + RATE_WINDOW - now).total_seconds()) + 1),
         )
+    with _leases_lock:
+        if len(_leases) > 10_000:
+            _leases.clear()
+        _leases[client] = (window, granted - 1)
 
 
-def _increment_rate_window(client: str, window: datetime.datetime) -> int:
+def forget_rate_leases() -> None:
+    """Drop this process's reservations (tests roll back the counts they were taken from)."""
+    with _leases_lock:
+        _leases.clear()
+
+
+memo.on_clear(forget_rate_leases)
+
+
+def _increment_rate_window(client: str, window: datetime.datetime, by: int) -> int:
     connection = connections[router.db_for_write(ApiRateWindow)]
     quote = connection.ops.quote_name
     table = quote(ApiRateWindow._meta.db_table)
@@ -391,10 +439,10 @@ def _increment_rate_window(client: str, window: datetime.datetime) -> int:
         # INSERT … ON CONFLICT … RETURNING: PostgreSQL and SQLite >= 3.35 alike.
         cursor.execute(
             f"INSERT INTO {table} ({quote('client')}, {quote('window')}, {quote('count')}) "  # noqa: S608 (names from the model)
-            f"VALUES (%s, %s, 1) ON CONFLICT ({quote('client')}, {quote('window')}) "
-            f"DO UPDATE SET {quote('count')} = {table}.{quote('count')} + 1 "
+            f"VALUES (%s, %s, %s) ON CONFLICT ({quote('client')}, {quote('window')}) "
+            f"DO UPDATE SET {quote('count')} = {table}.{quote('count')} + %s "
             f"RETURNING {quote('count')}",
-            [client, stored_window],
+            [client, stored_window, by, by],
         )
         row = cursor.fetchone()
     return int(row[0])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,6 +54,10 @@ def save_with_number(
         submission.vorgangsnummer = new_vorgangsnummer()
         if prepare is not None:
             prepare()
+        if update_fields is not None:
+            if _update_unless_taken(submission, [*update_fields, "vorgangsnummer", "updated_at"]):
+                return
+            continue
         try:
             with _statement_scope():
                 if update_fields is None:
@@ -65,6 +70,16 @@ def save_with_number(
                 continue
             raise
     raise Conflict(_("Bitte erneut absenden."), code="vorgangsnummer_collision")
+
+
+def _update_unless_taken(submission: Submission, fields: list[str]) -> bool:
+    """Save the fields unless another submission has the drawn number, in one UPDATE with
+    NOT EXISTS: a collision needs no savepoint to survive on PostgreSQL. (Two transactions
+    drawing the same number at the same moment would still meet the unique index.)"""
+    submission.updated_at = timezone.now()
+    values = {name: getattr(submission, name) for name in fields}
+    taken = Submission.objects.filter(vorgangsnummer=submission.vorgangsnummer)
+    return bool(Submission.objects.filter(~Exists(taken), pk=submission.pk).update(**values))
 
 
 def _statement_scope() -> Any:

@@ -13,6 +13,7 @@ from verbund.applications.models import (
 from verbund.catalogue import queries as catalogue_queries
 from verbund.catalogue.types import Service
 from verbund.core.errors import NotFound
+from verbund.core.memo import Memo
 
 # Parsed forms by (version id, content hash): a version's schema never changes under the same
 # hash, so each process parses it once and later requests need not even load the JSON column.
@@ -39,9 +40,17 @@ def form_of(version: FormVersion) -> Form:
     return form
 
 
+_API_SERVICES: Memo[tuple[Service, FormVersion | None]] = Memo()
+
+
 def api_service_and_version(identifier: str) -> tuple[Service, FormVersion | None]:
     """The service named in an API announcement and its published form version, in one
-    query for the usual case (identifier = slug), with only the columns the API needs."""
+    query for the usual case (identifier = slug), with only the columns the API needs;
+    kept per process (`core.memo`), since it is asked for every announcement."""
+    return _API_SERVICES.get(identifier, lambda: _api_service_and_version(identifier))
+
+
+def _api_service_and_version(identifier: str) -> tuple[Service, FormVersion | None]:
     version = (
         FormVersion.objects.select_related("definition__service")
         .only(

@@ -19,6 +19,7 @@ from verbund.authorities.types import Authority, EncryptionKey
 from verbund.catalogue.extensions import ServiceAction
 from verbund.catalogue.types import Service
 from verbund.core.errors import NotFound
+from verbund.core.memo import Memo
 from verbund.finder.extensions import OnlineOffer
 from verbund.finder.queries import resolve
 from verbund.finder.types import Basis, Place
@@ -133,6 +134,35 @@ def destination_with_key(slug: str) -> tuple[Authority, EncryptionKey | None]:
             _("Diese Behörde nimmt keine Online-Anträge an."), code="unknown_destination"
         )
     return key.authority, key
+
+
+_DESTINATIONS: Memo[tuple[Authority, EncryptionKey]] = Memo()
+
+
+class _NoKeyYet(Exception):
+    pass
+
+
+def destination_with_key_kept(slug: str) -> tuple[Authority, EncryptionKey | None]:
+    """`destination_with_key`, kept per process (`core.memo`): the announcement's insert
+    names the key only while it is still the destination's active key
+    (`authorities.queries.key_if_still_active`), so a key retired meanwhile is never used;
+    the announcement then reads again (`forget_destination`)."""
+
+    def read() -> tuple[Authority, EncryptionKey]:
+        authority, key = destination_with_key(slug)
+        if key is None:
+            raise _NoKeyYet
+        return authority, key
+
+    try:
+        return _DESTINATIONS.get(slug, read)
+    except _NoKeyYet:
+        return destination(slug), None
+
+
+def forget_destination(slug: str) -> None:
+    _DESTINATIONS.forget(slug)
 
 
 def online_application_action(service: Service) -> ServiceAction | None:

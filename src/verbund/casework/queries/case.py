@@ -14,10 +14,11 @@ from verbund.applications import queries as application_queries
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority
 from verbund.casework import rules
-from verbund.casework.models import Case, Decision, ServiceTerms
+from verbund.casework.models import Case, Decision, Handoff, ServiceTerms
 from verbund.casework.queries.access import User, _not_found, get_case_for_staff_or_404
 from verbund.catalogue.types import Service
 from verbund.core.errors import DomainError
+from verbund.core.memo import Memo
 from verbund.core.models import AuditEntry
 
 
@@ -129,8 +130,16 @@ def reply_attachment(user: User, case: Case, reply_id: str, attachment_id: str) 
     raise _not_found()
 
 
+_TERMS: Memo[tuple[int, int]] = Memo()
+
+
 def terms_for(service: Service) -> tuple[int, int]:
-    """(processing days, retention days) of a service, defaults from the settings."""
+    """(processing days, retention days) of a service, defaults from the settings; kept per
+    process (`core.memo`): every received submission asks."""
+    return _TERMS.get(service.pk, lambda: _terms_for(service))
+
+
+def _terms_for(service: Service) -> tuple[int, int]:
     terms = ServiceTerms.objects.filter(service=service).first()
     if terms is None:
         return (
@@ -138,6 +147,19 @@ def terms_for(service: Service) -> tuple[int, int]:
             settings.VERBUND_CASEWORK_RETENTION_DAYS,
         )
     return terms.processing_days, terms.retention_days
+
+
+# Whether an authority has a specialist system, kept per process: asked for every received
+# submission. A new webhook gets cases after at most VERBUND_SUBMISSION_CACHE_SECONDS; a
+# removed one is checked again by `actions.send_webhook` before anything is sent.
+_HANDOFF: Memo[bool] = Memo()
+
+
+def has_specialist_system(authority_id: Any) -> bool:
+    return _HANDOFF.get(
+        authority_id,
+        lambda: Handoff.objects.filter(authority_id=authority_id).exclude(webhook_url="").exists(),
+    )
 
 
 def forward_targets(case: Case) -> QuerySet[Authority]:
