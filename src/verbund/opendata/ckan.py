@@ -238,7 +238,7 @@ def _condition(field: str, value: str) -> Q:
     if field == "tags":
         return Q(keyword_index__contains=f"|{value.lower()}|")
     if field == "res_format":
-        return Q(distributions__format__iexact=value)
+        return Q(format_index__contains=f"|{value.upper()}|")
     if field == "license_id":
         return Q(licence=rules.code_from_uri(value, rules.LICENCE_SCHEME) or value)
     if field == "name":
@@ -280,50 +280,51 @@ def order_by(sort: str) -> list[str]:
 
 
 def facets(datasets: QuerySet[Dataset], fields: list[str], limit: int) -> dict[str, Counter[str]]:
-    found: dict[str, Counter[str]] = {}
-    ids = datasets.values("pk")
-    for field in fields:
-        counter: Counter[str] = Counter()
-        if field == "organization":
-            for slug, count in (
-                Dataset.objects.filter(pk__in=ids)
-                .values_list("authority__slug")
-                .annotate(n=Count("pk"))
-            ):
-                counter[slug] = count
-        elif field == "license_id":
-            for code, count in (
-                Dataset.objects.filter(pk__in=ids).values_list("licence").annotate(n=Count("pk"))
-            ):
-                counter[licence_id(code)] = count
-        elif field == "kreis":
-            chosen = Dataset.objects.filter(pk__in=ids)
-            for key, count in (
-                chosen.exclude(gebiet__kreis=None)
-                .values_list("gebiet__kreis__key")
-                .annotate(n=Count("pk"))
-            ):
-                counter[key] += count
-            for key, count in (
-                chosen.filter(gebiet__level="kreis")
-                .values_list("gebiet__key")
-                .annotate(n=Count("pk"))
-            ):
-                counter[key] += count
-        elif field == "res_format":
-            for code, count in (
-                Dataset.objects.filter(pk__in=ids)
-                .exclude(distributions__format="")
-                .values_list("distributions__format")
-                .annotate(n=Count("pk", distinct=True))
-            ):
-                counter[code] = count
-        else:
-            column = "theme_index" if field == "groups" else "keyword_index"
-            for index in Dataset.objects.filter(pk__in=ids).values_list(column, flat=True):
-                counter.update(v.lower() for v in index.strip("|").split("|") if v)
-        found[field] = Counter(dict(counter.most_common(limit)))
-    return found
+    """CKAN's facet counts (datasets per value, most frequent first) over `datasets`.
+
+    Publisher, licence, Kreis and themes come from one grouped scan: the rows grouped by the
+    few values they take, with a conditional count per theme; formats from one more query
+    over the format index. So a search with every facet reads the matches twice, not once
+    per facet (issue 16: package_search p95 <= 50 ms over 50,000 datasets)."""
+    found: dict[str, Counter[str]] = {field: Counter() for field in fields}
+    chosen = datasets.order_by()
+    columns = {
+        "organization": ["authority__slug"],
+        "license_id": ["licence"],
+        "kreis": ["gebiet__kreis__key", "gebiet__level", "gebiet__key"],
+    }
+    grouped = [c for field in fields for c in columns.get(field, [])]
+    themes = list(rules.THEMES) if "groups" in fields else []
+    if grouped or themes:
+        counts = {
+            f"theme_{code}": Count("pk", filter=Q(theme_index__contains=f"|{code}|"))
+            for code in themes
+        }
+        rows = (
+            chosen.values(*grouped).annotate(n=Count("pk"), **counts)
+            if grouped
+            else [chosen.aggregate(n=Count("pk"), **counts)]
+        )
+        for row in rows:
+            if "organization" in found:
+                found["organization"][row["authority__slug"]] += row["n"]
+            if "license_id" in found:
+                found["license_id"][licence_id(row["licence"])] += row["n"]
+            if "kreis" in found:
+                if row["gebiet__kreis__key"]:
+                    found["kreis"][row["gebiet__kreis__key"]] += row["n"]
+                if row["gebiet__level"] == "kreis":
+                    found["kreis"][row["gebiet__key"]] += row["n"]
+            for code in themes:
+                if row[f"theme_{code}"]:
+                    found["groups"][code.lower()] += row[f"theme_{code}"]
+    if "res_format" in found:
+        for index, count in chosen.values_list("format_index").annotate(n=Count("pk")):
+            found["res_format"].update({v: count for v in index.strip("|").split("|") if v})
+    if "tags" in found:
+        for index, count in chosen.values_list("keyword_index").annotate(n=Count("pk")):
+            found["tags"].update({v.lower(): count for v in index.strip("|").split("|") if v})
+    return {field: Counter(dict(counter.most_common(limit))) for field, counter in found.items()}
 
 
 def _facet_title(field: str, value: str) -> str:
@@ -399,7 +400,6 @@ def package_search(params: dict[str, Any], urls: Urls) -> Any:
     for fq in [params.get("fq", ""), *_list(params, "fq_list")]:
         if fq:
             datasets = filter_query(datasets, str(fq))
-    datasets = datasets.distinct()
     sort = str(params.get("sort") or "score desc, metadata_modified desc")
     rows = _int(params, "rows", 10, MAX_ROWS)
     start = _int(params, "start", 0)

@@ -474,6 +474,7 @@ def _store(*, source: HarvestSource, dataset: Dataset | None, record: Record) ->
     for key, value in record.values.items():
         setattr(dataset, key, value)
     dataset.source_hash = record.digest
+    dataset.index_formats(d.get("format", "") for d in record.distributions)
     dataset.save()
     dataset.distributions.all().delete()
     Distribution.objects.bulk_create(
