@@ -15,6 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from rdflib import Graph
+from rdflib.namespace import DCAT, RDF
 
 from verbund.authorities.models import Authority
 from verbund.core.errors import InvalidSourceFile
@@ -22,6 +25,7 @@ from verbund.opendata import rules
 from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.harvest_ckan import split_source
 from verbund.opendata.models import Dataset, DatasetStatus, Distribution, HarvestSource
+from verbund.opendata.tests.shapes import SHAPE_SETS, load_shapes, violations
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +37,14 @@ def stored(source: HarvestSource) -> tuple[int, int]:
 
 def errors(run: Any) -> list[str]:
     return [e["record"] for e in run.errors if e["level"] == "error"]
+
+
+def re_exported(client: Client, shape_set: str) -> Graph:
+    """The catalogue as /daten/katalog.ttl serves it, in the profile of that shape set."""
+    profile = "" if shape_set == "shapes-v3.0" else "?profil=2.0"
+    response = client.get(f"/daten/katalog.ttl{profile}")
+    assert response.status_code == 200
+    return Graph().parse(data=b"".join(response.streaming_content).decode(), format="turtle")
 
 
 # --- the platform's own API, served by a live server --------------------------------
@@ -106,6 +118,14 @@ def test_harvest_of_a_second_installation_through_its_ckan_api(
     assert (run.created, run.updated, run.deleted, run.unchanged) == (0, 1, 1, 135)
     assert Dataset.objects.get(source_uri__endswith=str(changed.pk)).title == "Neuer Titel"
     assert not Dataset.objects.filter(source_uri__endswith=str(withdrawn.pk)).exists()
+
+    # when: only the harvested copies are published and exported again
+    Dataset.objects.exclude(harvest_source=source).delete()
+    for shape_set in SHAPE_SETS:
+        graph = re_exported(Client(), shape_set)
+        # then: DCAT-AP.de conforming, like the RDF-harvested catalogues
+        assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == 136
+        assert violations(graph, load_shapes(shared_data, shape_set)) == [], shape_set
 
 
 # --- a recorded response set of a CKAN 2.10 portal ----------------------------------
@@ -312,6 +332,21 @@ def test_ckan_packages_are_read_into_dcat_ap_de_fields(portal: RecordedCkan) -> 
     votes = Dataset.objects.get(harvest_source=run.source, title="Wahlergebnisse")
     assert (votes.licence, votes.themes, votes.description) == ("cc-by/4.0", ["GOVE"], votes.title)
     assert any("Keine Beschreibung" in e["message"] for e in run.errors)
+
+
+@pytest.mark.parametrize("shape_set", SHAPE_SETS)
+def test_ckan_harvested_datasets_re_export_conforming_to_the_shapes(
+    portal: RecordedCkan, client: Client, shared_data: Path, shape_set: str
+) -> None:
+    # given: only the datasets harvested from the recorded CKAN portal are published
+    Dataset.objects.all().delete()
+    run = harvest(source=ckan_source(portal), actor="test").run
+    assert run.created == 2
+    # when
+    graph = re_exported(client, shape_set)
+    # then
+    assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == 2
+    assert violations(graph, load_shapes(shared_data, shape_set)) == []
 
 
 def test_malformed_packages_are_reported_the_others_imported(portal: RecordedCkan) -> None:
