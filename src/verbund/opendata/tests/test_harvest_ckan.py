@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import io
+import ipaddress
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -235,6 +237,7 @@ class RecordedCkan:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.requests: list[str] = []
+        self.hosts: list[str] = []  # the Host header of each request
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         portal = self
@@ -242,6 +245,7 @@ class RecordedCkan:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 portal.requests.append(self.path)
+                portal.hosts.append(self.headers.get("Host", ""))
                 status, body = portal.answer(self.path)
                 data = json.dumps({"help": "", **body}).encode()
                 if portal.page_body and "package_search" in self.path:
@@ -394,6 +398,61 @@ def test_a_source_in_the_internal_network_is_refused(portal: RecordedCkan, setti
     settings.VERBUND_HARVEST_PRIVATE_ADDRESSES = False
     with pytest.raises(InvalidSourceFile, match=r"im internen Netz \(127\.0\.0\.1\)"):
         harvest(source=ckan_source(portal), actor="test")
+    assert portal.requests == []
+
+
+def rebinding_dns(monkeypatch: pytest.MonkeyPatch, host: str, answers: list[str]) -> None:
+    """`host` resolves to the given addresses, one per lookup, then to nothing; every other
+    name as usual."""
+    real = socket.getaddrinfo
+    remaining = list(answers)
+
+    def lookup(name: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if name != host:
+            return real(name, port, *args, **kwargs)
+        if not remaining:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(remaining.pop(0), port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+
+def test_the_harvest_connects_to_the_address_it_checked(
+    portal: RecordedCkan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a name that resolves once (to the portal), and not again
+    port = portal.server.server_address[1]
+    rebinding_dns(monkeypatch, "ckan.rebind.example", ["127.0.0.1"] * 5)
+    source = source_for(
+        url=f"http://ckan.rebind.example:{port}/api/3/action/",
+        authority=Authority.objects.get(slug="tlvwa"),
+    )
+    # when
+    run = harvest(source=source, actor="test").run
+    # then: every page came from the checked address, asked for by the source's name
+    assert run.created == 2 and len(portal.requests) >= 3
+    assert set(portal.hosts) == {f"ckan.rebind.example:{port}"}
+
+
+def test_a_second_dns_answer_into_the_internal_network_is_not_followed(
+    portal: RecordedCkan, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    # given: the check sees a public address, a second lookup would give the portal's
+    # loopback address (DNS rebinding)
+    settings.VERBUND_HARVEST_PRIVATE_ADDRESSES = False
+    port = portal.server.server_address[1]
+    rebinding_dns(monkeypatch, "ckan.rebind.example", ["192.0.2.1"] + ["127.0.0.1"] * 5)
+    monkeypatch.setattr(
+        ipaddress.IPv4Address, "is_global", property(lambda a: str(a) == "192.0.2.1")
+    )
+    source = source_for(
+        url=f"http://ckan.rebind.example:{port}/api/3/action/",
+        authority=Authority.objects.get(slug="tlvwa"),
+    )
+    # when / then: the connection goes to the checked address (the test's network guard,
+    # conftest.py, stops it there), never to the portal
+    with pytest.raises(RuntimeError, match=r"network access to '192\.0\.2\.1'"):
+        harvest(source=source, actor="test")
     assert portal.requests == []
 
 
