@@ -213,6 +213,10 @@ def remove_distribution(*, distribution: Distribution, actor: Actor) -> None:
 
 
 def _touch(dataset: Dataset) -> None:
+    """After a distribution was added or removed: the format index, and `modified`."""
+    dataset.index_formats()
+    fields = ["format_index", "updated_at"]
     if dataset.status == DatasetStatus.PUBLISHED:
         dataset.modified = timezone.now()
-        dataset.save(update_fields=["modified", "updated_at"])
+        fields.append("modified")
+    dataset.save(update_fields=fields)

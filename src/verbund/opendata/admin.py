@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from verbund.opendata.models import Dataset, Distribution, HarvestRun, HarvestSource
 
@@ -18,6 +21,11 @@ class DatasetAdmin(admin.ModelAdmin[Dataset]):
     list_filter = ["status", "licence"]
     search_fields = ["title", "name", "identifier", "authority__name"]
     inlines = [DistributionInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.index_formats()
+        form.instance.save(update_fields=["format_index"])
 
 
 @admin.register(HarvestSource)

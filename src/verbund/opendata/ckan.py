@@ -238,7 +238,7 @@ def _condition(field: str, value: str) -> Q:
     if field == "tags":
         return Q(keyword_index__contains=f"|{value.lower()}|")
     if field == "res_format":
-        return Q(distributions__format__iexact=value)
+        return Q(format_index__contains=f"|{value.upper()}|")
     if field == "license_id":
         return Q(licence=rules.code_from_uri(value, rules.LICENCE_SCHEME) or value)
     if field == "name":
@@ -280,50 +280,41 @@ def order_by(sort: str) -> list[str]:
 
 
 def facets(datasets: QuerySet[Dataset], fields: list[str], limit: int) -> dict[str, Counter[str]]:
-    found: dict[str, Counter[str]] = {}
-    ids = datasets.values("pk")
-    for field in fields:
-        counter: Counter[str] = Counter()
-        if field == "organization":
-            for slug, count in (
-                Dataset.objects.filter(pk__in=ids)
-                .values_list("authority__slug")
-                .annotate(n=Count("pk"))
-            ):
-                counter[slug] = count
-        elif field == "license_id":
-            for code, count in (
-                Dataset.objects.filter(pk__in=ids).values_list("licence").annotate(n=Count("pk"))
-            ):
-                counter[licence_id(code)] = count
-        elif field == "kreis":
-            chosen = Dataset.objects.filter(pk__in=ids)
-            for key, count in (
-                chosen.exclude(gebiet__kreis=None)
-                .values_list("gebiet__kreis__key")
-                .annotate(n=Count("pk"))
-            ):
-                counter[key] += count
-            for key, count in (
-                chosen.filter(gebiet__level="kreis")
-                .values_list("gebiet__key")
-                .annotate(n=Count("pk"))
-            ):
-                counter[key] += count
-        elif field == "res_format":
-            for code, count in (
-                Dataset.objects.filter(pk__in=ids)
-                .exclude(distributions__format="")
-                .values_list("distributions__format")
-                .annotate(n=Count("pk", distinct=True))
-            ):
-                counter[code] = count
-        else:
-            column = "theme_index" if field == "groups" else "keyword_index"
-            for index in Dataset.objects.filter(pk__in=ids).values_list(column, flat=True):
-                counter.update(v.lower() for v in index.strip("|").split("|") if v)
-        found[field] = Counter(dict(counter.most_common(limit)))
-    return found
+    """CKAN's facet counts (datasets per value, most frequent first) over `datasets`.
+
+    At most two grouped scans whatever the facets: publisher, licence and Kreis by the
+    few values they take; themes, formats and keywords by their index strings (`|A|B|`),
+    split here. Not one query per facet, nor a join to the distributions (issue 16:
+    package_search p95 <= 50 ms over 50,000 datasets)."""
+    found: dict[str, Counter[str]] = {field: Counter() for field in fields}
+    chosen = datasets.order_by()
+    columns = {
+        "organization": ["authority__slug"],
+        "license_id": ["licence"],
+        "kreis": ["gebiet__kreis__key", "gebiet__level", "gebiet__key"],
+    }
+    grouped = [c for field in fields for c in columns.get(field, [])]
+    if grouped:
+        for row in chosen.values(*grouped).annotate(n=Count("pk")):
+            if "organization" in found:
+                found["organization"][row["authority__slug"]] += row["n"]
+            if "license_id" in found:
+                found["license_id"][licence_id(row["licence"])] += row["n"]
+            if "kreis" in found:
+                if row["gebiet__kreis__key"]:
+                    found["kreis"][row["gebiet__kreis__key"]] += row["n"]
+                if row["gebiet__level"] == "kreis":
+                    found["kreis"][row["gebiet__key"]] += row["n"]
+    indexes = {"groups": "theme_index", "res_format": "format_index", "tags": "keyword_index"}
+    split = {field: column for field, column in indexes.items() if field in found}
+    if split:
+        for row in chosen.values(*split.values()).annotate(n=Count("pk")):
+            for field, column in split.items():
+                values = {v for v in row[column].strip("|").split("|") if v}
+                if field != "res_format":
+                    values = {v.lower() for v in values}
+                found[field].update(dict.fromkeys(values, row["n"]))
+    return {field: Counter(dict(counter.most_common(limit))) for field, counter in found.items()}
 
 
 def _facet_title(field: str, value: str) -> str:
@@ -399,7 +390,6 @@ def package_search(params: dict[str, Any], urls: Urls) -> Any:
     for fq in [params.get("fq", ""), *_list(params, "fq_list")]:
         if fq:
             datasets = filter_query(datasets, str(fq))
-    datasets = datasets.distinct()
     sort = str(params.get("sort") or "score desc, metadata_modified desc")
     rows = _int(params, "rows", 10, MAX_ROWS)
     start = _int(params, "start", 0)
@@ -412,7 +402,14 @@ def package_search(params: dict[str, Any], urls: Urls) -> Any:
         )
     facet_limit = _int(params, "facet.limit", 50)
     counted = facets(datasets, fields, facet_limit) if fields else {}
-    page = datasets.order_by(*order_by(sort))[start : start + rows]
+    # The page's keys first, from the dataset table alone, then their rows with publisher,
+    # area and distributions: a deep `start` (harvesters walk the whole catalogue) skips
+    # index entries, not joined rows
+    keys = list(
+        datasets.order_by(*order_by(sort)).values_list("pk", flat=True)[start : start + rows]
+    )
+    rows_by_key = {d.pk: d for d in published_datasets().filter(pk__in=keys)}
+    page = [rows_by_key[key] for key in keys]
     return {
         "count": datasets.count(),
         "sort": sort,

@@ -28,6 +28,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from verbund.authorities.types import Authority
 from verbund.core.audit import Actor, record_audit
@@ -96,19 +99,24 @@ def read_source(url: str) -> bytes:
 
 def fetch(url: str, *, accept: str, params: dict[str, str] | None = None) -> tuple[int, bytes]:
     """Status and body of a GET, within the configured timeout and size, following at most
-    a few redirects, each to a host outside the internal network (unless allowed)."""
+    a few redirects, each to a host outside the internal network (unless allowed). The
+    connection goes to the address that was checked, so a second DNS answer in between
+    (DNS rebinding) cannot lead it into the internal network."""
     limit = settings.VERBUND_HARVEST_MAX_BYTES
     for _hop in range(MAX_REDIRECTS + 1):
-        ensure_public_host(url)
+        address = checked_address(url)
         try:
-            with requests.get(
-                url,
-                params=params,
-                timeout=settings.VERBUND_HARVEST_TIMEOUT,
-                headers={"Accept": accept, "User-Agent": USER_AGENT},
-                allow_redirects=False,
-                stream=True,
-            ) as response:
+            with (
+                pinned_session(address) as session,
+                session.get(
+                    url,
+                    params=params,
+                    timeout=settings.VERBUND_HARVEST_TIMEOUT,
+                    headers={"Accept": accept, "User-Agent": USER_AGENT},
+                    allow_redirects=False,
+                    stream=True,
+                ) as response,
+            ):
                 if response.is_redirect and "location" in response.headers:
                     url, params = urljoin(response.url, response.headers["location"]), None
                     continue
@@ -126,23 +134,61 @@ def fetch(url: str, *, accept: str, params: dict[str, str] | None = None) -> tup
     raise InvalidSourceFile(f"Die Quelle {url} leitet zu oft weiter.")
 
 
-def ensure_public_host(url: str) -> None:
-    """Refuse a host that resolves to a loopback, private, link-local or reserved address:
+def checked_address(url: str) -> str:
+    """The address the host of `url` resolves to, once; refused when it (or any other
+    address of the host) is loopback, private, link-local or reserved, unless allowed:
     a harvest source must not reach into the operator's own network."""
-    if settings.VERBUND_HARVEST_PRIVATE_ADDRESSES:
-        return
     host = urlsplit(url).hostname or ""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         raise InvalidSourceFile(f"Den Rechner „{host}“ der Quelle gibt es nicht.") from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise InvalidSourceFile(
-                f"Die Quelle {url} liegt im internen Netz ({address}); das erlaubt "
-                "VERBUND_HARVEST_PRIVATE_ADDRESSES."
-            )
+    addresses = [str(info[4][0]).split("%")[0] for info in infos]
+    if not settings.VERBUND_HARVEST_PRIVATE_ADDRESSES:
+        for address in map(ipaddress.ip_address, addresses):
+            if not address.is_global or address.is_multicast:
+                raise InvalidSourceFile(
+                    f"Die Quelle {url} liegt im internen Netz ({address}); das erlaubt "
+                    "VERBUND_HARVEST_PRIVATE_ADDRESSES."
+                )
+    return addresses[0]
+
+
+def pinned_session(address: str) -> requests.Session:
+    """A session whose direct connections go to `address` whatever the host resolves to
+    now; the URL's host stays in the Host header, the TLS server name and the certificate
+    check. (Through a proxy configured in the environment, the proxy resolves.)"""
+
+    def pin(cls: type[HTTPConnection]) -> Any:
+        class Pinned(cls):  # type: ignore[valid-type,misc]
+            def _new_conn(self) -> socket.socket:
+                host = self.__dict__["_dns_host"]
+                self.__dict__["_dns_host"] = address
+                try:
+                    return super()._new_conn()
+                finally:
+                    self.__dict__["_dns_host"] = host
+
+        return Pinned
+
+    class PinnedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = pin(HTTPConnection)
+
+    class PinnedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = pin(HTTPSConnection)
+
+    class PinnedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": PinnedHTTPPool,
+                "https": PinnedHTTPSPool,
+            }
+
+    session = requests.Session()
+    session.mount("http://", PinnedAdapter())
+    session.mount("https://", PinnedAdapter())
+    return session
 
 
 def guess_format(url: str, data: bytes) -> str:
@@ -474,6 +520,7 @@ def _store(*, source: HarvestSource, dataset: Dataset | None, record: Record) ->
     for key, value in record.values.items():
         setattr(dataset, key, value)
     dataset.source_hash = record.digest
+    dataset.index_formats(d.get("format", "") for d in record.distributions)
     dataset.save()
     dataset.distributions.all().delete()
     Distribution.objects.bulk_create(

@@ -4,6 +4,7 @@ the harvest sources whose datasets the platform imports."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -158,12 +159,21 @@ class Dataset(TimeStampedModel):
     search_text = models.TextField(editable=False, blank=True)
     keyword_index = models.TextField(editable=False, blank=True)
     theme_index = models.CharField(editable=False, max_length=100, blank=True)
+    # The distributions' formats (`|CSV|JSON|`), kept by `index_formats`, so the format facet
+    # and filter read the dataset row alone
+    format_index = models.CharField(editable=False, max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("Datensatz")
         verbose_name_plural = _("Datensätze")
         ordering = ["title"]
-        indexes = [models.Index(fields=["status", "authority"])]
+        indexes = [
+            models.Index(fields=["status", "authority"]),
+            # The orders of package_search (default, harvesters' paging) and of /daten/
+            models.Index(fields=["status", "-modified", "name"], name="dataset_recent_idx"),
+            models.Index(fields=["status", "name"], name="dataset_name_idx"),
+            models.Index(fields=["status", "title", "name"], name="dataset_title_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["harvest_source", "source_uri"],
@@ -176,11 +186,7 @@ class Dataset(TimeStampedModel):
         return self.title
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = " ".join(
-            [self.title, self.description, " ".join(self.keywords), self.name]
-        ).lower()
-        self.keyword_index = "".join(f"|{k.lower()}" for k in self.keywords) + "|"
-        self.theme_index = "".join(f"|{t}" for t in self.themes) + "|"
+        self.fill_search_columns()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {
@@ -190,6 +196,26 @@ class Dataset(TimeStampedModel):
                 "theme_index",
             }
         super().save(*args, **kwargs)
+
+    def fill_search_columns(self) -> None:
+        """The denormalised search and facet columns; `save` calls this, and so must whoever
+        bulk-creates datasets (bulk_create bypasses `save`)."""
+        self.search_text = " ".join(
+            [self.title, self.description, " ".join(self.keywords), self.name]
+        ).lower()
+        self.keyword_index = "".join(f"|{k.lower()}" for k in self.keywords) + "|"
+        self.theme_index = "".join(f"|{t}" for t in self.themes) + "|"
+
+    def index_formats(self, formats: Iterable[str] | None = None) -> None:
+        """Set `format_index` from the given formats, else from the stored distributions;
+        whoever adds or removes distributions calls this and saves the dataset."""
+        if formats is None:
+            formats = self.distributions.values_list("format", flat=True)
+        self.format_index = format_index(formats)
+
+
+def format_index(formats: Iterable[str]) -> str:
+    return "".join(f"|{f}" for f in sorted({f.upper() for f in formats if f})) + "|"
 
 
 class Distribution(TimeStampedModel):

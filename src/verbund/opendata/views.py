@@ -128,7 +128,6 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 datasets = ckan.filter_query(datasets, f'{field}:"{value}"')
             except ckan.ActionError:
                 datasets = datasets.none()
-    datasets = datasets.distinct()
     counted = ckan.facets(datasets, [field for _p, field, _l in FACETS], 20)
     names = dict(authority_queries.all_authorities().values_list("slug", "name"))
     kreise = dict(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 
 import ckanapi
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from verbund.opendata import actions, rules
 from verbund.opendata.models import Dataset, DatasetStatus
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +78,40 @@ def test_search_filters_facets_and_pages(client: Client) -> None:
     assert names == sorted(names) and len(set(names)) == 4
     status, body = call(client, "package_search", fq='groups:envi -res_format:"PDF"')
     assert [r["name"] for r in body["result"]["results"]] == ["eichsfeld-badegewaesser"]
+
+
+def test_facets_count_each_dataset_once_per_value(client: Client) -> None:
+    # given: a second CSV for one dataset (its format still counts once) and a PDF for another
+    budget = Dataset.objects.get(name="erfurt-haushaltsplan-2026")
+    kitas = Dataset.objects.get(name="erfurt-kindertageseinrichtungen")
+    actions.add_url_distribution(
+        dataset=budget, access_url="https://erfurt.example/b.csv", format="CSV", actor="test"
+    )
+    pdf = actions.add_url_distribution(
+        dataset=kitas, access_url="https://erfurt.example/k.pdf", format="PDF", actor="test"
+    )
+    fields = ["organization", "groups", "res_format", "license_id", "tags"]
+    # when
+    _, body = call(client, "package_search", rows="0", **{"facet.field": json.dumps(fields)})
+    # then: the counts a plain walk over the published datasets gives
+    expected: dict[str, Counter[str]] = {field: Counter() for field in fields}
+    for dataset in Dataset.objects.filter(status=DatasetStatus.PUBLISHED):
+        expected["organization"][dataset.authority.slug] += 1
+        expected["groups"].update(t.lower() for t in dataset.themes)
+        expected["license_id"][rules.licence_uri(dataset.licence)] += 1
+        expected["tags"].update({k.lower() for k in dataset.keywords})
+        expected["res_format"].update(
+            {d.format.upper() for d in dataset.distributions.all() if d.format}
+        )
+    assert body["result"]["facets"] == {f: dict(c) for f, c in expected.items()}
+    assert expected["res_format"]["PDF"] >= 1
+    assert body["result"]["count"] == published()
+    # when: the PDF goes again, the format filter no longer finds the dataset
+    found = call(client, "package_search", fq="res_format:pdf", rows="100")[1]["result"]
+    assert kitas.name in [r["name"] for r in found["results"]]
+    actions.remove_distribution(distribution=pdf, actor="test")
+    found = call(client, "package_search", fq="res_format:pdf", rows="100")[1]["result"]
+    assert kitas.name not in [r["name"] for r in found["results"]]
 
 
 def test_package_show_carries_resources_with_size_and_hash(client: Client) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import io
+import ipaddress
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from rdflib import Graph
+from rdflib.namespace import DCAT, RDF
 
 from verbund.authorities.models import Authority
 from verbund.core.errors import InvalidSourceFile
@@ -22,6 +27,7 @@ from verbund.opendata import rules
 from verbund.opendata.harvest import harvest, source_for
 from verbund.opendata.harvest_ckan import split_source
 from verbund.opendata.models import Dataset, DatasetStatus, Distribution, HarvestSource
+from verbund.opendata.tests.shapes import SHAPE_SETS, load_shapes, violations
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +39,14 @@ def stored(source: HarvestSource) -> tuple[int, int]:
 
 def errors(run: Any) -> list[str]:
     return [e["record"] for e in run.errors if e["level"] == "error"]
+
+
+def re_exported(client: Client, shape_set: str) -> Graph:
+    """The catalogue as /daten/katalog.ttl serves it, in the profile of that shape set."""
+    profile = "" if shape_set == "shapes-v3.0" else "?profil=2.0"
+    response = client.get(f"/daten/katalog.ttl{profile}")
+    assert response.status_code == 200
+    return Graph().parse(data=b"".join(response.streaming_content).decode(), format="turtle")
 
 
 # --- the platform's own API, served by a live server --------------------------------
@@ -106,6 +120,14 @@ def test_harvest_of_a_second_installation_through_its_ckan_api(
     assert (run.created, run.updated, run.deleted, run.unchanged) == (0, 1, 1, 135)
     assert Dataset.objects.get(source_uri__endswith=str(changed.pk)).title == "Neuer Titel"
     assert not Dataset.objects.filter(source_uri__endswith=str(withdrawn.pk)).exists()
+
+    # when: only the harvested copies are published and exported again
+    Dataset.objects.exclude(harvest_source=source).delete()
+    for shape_set in SHAPE_SETS:
+        graph = re_exported(Client(), shape_set)
+        # then: DCAT-AP.de conforming, like the RDF-harvested catalogues
+        assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == 136
+        assert violations(graph, load_shapes(shared_data, shape_set)) == [], shape_set
 
 
 # --- a recorded response set of a CKAN 2.10 portal ----------------------------------
@@ -215,6 +237,7 @@ class RecordedCkan:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.requests: list[str] = []
+        self.hosts: list[str] = []  # the Host header of each request
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         portal = self
@@ -222,6 +245,7 @@ class RecordedCkan:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 portal.requests.append(self.path)
+                portal.hosts.append(self.headers.get("Host", ""))
                 status, body = portal.answer(self.path)
                 data = json.dumps({"help": "", **body}).encode()
                 if portal.page_body and "package_search" in self.path:
@@ -314,6 +338,21 @@ def test_ckan_packages_are_read_into_dcat_ap_de_fields(portal: RecordedCkan) -> 
     assert any("Keine Beschreibung" in e["message"] for e in run.errors)
 
 
+@pytest.mark.parametrize("shape_set", SHAPE_SETS)
+def test_ckan_harvested_datasets_re_export_conforming_to_the_shapes(
+    portal: RecordedCkan, client: Client, shared_data: Path, shape_set: str
+) -> None:
+    # given: only the datasets harvested from the recorded CKAN portal are published
+    Dataset.objects.all().delete()
+    run = harvest(source=ckan_source(portal), actor="test").run
+    assert run.created == 2
+    # when
+    graph = re_exported(client, shape_set)
+    # then
+    assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == 2
+    assert violations(graph, load_shapes(shared_data, shape_set)) == []
+
+
 def test_malformed_packages_are_reported_the_others_imported(portal: RecordedCkan) -> None:
     run = harvest(source=ckan_source(portal), actor="test").run
     assert run.created == 2
@@ -359,6 +398,61 @@ def test_a_source_in_the_internal_network_is_refused(portal: RecordedCkan, setti
     settings.VERBUND_HARVEST_PRIVATE_ADDRESSES = False
     with pytest.raises(InvalidSourceFile, match=r"im internen Netz \(127\.0\.0\.1\)"):
         harvest(source=ckan_source(portal), actor="test")
+    assert portal.requests == []
+
+
+def rebinding_dns(monkeypatch: pytest.MonkeyPatch, host: str, answers: list[str]) -> None:
+    """`host` resolves to the given addresses, one per lookup, then to nothing; every other
+    name as usual."""
+    real = socket.getaddrinfo
+    remaining = list(answers)
+
+    def lookup(name: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if name != host:
+            return real(name, port, *args, **kwargs)
+        if not remaining:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(remaining.pop(0), port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+
+def test_the_harvest_connects_to_the_address_it_checked(
+    portal: RecordedCkan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a name that resolves once (to the portal), and not again
+    port = portal.server.server_address[1]
+    rebinding_dns(monkeypatch, "ckan.rebind.example", ["127.0.0.1"] * 5)
+    source = source_for(
+        url=f"http://ckan.rebind.example:{port}/api/3/action/",
+        authority=Authority.objects.get(slug="tlvwa"),
+    )
+    # when
+    run = harvest(source=source, actor="test").run
+    # then: every page came from the checked address, asked for by the source's name
+    assert run.created == 2 and len(portal.requests) >= 3
+    assert set(portal.hosts) == {f"ckan.rebind.example:{port}"}
+
+
+def test_a_second_dns_answer_into_the_internal_network_is_not_followed(
+    portal: RecordedCkan, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    # given: the check sees a public address, a second lookup would give the portal's
+    # loopback address (DNS rebinding)
+    settings.VERBUND_HARVEST_PRIVATE_ADDRESSES = False
+    port = portal.server.server_address[1]
+    rebinding_dns(monkeypatch, "ckan.rebind.example", ["192.0.2.1"] + ["127.0.0.1"] * 5)
+    monkeypatch.setattr(
+        ipaddress.IPv4Address, "is_global", property(lambda a: str(a) == "192.0.2.1")
+    )
+    source = source_for(
+        url=f"http://ckan.rebind.example:{port}/api/3/action/",
+        authority=Authority.objects.get(slug="tlvwa"),
+    )
+    # when / then: the connection goes to the checked address (the test's network guard,
+    # conftest.py, stops it there), never to the portal
+    with pytest.raises(RuntimeError, match=r"network access to '192\.0\.2\.1'"):
+        harvest(source=source, actor="test")
     assert portal.requests == []
 
 
