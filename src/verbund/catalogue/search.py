@@ -86,6 +86,10 @@ MAX_QUERY_WORDS = 12
 # share of the best one and answers at least this share of the query's evidence.
 FLOOR_RATIO = 0.15
 FLOOR_EVIDENCE = 0.3
+# ... or, for an embedded query, a service that matched one of its words and is among the
+# closest in meaning: two independent signals agree although the vocabulary knows only part
+# of the words (a query in English, say, whose "property tax" is known but not the rest).
+FLOOR_AGREEMENT = 0.8
 # Fusion with the semantic signal (measured on the dev sets, docs/decisions/0028): its
 # weight when the lexical best answers the query well (evidence >= STRONG_MATCH) and when
 # it does not; a service's semantic value falls from 1 at the closest service to 0 at
@@ -135,6 +139,9 @@ class Hit:
     coverage: float = 1.0
     # the share of the query's evidence (idf-weighted concepts) the service answers
     evidence: float = 1.0
+    # for a service that matched a word of an embedded query: how close it is in meaning,
+    # from 1 (the closest service) to 0 (SEMANTIC_SPAN below it); both signals agreeing
+    agreement: float = 0.0
 
 
 Row = tuple[int, str, str, str, str, str]
@@ -646,7 +653,7 @@ class Engine:
             if value > 0:
                 coverage = hit.coverage if hit else 0.0
                 evidence = max(hit.evidence if hit else 0.0, credible * meaning)
-                fused.append(Hit(pk, value, coverage, evidence))
+                fused.append(Hit(pk, value, coverage, evidence, meaning if hit else 0.0))
         fused.sort(
             key=lambda h: (-h.score, not self.services[h.service_id].is_curated, h.service_id)
         )
@@ -927,7 +934,12 @@ def above_floor(hits: list[Hit]) -> list[Hit]:
     if not hits:
         return []
     best = hits[0].score
-    return [h for h in hits if h.score >= FLOOR_RATIO * best and h.evidence >= FLOOR_EVIDENCE]
+    return [
+        h
+        for h in hits
+        if h.score >= FLOOR_RATIO * best
+        and (h.evidence >= FLOOR_EVIDENCE or h.agreement >= FLOOR_AGREEMENT)
+    ]
 
 
 def suggestion(text: str) -> str:

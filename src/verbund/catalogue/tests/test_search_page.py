@@ -72,3 +72,16 @@ def test_a_catalogue_only_page_folds_its_keys_away_and_links_its_legal_basis(cli
     assert html.index(">Leistungsschlüssel</dt>") > technical
     # the legal basis links its source instead of printing the address as text
     assert '<a href="https://www.gesetze-im-internet.de/aufenthg_2004/"' in html
+
+
+def test_the_floor_shows_a_weak_word_match_only_where_the_meaning_agrees():
+    from verbund.catalogue.search import FLOOR_EVIDENCE, Hit, above_floor
+
+    weak = FLOOR_EVIDENCE * 0.8  # e.g. only "property tax" of an English query is known
+    best = Hit(1, 1.0, 0.3, weak, agreement=1.0)  # also the closest service in meaning
+    agreeing = Hit(2, 0.9, 0.3, weak, agreement=0.85)
+    word_only = Hit(3, 0.8, 0.3, weak)  # shares the word, far in meaning
+    far = Hit(4, 0.7, 0.3, weak, agreement=0.2)
+    assert [h.service_id for h in above_floor([best, agreeing, word_only, far])] == [1, 2]
+    # a strong word match needs no agreement
+    assert above_floor([Hit(5, 1.0, 1.0, FLOOR_EVIDENCE)]) == [Hit(5, 1.0, 1.0, FLOOR_EVIDENCE)]
