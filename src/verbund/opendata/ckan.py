@@ -276,7 +276,8 @@ def order_by(sort: str) -> list[str]:
         column = SORTS[words[0]]
         if column:
             fields.append(f"-{column}" if len(words) > 1 and words[1] == "desc" else column)
-    return [*fields, "name"]
+    # `name` last as the tie-breaker, once: `ORDER BY name, name` makes SQLite sort again
+    return fields if {"name", "-name"} & set(fields) else [*fields, "name"]
 
 
 def facets(datasets: QuerySet[Dataset], fields: list[str], limit: int) -> dict[str, Counter[str]]:
