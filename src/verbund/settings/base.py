@@ -148,7 +148,8 @@ VERBUND_PAGE_CACHE_SECONDS = env_int(
     "VERBUND_PAGE_CACHE_SECONDS",
     600,
     "Seconds the main content of a public page (start, search, service page, finder answer) "
-    "is kept for anonymous visitors; 0 switches the cache off. Every request checks the "
+    "is kept for anonymous visitors, and the counts of a catalogue search (CKAN "
+    "package_search, /daten/); 0 switches both off. Every request checks the "
     "generation token (one small query), so a change to the catalogue, a Zuständigkeit, a "
     "form or a rollout shows at once; the time only bounds what a bulk change without "
     "signals (a raw import) leaves standing.",

@@ -9,7 +9,9 @@ from collections import Counter
 import ckanapi
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from verbund.opendata import actions, rules
 from verbund.opendata.models import Dataset, DatasetStatus
@@ -112,6 +114,43 @@ def test_facets_count_each_dataset_once_per_value(client: Client) -> None:
     actions.remove_distribution(distribution=pdf, actor="test")
     found = call(client, "package_search", fq="res_format:pdf", rows="100")[1]["result"]
     assert kitas.name not in [r["name"] for r in found["results"]]
+
+
+def test_cached_counts_change_at_once_when_a_dataset_is_published_or_withdrawn(
+    client: Client,
+) -> None:
+    # given: the counts of a search, asked twice (the second answer from the cache)
+    params = {"rows": "0", "facet.field": json.dumps(["organization", "res_format"])}
+    budget = Dataset.objects.get(name="erfurt-haushaltsplan-2026")
+    slug = budget.authority.slug
+    before = call(client, "package_search", **params)[1]["result"]
+    with CaptureQueriesContext(connection) as repeated:
+        assert call(client, "package_search", **params)[1]["result"] == before
+    assert not [q for q in repeated.captured_queries if "GROUP BY" in q["sql"]]
+    assert "XLSX" not in before["facets"]["res_format"]
+    draft = actions.create_dataset(
+        authority=budget.authority,
+        title="Parkplätze",
+        description="Parkplätze der Stadt",
+        licence=budget.licence,
+        actor="test",
+    )
+    actions.add_url_distribution(
+        dataset=draft, access_url="https://erfurt.example/p.xlsx", format="XLSX", actor="test"
+    )
+    assert call(client, "package_search", **params)[1]["result"] == before  # a draft
+    # when: it is published
+    actions.publish_dataset(dataset=draft, actor="test")
+    # then: the counts at once
+    after = call(client, "package_search", **params)[1]["result"]
+    assert after["count"] == before["count"] + 1 == published()
+    assert after["facets"]["organization"][slug] == before["facets"]["organization"][slug] + 1
+    assert after["facets"]["res_format"]["XLSX"] == 1
+    items = after["search_facets"]["res_format"]["items"]
+    assert {"name": "XLSX", "display_name": "XLSX", "count": 1} in items
+    # when: withdrawn, the counts are those before again
+    actions.withdraw_dataset(dataset=draft, actor="test")
+    assert call(client, "package_search", **params)[1]["result"] == before
 
 
 def test_package_show_carries_resources_with_size_and_hash(client: Client) -> None:
