@@ -15,9 +15,10 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Subquery
 from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -123,17 +124,18 @@ def open_case_record(*, submission: Submission, document: dict[str, Any] | None 
 
 
 def _insert_new_case(case: Case) -> bool:
-    """Insert the case unless one exists (a release seen twice) in one statement, INSERT …
-    ON CONFLICT DO NOTHING RETURNING (QuerySet._insert, as bulk_create uses it)."""
-    rows = Case.objects._insert(  # type: ignore[attr-defined]
-        [case],
-        fields=list(Case._meta.concrete_fields),
-        returning_fields=[Case._meta.pk],
-        on_conflict=OnConflict.IGNORE,
-    )
+    """Insert the case unless one exists (a release seen twice) in one statement; the row
+    count tells which (with RETURNING, a skipped row breaks Django's compiler on SQLite)."""
+    db = router.db_for_write(Case)
+    query = InsertQuery(Case, on_conflict=OnConflict.IGNORE)
+    query.insert_values(list(Case._meta.concrete_fields), [case])
+    with connections[db].cursor() as cursor:
+        for statement, params in query.get_compiler(using=db).as_sql():
+            cursor.execute(statement, params)
+        inserted = cursor.rowcount == 1
     case._state.adding = False
-    case._state.db = Case.objects.db
-    return bool(rows)
+    case._state.db = db
+    return inserted
 
 
 def on_submission_released(*, submission: Submission, document: dict[str, Any] | None) -> None:

@@ -48,6 +48,14 @@ def test_release_opens_a_case_with_deadline_and_blind_name_index(case):
     assert queries.name_search_tokens("mueller", submission.authority_id) <= tokens
 
 
+def test_a_release_seen_twice_keeps_the_one_case_and_writes_nothing_more(case):
+    before = (Case.objects.count(), AuditEntry.objects.count(), CaseNameToken.objects.count())
+    again = actions.open_case_record(submission=case.submission, document={"data": {}})
+    assert again.pk == case.pk and again.deadline == case.deadline
+    after = (Case.objects.count(), AuditEntry.objects.count(), CaseNameToken.objects.count())
+    assert after == before
+
+
 def test_take_request_reply_decide_close(case, staff, citizen):
     clerk = staff["clerk"]
     actions.take_case(case=case, actor=clerk)
