@@ -23,6 +23,7 @@ from verbund.applications import actions, extensions, queries
 from verbund.applications.models import FormVersion
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
+from verbund.core import memo
 from verbund.core.errors import Conflict, InvalidInput, NotFound
 from verbund.core.schemas import Problem
 from verbund.finder.types import Place
@@ -153,7 +154,9 @@ def _ensure_offered_online(service: Any, destination: Any) -> None:
     """The rollout gate of the web form ("Online beantragen") holds for the API too: a
     service the Land rolls out is taken only where the responsible authority activated it
     (the cooperation answers through `extensions.register_online_gate`)."""
-    if not extensions.online_offered(service, destination):
+    with memo.keeping():  # the gate's answer is kept per process here (decision 0034)
+        offered = extensions.online_offered(service, destination)
+    if not offered:
         raise Conflict(
             f"{destination.name} bietet „{service.name}“ nicht online an; der Antrag wird "
             "dort auf anderem Weg gestellt.",

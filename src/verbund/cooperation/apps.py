@@ -6,9 +6,11 @@ class CooperationConfig(AppConfig):
     verbose_name = "Zusammenarbeit im Verbund"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from verbund.applications.extensions import on_released, register_online_gate
         from verbund.cooperation import actions, models
-        from verbund.cooperation.queries import online_gate
+        from verbund.cooperation.queries import forget_gates, online_gate
         from verbund.core import page_cache
 
         register_online_gate(online_gate)
@@ -21,3 +23,8 @@ class CooperationConfig(AppConfig):
             models.Activation,
             models.TextRevision,
         )
+        # The API keeps the gate's answers per process; a rollout change forgets them here.
+        for model in (models.Membership, models.SharedService, models.Activation):
+            name = model._meta.label
+            post_save.connect(forget_gates, sender=model, dispatch_uid=f"gate-{name}")
+            post_delete.connect(forget_gates, sender=model, dispatch_uid=f"gate-d-{name}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import storages
+from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_noop
 
@@ -194,17 +195,24 @@ def activation_status(shared: SharedService, authority: Authority) -> str:
     return activation.status if activation is not None else rules.NOT_OFFERED
 
 
-_GATE: Memo[bool | None] = Memo()
+_GATE: Memo[bool | None] = Memo(scoped=True)
 
 
 def online_gate(service: Service, authority: Authority | None) -> bool | None:
     """The cooperation's answer for `applications.extensions.online_offered`: services the
     Land rolls out are online only where the responsible authority activated them; other
-    services are none of the cooperation's business (None). Runs for every service page,
-    finder answer and API announcement, so each process keeps the answer (`core.memo`):
-    one query for a service the Land does not roll out, two for one it does."""
+    services are none of the cooperation's business (None). One query for a service the
+    Land does not roll out, two for one it does. The submission API keeps the answer per
+    process (`core.memo.keeping`, decision 0034); pages ask every time, since the anonymous
+    page cache stores them under the generation token of the moment (decision 0031)."""
     key = (service.pk, authority.pk if authority is not None else None)
     return _GATE.get(key, lambda: _online_gate(service, authority))
+
+
+def forget_gates(**_: object) -> None:
+    """Signal receiver: after a rollout change commits, this process asks anew at once
+    (other processes' API answers follow within `VERBUND_SUBMISSION_CACHE_SECONDS`)."""
+    transaction.on_commit(_GATE.clear)
 
 
 def _online_gate(service: Service, authority: Authority | None) -> bool | None:

@@ -8,14 +8,17 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.test import override_settings
 
 from verbund.applications.extensions import online_offered
 from verbund.applications.models import Submission
 from verbund.catalogue.models import Service
 from verbund.cooperation import actions, queries, rules
 from verbund.cooperation.models import Activation, SharedService
+from verbund.core import memo
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.core.models import AuditEntry
+from verbund.core.page_cache import bump
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +205,47 @@ def test_the_submission_api_respects_the_rollout_gate(client, land):
     # and once resumed the same request is taken
     actions.resume_service(activation=activation, actor="test")
     assert announce("gate-2").status_code == 201
+
+
+@override_settings(VERBUND_PAGE_CACHE_SECONDS=600, VERBUND_SUBMISSION_CACHE_SECONDS=60)
+def test_cached_pages_and_the_api_follow_a_pause_at_once(
+    client, land, django_capture_on_commit_callbacks
+):
+    # given: the anonymous finder page for Erfurt (cached) offers Wohnsitz online, and the
+    # API has answered the gate once (kept per process)
+    activation = Activation.objects.get(
+        shared_service__service__slug="wohnsitz-anmelden",
+        authority__slug="stadtverwaltung-erfurt-16051000",
+    )
+    service, erfurt = activation.shared_service.service, activation.authority
+    assert 'id="online-antrag"' in _finder(client, "wohnsitz-anmelden", ERFURT)
+    with memo.keeping():
+        assert online_offered(service, erfurt)
+    # when: Erfurt pauses the service
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.pause_service(activation=activation, actor="test")
+    # then: the next page (a new generation token) and the API say so at once
+    assert "nicht online an" in _finder(client, "wohnsitz-anmelden", ERFURT)
+    with memo.keeping():
+        assert not online_offered(service, erfurt)
+    # and resuming shows at once too
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.resume_service(activation=activation, actor="test")
+    assert 'id="online-antrag"' in _finder(client, "wohnsitz-anmelden", ERFURT)
+
+
+@override_settings(VERBUND_PAGE_CACHE_SECONDS=600, VERBUND_SUBMISSION_CACHE_SECONDS=60)
+def test_a_page_never_uses_an_answer_the_api_kept(client, land):
+    # given: this process's API kept "online" for Erfurt's Wohnsitz
+    activation = Activation.objects.get(
+        shared_service__service__slug="wohnsitz-anmelden",
+        authority__slug="stadtverwaltung-erfurt-16051000",
+    )
+    service, erfurt = activation.shared_service.service, activation.authority
+    with memo.keeping():
+        assert online_offered(service, erfurt)
+    # when: another process pauses it (a write this process's signals do not see)
+    Activation.objects.filter(pk=activation.pk).update(status=rules.PAUSED)
+    bump()
+    # then: the page rendered under the new generation token asks anew
+    assert "nicht online an" in _finder(client, "wohnsitz-anmelden", ERFURT)
