@@ -1,6 +1,8 @@
 """The result page shows only answers (issue 15): a relevance floor, paging, "Meinten
 Sie …?" for a corrected query, and LeiKa entries without internal keys."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -55,6 +57,8 @@ def test_catalogue_entries_are_shown_without_internal_keys(client):
     html = get(client, q="wald aufforsten erlaubnis").content.decode()
     assert "Eintrag aus dem Leistungskatalog" in html
     assert "Leistungsschlüssel" not in html
+    # an entry without a level starts with its note, not with a separator
+    assert not re.search(r'catalogue-meta">\s*·', html)
     assert ">99048003" not in html
 
 
