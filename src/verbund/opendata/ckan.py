@@ -297,6 +297,11 @@ def _facet_title(field: str, value: str) -> str:
 # --- actions ------------------------------------------------------------------------
 
 
+# Larger offsets and limits than any catalogue holds mean "all" or "past the end"; beyond
+# 64 bits the databases refuse them (SQLite: "integer overflow"), so they are capped here.
+_LARGEST = 2**31 - 1
+
+
 def _int(params: dict[str, Any], name: str, default: int, maximum: int | None = None) -> int:
     raw = params.get(name, default)
     try:
@@ -305,7 +310,7 @@ def _int(params: dict[str, Any], name: str, default: int, maximum: int | None = 
         raise validation_error(**{name: "Invalid integer"}) from None
     if value < 0:
         raise validation_error(**{name: "Must be a natural number"})
-    return min(value, maximum) if maximum is not None else value
+    return min(value, maximum if maximum is not None else _LARGEST)
 
 
 def _bool(params: dict[str, Any], name: str) -> bool:
