@@ -55,7 +55,7 @@ def published_rows(
     the same WHERE, SQLite (no statistics) walks an index of every published dataset
     instead of looking up the keys (100 ms instead of 2 ms at 50,000), for the datasets and
     again for a join of the distributions to their dataset."""
-    found = Dataset.objects.filter(pk__in=keys).values("id", "status", *fields)
+    found = Dataset.objects.filter(pk__in=keys).order_by().values("id", "status", *fields)
     rows = {row["id"]: row for row in found if row["status"] == DatasetStatus.PUBLISHED}
     distributions: dict[Any, list[dict[str, Any]]] = {key: [] for key in rows}
     ordered = (
