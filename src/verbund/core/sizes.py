@@ -25,7 +25,7 @@ ALLOWED: dict[str, str] = {
     "einvoices/reading.py": "two syntaxes of one model side by side",
     # One fixed-width record layout of GV100AD (Statistisches Bundesamt), field by field.
     "gebiete/gv100ad.py::parse_line": "the record layout, field by field",
-    "opendata/ckan.py::package_dict": "the CKAN package shape, key by key",
+    "opendata/ckan_packages.py::package_dict": "the CKAN package shape, key by key",
     # Every setting of the platform with its default and help text, in one registry.
     "settings/base.py": "the settings registry (docs/configuration.md)",
 }

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority
 from verbund.opendata import rules, search_counts
+from verbund.opendata.ckan_packages import group_dict, licence_id, organization_dict, package_dicts
 from verbund.opendata.dcat import Urls
 from verbund.opendata.models import Dataset, DatasetStatus
 from verbund.opendata.queries import published_datasets
@@ -52,150 +53,6 @@ def not_found(message: str = "Not found") -> ActionError:
 
 def validation_error(**fields: str) -> ActionError:
     return ActionError(409, {"__type": "Validation Error", **{k: [v] for k, v in fields.items()}})
-
-
-# --- dictionaries -----------------------------------------------------------------
-
-
-def _iso(value: Any) -> str | None:
-    return value.replace(tzinfo=None).isoformat() if value is not None else None
-
-
-def licence_id(code: str) -> str:
-    return rules.licence_uri(code)
-
-
-def organization_dict(authority: Authority, *, package_count: int | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": str(authority.pk),
-        "name": authority.slug,
-        "title": authority.name,
-        "display_name": authority.name,
-        "type": "organization",
-        "description": "",
-        "image_url": "",
-        "image_display_url": "",
-        "created": _iso(authority.created_at),
-        "is_organization": True,
-        "approval_status": "approved",
-        "state": "active",
-    }
-    if package_count is not None:
-        data["package_count"] = package_count
-    return data
-
-
-def group_dict(code: str, *, package_count: int | None = None) -> dict[str, Any]:
-    term = rules.THEMES[code]
-    data: dict[str, Any] = {
-        "id": code.lower(),
-        "name": code.lower(),
-        "title": term.de,
-        "display_name": term.de,
-        "description": term.en,
-        "type": "group",
-        "image_url": "",
-        "image_display_url": "",
-        "is_organization": False,
-        "approval_status": "approved",
-        "state": "active",
-    }
-    if package_count is not None:
-        data["package_count"] = package_count
-    return data
-
-
-def package_dict(dataset: Dataset, urls: Urls) -> dict[str, Any]:
-    licence = rules.LICENCES.get(dataset.licence)
-    resources = []
-    for position, distribution in enumerate(dataset.distributions.all()):
-        url = (
-            str(urls.download(dataset, distribution))
-            if distribution.is_file
-            else distribution.download_url or distribution.access_url
-        )
-        resources.append(
-            {
-                "id": str(distribution.pk),
-                "package_id": str(dataset.pk),
-                "name": distribution.title,
-                "description": distribution.description,
-                "url": url,
-                "access_url": distribution.access_url or url,
-                "format": distribution.format,
-                "mimetype": distribution.media_type or None,
-                "size": distribution.byte_size,
-                "hash": distribution.checksum,
-                "hash_algorithm": "sha256" if distribution.checksum else "",
-                "license": licence_id(distribution.effective_licence),
-                "created": _iso(distribution.created_at),
-                "last_modified": _iso(distribution.updated_at),
-                "position": position,
-                "state": "active",
-                "url_type": "upload" if distribution.is_file else None,
-                "resource_type": None,
-            }
-        )
-    extras = {
-        "identifier": dataset.identifier or str(urls.dataset(dataset)),
-        "uri": str(urls.dataset(dataset)),
-        "issued": _iso(dataset.issued),
-        "modified": _iso(dataset.modified),
-        "frequency": rules.frequency_uri(dataset.accrual_periodicity)
-        if dataset.accrual_periodicity
-        else None,
-        "temporal_start": dataset.temporal_start.isoformat() if dataset.temporal_start else None,
-        "temporal_end": dataset.temporal_end.isoformat() if dataset.temporal_end else None,
-        "politicalGeocodingURI": _geocoding(dataset)[0],
-        "politicalGeocodingLevelURI": _geocoding(dataset)[1],
-        "contact_name": dataset.contact_name,
-        "contact_email": dataset.contact_email,
-    }
-    tags = [
-        {"id": k, "name": k, "display_name": k, "state": "active", "vocabulary_id": None}
-        for k in dataset.keywords
-    ]
-    return {
-        "id": str(dataset.pk),
-        "name": dataset.name,
-        "title": dataset.title,
-        "notes": dataset.description,
-        "type": "dataset",
-        "state": "active",
-        "private": False,
-        "author": dataset.authority.name,
-        "author_email": None,
-        "maintainer": dataset.contact_name or None,
-        "maintainer_email": dataset.contact_email or None,
-        "license_id": licence_id(dataset.licence),
-        "license_title": licence.de if licence else dataset.licence,
-        "license_url": rules.LICENCE_URLS.get(dataset.licence, ""),
-        "isopen": dataset.licence in rules.OPEN_LICENCES,
-        "url": dataset.landing_page or str(urls.dataset_page(dataset)),
-        "version": None,
-        "metadata_created": _iso(dataset.created_at),
-        "metadata_modified": _iso(dataset.modified or dataset.updated_at),
-        "creator_user_id": None,
-        "owner_org": str(dataset.authority.pk),
-        "organization": organization_dict(dataset.authority),
-        "num_resources": len(resources),
-        "num_tags": len(tags),
-        "resources": resources,
-        "tags": tags,
-        "groups": [group_dict(t) for t in dataset.themes if t in rules.THEMES],
-        "extras": [{"key": k, "value": v} for k, v in extras.items() if v],
-        "relationships_as_object": [],
-        "relationships_as_subject": [],
-    }
-
-
-def _geocoding(dataset: Dataset) -> tuple[str, str]:
-    if dataset.gebiet is not None:
-        return (
-            rules.geocoding_uri(dataset.gebiet.ars, dataset.gebiet.level),
-            rules.level_uri(dataset.gebiet.level),
-        )
-    return dataset.geocoding_uri, dataset.geocoding_level_uri
 
 
 # --- search -------------------------------------------------------------------------
@@ -340,21 +197,22 @@ def package_list(params: dict[str, Any], urls: Urls) -> Any:
     return list(names[offset:])
 
 
-def _get_dataset(params: dict[str, Any]) -> Dataset:
+def _dataset_key(params: dict[str, Any]) -> Any:
+    """The key of the published dataset named or identified by `id` (or `name_or_id`)."""
     key = str(params.get("id") or params.get("name_or_id") or "")
     if not key:
         raise validation_error(id="Missing value")
-    datasets = published_datasets()
-    found = datasets.filter(name=key).first()
+    keys = published_datasets().values_list("pk", flat=True)
+    found = keys.filter(name=key).first()
     if found is None and re.fullmatch(r"[0-9a-fA-F-]{32,36}", key):
-        found = datasets.filter(pk=key).first()
+        found = keys.filter(pk=key).first()
     if found is None:
         raise not_found()
     return found
 
 
 def package_show(params: dict[str, Any], urls: Urls) -> Any:
-    return package_dict(_get_dataset(params), urls)
+    return package_dicts([_dataset_key(params)], urls)[0]
 
 
 def package_search(params: dict[str, Any], urls: Urls) -> Any:
@@ -382,12 +240,10 @@ def package_search(params: dict[str, Any], urls: Urls) -> Any:
     keys = list(
         datasets.order_by(*order_by(sort)).values_list("pk", flat=True)[start : start + rows]
     )
-    rows_by_key = {d.pk: d for d in published_datasets().filter(pk__in=keys)}
-    page = [rows_by_key[key] for key in keys]
     return {
         "count": total,
         "sort": sort,
-        "results": [package_dict(d, urls) for d in page],
+        "results": package_dicts(keys, urls),
         "facets": {field: dict(counter) for field, counter in counted.items()},
         "search_facets": {
             field: {
@@ -439,9 +295,8 @@ def organization_show(params: dict[str, Any], urls: Urls) -> Any:
         raise not_found()
     data = organization_dict(authority, package_count=authority.package_count)  # type: ignore[attr-defined]
     if _bool(params, "include_datasets"):
-        data["packages"] = [
-            package_dict(d, urls) for d in published_datasets().filter(authority=authority)[:1000]
-        ]
+        keys = published_datasets().filter(authority=authority).values_list("pk", flat=True)
+        data["packages"] = package_dicts(list(keys[:1000]), urls)
     return data
 
 

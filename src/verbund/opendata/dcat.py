@@ -94,18 +94,28 @@ class Urls:
         return URIRef(f"{self.base}/daten/")
 
     def dataset(self, dataset: Dataset) -> URIRef:
-        if dataset.source_uri.startswith(("http://", "https://")):
-            return iri(dataset.source_uri)
-        return URIRef(f"{self.base}/daten/{dataset.name}")
+        return URIRef(self.dataset_uri(dataset.name, dataset.source_uri))
+
+    def dataset_uri(self, name: str, source_uri: str) -> str:
+        """A dataset's URI from its columns (the CKAN API builds its answers from rows)."""
+        if source_uri.startswith(("http://", "https://")):
+            return str(iri(source_uri))
+        return f"{self.base}/daten/{name}"
 
     def dataset_page(self, dataset: Dataset) -> URIRef:
-        return URIRef(f"{self.base}/daten/{dataset.name}/")
+        return URIRef(self.dataset_page_uri(dataset.name))
+
+    def dataset_page_uri(self, name: str) -> str:
+        return f"{self.base}/daten/{name}/"
 
     def distribution(self, dataset: Dataset, distribution: Distribution) -> URIRef:
         return URIRef(f"{self.base}/daten/{dataset.name}/distribution/{distribution.pk}")
 
     def download(self, dataset: Dataset, distribution: Distribution) -> URIRef:
-        return URIRef(f"{self.base}/daten/{dataset.name}/dateien/{distribution.pk}")
+        return URIRef(self.download_uri(dataset.name, distribution.pk))
+
+    def download_uri(self, name: str, distribution_key: object) -> str:
+        return f"{self.base}/daten/{name}/dateien/{distribution_key}"
 
     def publisher(self, slug: str) -> URIRef:
         return URIRef(f"{self.base}/daten/organisation/{slug}")

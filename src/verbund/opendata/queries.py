@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -40,6 +41,31 @@ def published_datasets() -> QuerySet[Dataset]:
         )
         .order_by("name")
     )
+
+
+def published_rows(
+    keys: Iterable[Any], fields: Iterable[str], distribution_fields: Iterable[str]
+) -> tuple[dict[Any, dict[str, Any]], dict[Any, list[dict[str, Any]]]]:
+    """The published datasets among `keys` as plain rows of `fields` (joined columns such as
+    `authority__slug` allowed) by key, and their distributions as rows of
+    `distribution_fields` by dataset key, in their order (position, key): two queries
+    however many keys, no model instances (the CKAN API's pages of 100 datasets).
+
+    Both queries select by key alone and the status is checked here: with `status = …` in
+    the same WHERE, SQLite (no statistics) walks an index of every published dataset
+    instead of looking up the keys (100 ms instead of 2 ms at 50,000), for the datasets and
+    again for a join of the distributions to their dataset."""
+    found = Dataset.objects.filter(pk__in=keys).order_by().values("id", "status", *fields)
+    rows = {row["id"]: row for row in found if row["status"] == DatasetStatus.PUBLISHED}
+    distributions: dict[Any, list[dict[str, Any]]] = {key: [] for key in rows}
+    ordered = (
+        Distribution.objects.filter(dataset_id__in=list(rows))
+        .order_by("dataset_id", "position", "pk")
+        .values("dataset_id", *distribution_fields)
+    )
+    for distribution in ordered:
+        distributions[distribution["dataset_id"]].append(distribution)
+    return rows, distributions
 
 
 def get_published_dataset(name: str) -> Dataset:

@@ -14,6 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from verbund.opendata import actions, rules
+from verbund.opendata.ckan_packages import package_dicts
+from verbund.opendata.dcat import Urls
 from verbund.opendata.models import Dataset, DatasetStatus
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +153,46 @@ def test_cached_counts_change_at_once_when_a_dataset_is_published_or_withdrawn(
     # when: withdrawn, the counts are those before again
     actions.withdraw_dataset(dataset=draft, actor="test")
     assert call(client, "package_search", **params)[1]["result"] == before
+
+
+def test_a_page_of_packages_takes_the_same_queries_however_many_it_holds(
+    client: Client,
+) -> None:
+    # given: a dataset with three distributions, and the search's counts already cached
+    kitas = Dataset.objects.get(name="erfurt-kindertageseinrichtungen")
+    for fmt in ("PDF", "JSON"):
+        actions.add_url_distribution(
+            dataset=kitas, access_url=f"https://erfurt.example/k.{fmt}", format=fmt, actor="test"
+        )
+    call(client, "package_search", rows="0", sort="name asc")
+    # when: a page of one package and one of all
+    with CaptureQueriesContext(connection) as one:
+        call(client, "package_search", rows="1", sort="name asc")
+    with CaptureQueriesContext(connection) as every:
+        _, body = call(client, "package_search", rows="1000", sort="name asc")
+    # then: the same number of queries, and each package as package_show gives it
+    assert len(every.captured_queries) == len(one.captured_queries) <= 5
+    results = body["result"]["results"]
+    assert len(results) == published() >= 5
+    for package in results:
+        assert call(client, "package_show", id=package["id"])[1]["result"] == package
+    formats = [
+        r["format"] for r in next(p for p in results if p["name"] == kitas.name)["resources"]
+    ]
+    assert formats[1:] == ["PDF", "JSON"]
+
+
+def test_packages_leave_out_datasets_that_are_not_published() -> None:
+    budget = Dataset.objects.get(name="erfurt-haushaltsplan-2026")
+    draft = actions.create_dataset(
+        authority=budget.authority,
+        title="Parkplätze",
+        description="Parkplätze der Stadt",
+        licence=budget.licence,
+        actor="test",
+    )
+    packages = package_dicts([draft.pk, budget.pk], Urls("https://verbund.example"))
+    assert [p["name"] for p in packages] == [budget.name]
 
 
 def test_package_show_carries_resources_with_size_and_hash(client: Client) -> None:
