@@ -521,7 +521,27 @@ class Engine:
                     self._add_meanings(part_concept, table[(part,)], COMPOUND_PART * 0.9)
                 out.append(part_concept)
             return out
-        return [self._typo_concept(concept, candidates, table)]
+        concept = self._typo_concept(concept, candidates, table)
+        # a compound whose first part the catalogue does not know still names its kind
+        # by its last part, its head: a "Bettensteuer" is a Steuer
+        head = self.known_head(token)
+        if head:
+            concept.add(head, COMPOUND_HEAD)
+        return [concept]
+
+    def known_head(self, word: str) -> str:
+        """The stem of the longest known word that ends a compound after at least
+        `language.MIN_PART - 1` letters ("bettensteuer" → "steu"), or "". A word ending
+        in -en is a verb or participle with its particle ("umgefahren"), no compound."""
+        if len(word) < 2 * language.MIN_PART or not word.isalpha() or word.endswith("en"):
+            return ""
+        for start in range(language.MIN_PART - 1, len(word) - language.MIN_PART + 1):
+            part = word[start:]
+            if self.is_word(part):
+                head = self.part_stem(part)
+                if self.known(head):
+                    return head
+        return ""
 
     def _typo_concept(
         self,
