@@ -72,6 +72,10 @@ CURATED_FACTOR = 1.35
 # curation or an editorial boost lifts it; and how steeply partial answers fall.
 STRONG_MATCH = 0.75
 EVIDENCE_POWER = 1.5
+# A concept answered by its word, a stated synonym or a compound part counts fully as
+# evidence; by a guess (a typo's correction, a compound it may be part of, an unknown
+# compound's head) only in the measure of the guess's weight.
+EVIDENCE_QUALITY = THESAURUS_WEIGHT
 OUTDATED_FACTOR = 0.75
 VARIANT_GAP = 0.97
 # A curated service caps its sub-variants only when it scores at least this share of them.
@@ -606,14 +610,16 @@ class Engine:
             evidence = 0.0
             for index, concept in enumerate(concepts):
                 best = lebenslage_bonus.get((index, service_id), 0.0)
+                quality = 1.0 if best else 0.0
                 for term, weight in concept.alternatives.items():
                     field_weight = found.get(term)
                     if field_weight is not None:
                         best = max(best, weight * field_weight * idf[term])
+                        quality = max(quality, weight)
                 if best > 0:
                     matched += 1
                     total += best
-                    evidence += weights[index]
+                    evidence += weights[index] * min(1.0, quality / EVIDENCE_QUALITY)
             if not matched:
                 continue
             coverage = matched / len(concepts)
