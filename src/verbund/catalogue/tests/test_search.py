@@ -87,6 +87,20 @@ def test_an_unknown_compound_means_its_known_head():
     assert Service.objects.get(slug=top("Katzensteuer")[0]).name.lower().count("steuer")
 
 
+def test_a_guessed_alternative_is_weaker_evidence_than_the_word():
+    from verbund.catalogue import search
+
+    engine = search.current_engine()
+
+    def best_evidence(query):
+        concepts = engine.analyse_query(query)
+        return engine.score(concepts, search.candidate_rows(engine, concepts))[0].evidence
+
+    assert best_evidence("Hundesteuer") == 1.0
+    # a typo's correction is a guess: it answers the query only in part
+    assert 0.5 < best_evidence("Hundesteur") < 1.0
+
+
 def test_a_leika_key_finds_its_service():
     assert top("99115005104000") == ["wohnsitz-anmelden"]
 
