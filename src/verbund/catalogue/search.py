@@ -586,8 +586,9 @@ class Engine:
         idf = {t: self.idf(t) for t in terms}
         padded = {t: f" {t} " for t in terms}
         lebenslage_bonus = self._lebenslage_matches(concepts)
-        # how much each concept tells: the idf of its most telling alternative
-        weights = [max(idf[t] for t in c.alternatives) for c in concepts]
+        # how much each concept tells: the idf of its most telling alternative, as far
+        # as that alternative stands for it (a rare synonym tells less than the word)
+        weights = [max(w * idf[t] for t, w in c.alternatives.items()) for c in concepts]
         weight_sum = sum(weights) or 1.0
         weight_order = [(COLUMNS.index(name), FIELD_WEIGHTS[name]) for name in FIELDS]
         hits: list[Hit] = []
