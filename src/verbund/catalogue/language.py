@@ -29,6 +29,7 @@ _STROKES = str.maketrans({"ı": "i", "đ": "d", "ł": "l", "ø": "o", "ħ": "h"}
 # A word: letters and digits of any script (Latin, Cyrillic, Arabic, …).
 _TOKEN = re.compile(r"[^\W_]+")
 _STEMMER = Stemmer.Stemmer("german")
+_VOWEL = re.compile("[aeiouy]")
 _RUSSIAN = Stemmer.Stemmer("russian")
 _ARABIC = Stemmer.Stemmer("arabic")
 # The Arabic article and the conjunctions and prepositions written together with it.
@@ -101,7 +102,13 @@ def stem(word: str) -> str:
         word = word[:-5] + "n"
     elif word.endswith("erung"):
         word = word[:-3] + "n"
-    return str(_STEMMER.stemWord(word))
+    stemmed = str(_STEMMER.stemWord(word))
+    # Snowball drops -ung only in its region R2, so a noun of a short verb keeps it
+    # ("Teilung", "Bohrung", "Haltung" against "teilen", "bohren", "halten"): the verb's
+    # stem, when a vowel is left ("Sprung" stays).
+    if stemmed.endswith("ung") and len(stemmed) >= 6 and _VOWEL.search(stemmed[:-3]):
+        return stemmed[:-3]
+    return stemmed
 
 
 def is_foreign_script(word: str) -> bool:

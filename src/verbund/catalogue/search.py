@@ -72,6 +72,10 @@ CURATED_FACTOR = 1.35
 # curation or an editorial boost lifts it; and how steeply partial answers fall.
 STRONG_MATCH = 0.75
 EVIDENCE_POWER = 1.5
+# A concept answered by its word, a stated synonym or a compound part counts fully as
+# evidence; by a guess (a typo's correction, a compound it may be part of, an unknown
+# compound's head) only in the measure of the guess's weight.
+EVIDENCE_QUALITY = THESAURUS_WEIGHT
 OUTDATED_FACTOR = 0.75
 VARIANT_GAP = 0.97
 # A curated service caps its sub-variants only when it scores at least this share of them.
@@ -521,7 +525,27 @@ class Engine:
                     self._add_meanings(part_concept, table[(part,)], COMPOUND_PART * 0.9)
                 out.append(part_concept)
             return out
-        return [self._typo_concept(concept, candidates, table)]
+        concept = self._typo_concept(concept, candidates, table)
+        # a compound whose first part the catalogue does not know still names its kind
+        # by its last part, its head: a "Bettensteuer" is a Steuer
+        head = self.known_head(token)
+        if head:
+            concept.add(head, COMPOUND_HEAD)
+        return [concept]
+
+    def known_head(self, word: str) -> str:
+        """The stem of the longest known word that ends a compound after at least
+        `language.MIN_PART - 1` letters ("bettensteuer" → "steu"), or "". A word ending
+        in -en is a verb or participle with its particle ("umgefahren"), no compound."""
+        if len(word) < 2 * language.MIN_PART or not word.isalpha() or word.endswith("en"):
+            return ""
+        for start in range(language.MIN_PART - 1, len(word) - language.MIN_PART + 1):
+            part = word[start:]
+            if self.is_word(part):
+                head = self.part_stem(part)
+                if self.known(head):
+                    return head
+        return ""
 
     def _typo_concept(
         self,
@@ -562,8 +586,9 @@ class Engine:
         idf = {t: self.idf(t) for t in terms}
         padded = {t: f" {t} " for t in terms}
         lebenslage_bonus = self._lebenslage_matches(concepts)
-        # how much each concept tells: the idf of its most telling alternative
-        weights = [max(idf[t] for t in c.alternatives) for c in concepts]
+        # how much each concept tells: the idf of its most telling alternative, as far
+        # as that alternative stands for it (a rare synonym tells less than the word)
+        weights = [max(w * idf[t] for t, w in c.alternatives.items()) for c in concepts]
         weight_sum = sum(weights) or 1.0
         weight_order = [(COLUMNS.index(name), FIELD_WEIGHTS[name]) for name in FIELDS]
         hits: list[Hit] = []
@@ -586,14 +611,16 @@ class Engine:
             evidence = 0.0
             for index, concept in enumerate(concepts):
                 best = lebenslage_bonus.get((index, service_id), 0.0)
+                quality = 1.0 if best else 0.0
                 for term, weight in concept.alternatives.items():
                     field_weight = found.get(term)
                     if field_weight is not None:
                         best = max(best, weight * field_weight * idf[term])
+                        quality = max(quality, weight)
                 if best > 0:
                     matched += 1
                     total += best
-                    evidence += weights[index]
+                    evidence += weights[index] * min(1.0, quality / EVIDENCE_QUALITY)
             if not matched:
                 continue
             coverage = matched / len(concepts)

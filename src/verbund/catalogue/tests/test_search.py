@@ -73,6 +73,34 @@ def test_leika_services_without_curated_text_are_found_too():
     assert Service.objects.get(slug=slugs[0]).leika_key.startswith("99084012")
 
 
+def test_an_unknown_compound_means_its_known_head():
+    from verbund.catalogue import search
+
+    engine = search.current_engine()
+    # "Katze" is no word of the catalogue, "Steuer" is: a Katzensteuer is a Steuer
+    assert not engine.known(language.stem("katzensteuer"))
+    assert engine.known_head("katzensteuer") == language.stem("steuer")
+    concepts = engine.analyse_query("Katzensteuer")
+    assert language.stem("steuer") in concepts[0].alternatives
+    # a verb with its particle is no compound
+    assert engine.known_head("umgefahren") == ""
+    assert Service.objects.get(slug=top("Katzensteuer")[0]).name.lower().count("steuer")
+
+
+def test_a_guessed_alternative_is_weaker_evidence_than_the_word():
+    from verbund.catalogue import search
+
+    engine = search.current_engine()
+
+    def best_evidence(query):
+        concepts = engine.analyse_query(query)
+        return engine.score(concepts, search.candidate_rows(engine, concepts))[0].evidence
+
+    assert best_evidence("Hundesteuer") == 1.0
+    # a typo's correction is a guess: it answers the query only in part
+    assert 0.5 < best_evidence("Hundesteur") < 1.0
+
+
 def test_a_leika_key_finds_its_service():
     assert top("99115005104000") == ["wohnsitz-anmelden"]
 
@@ -122,6 +150,10 @@ def test_analyser_folds_stems_and_splits():
         "platz",
     ]
     assert language.split_compound("hund", lexicon.__contains__) is None
+    # the -ung noun of a short verb meets the verb, which Snowball leaves apart
+    assert language.stem("teilung") == language.stem("teilen") == "teil"
+    assert language.stem("haltungen") == language.stem("halten")
+    assert language.stem("sprung") == "sprung"  # no vowel left: no -ung noun
     assert language.edit_distance("hnud", "hund") == 1
     assert language.edit_distance("personalauswies", "personalausweis") == 1
 
