@@ -10,6 +10,7 @@ only when the text it was computed from changed.
 from __future__ import annotations
 
 import functools
+import hashlib
 import secrets
 import tomllib
 from collections import Counter
@@ -225,7 +226,7 @@ def rebuild_index() -> dict[str, int]:
         with connection.cursor() as cursor:
             # fresh statistics, so that the planner takes the GIN indexes
             cursor.execute("ANALYZE catalogue_searchentry, catalogue_searchterm")
-    _bump_version()
+    _bump_version(analysis=analysis_digest())
     return {"services": len(documents), "terms": len(vocabulary)}
 
 
@@ -302,10 +303,43 @@ def _sync_fts(service_ids: list[int] | None) -> None:
         cursor.executemany(insert + " WHERE service_id = %s", params)
 
 
-def _bump_version() -> None:
+# What the stored index depends on besides the catalogue: the analyser's code (stemming,
+# compound splitting, the thesaurus's reading) and the vocabulary files it reads.
+ANALYSIS_SOURCES = (
+    "language.py",
+    "indexing.py",
+    "search.py",
+    "thesaurus.toml",
+    "lexicon.toml",
+    "verrichtungen.toml",
+)
+
+
+@functools.cache
+def analysis_digest() -> str:
+    """A name for this release's analyser: an index built under another one holds stems
+    that queries no longer produce, so `migrate` rebuilds it (`actions.ensure_search_index`)."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ANALYSIS_SOURCES:
+        path = here / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()[:32]
+
+
+def index_is_current() -> bool:
+    """Whether the index was built by this analyser (or there is nothing to index)."""
+    if not Service.objects.exists():
+        return True
+    built = SearchIndexState.objects.filter(pk=1).values_list("analysis", flat=True).first()
+    return built == analysis_digest()
+
+
+def _bump_version(*, analysis: str | None = None) -> None:
     # A random token rather than a counter: after a rolled-back change a counter could
     # come back to a value a process already cached with other content.
-    version = secrets.randbits(62)
-    updated = SearchIndexState.objects.filter(pk=1).update(version=version, built_at=timezone.now())
-    if not updated:
-        SearchIndexState.objects.create(pk=1, version=version, built_at=timezone.now())
+    values: dict[str, object] = {"version": secrets.randbits(62), "built_at": timezone.now()}
+    if analysis is not None:
+        values["analysis"] = analysis
+    if not SearchIndexState.objects.filter(pk=1).update(**values):
+        SearchIndexState.objects.create(pk=1, **values)

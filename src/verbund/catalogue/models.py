@@ -410,6 +410,9 @@ class SearchIndexState(models.Model):
 
     version = models.PositiveBigIntegerField(default=0)
     built_at = models.DateTimeField(null=True, blank=True)
+    # The analyser the index was last built with (`indexing.analysis_digest`); another one
+    # means the stored stems are stale, and `migrate` rebuilds the index.
+    analysis = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("Stand des Suchindex")

@@ -4,6 +4,7 @@ each keeps the search index in step."""
 
 from verbund.catalogue.actions.editing import (
     delete_authority_text,
+    ensure_search_index,
     rebuild_search_index,
     relink_lebenslage,
     save_authority_text,
@@ -36,6 +37,7 @@ __all__ = [
     "OzgReport",
     "StarterReport",
     "delete_authority_text",
+    "ensure_search_index",
     "import_leika",
     "import_ozg",
     "load_starter_catalogue",

@@ -99,6 +99,16 @@ def rebuild_search_index(*, actor: Actor) -> dict[str, int]:
     return counts
 
 
+def ensure_search_index(*, actor: Actor) -> dict[str, int] | None:
+    """Rebuild the index if another release's analyser built it (run after `migrate`, so an
+    upgrade that changes stemming or the thesaurus never leaves stale stems behind);
+    None when it is current. The stored embeddings are reused, so this takes seconds."""
+    with transaction.atomic():
+        if indexing.index_is_current():
+            return None
+        return rebuild_search_index(actor=actor)
+
+
 @transaction.atomic
 def set_text_field(
     *, service: Service, authority: Authority | None, field_name: str, value: str, actor: Actor
