@@ -30,6 +30,17 @@ def published() -> int:
     return Dataset.objects.filter(status=DatasetStatus.PUBLISHED).count()
 
 
+def draft_beside(dataset: Dataset) -> Dataset:
+    """A new, unpublished dataset of the same authority and licence."""
+    return actions.create_dataset(
+        authority=dataset.authority,
+        title="Parkplätze",
+        description="Parkplätze der Stadt",
+        licence=dataset.licence,
+        actor="test",
+    )
+
+
 def test_both_prefixes_answer_in_ckan_shape(client: Client) -> None:
     for prefix in ("/api/3/action/", "/api/action/"):
         status, body = call(client, "package_list", prefix)
@@ -130,13 +141,7 @@ def test_cached_counts_change_at_once_when_a_dataset_is_published_or_withdrawn(
         assert call(client, "package_search", **params)[1]["result"] == before
     assert not [q for q in repeated.captured_queries if "GROUP BY" in q["sql"]]
     assert "XLSX" not in before["facets"]["res_format"]
-    draft = actions.create_dataset(
-        authority=budget.authority,
-        title="Parkplätze",
-        description="Parkplätze der Stadt",
-        licence=budget.licence,
-        actor="test",
-    )
+    draft = draft_beside(budget)
     actions.add_url_distribution(
         dataset=draft, access_url="https://erfurt.example/p.xlsx", format="XLSX", actor="test"
     )
@@ -184,13 +189,7 @@ def test_a_page_of_packages_takes_the_same_queries_however_many_it_holds(
 
 def test_packages_leave_out_datasets_that_are_not_published() -> None:
     budget = Dataset.objects.get(name="erfurt-haushaltsplan-2026")
-    draft = actions.create_dataset(
-        authority=budget.authority,
-        title="Parkplätze",
-        description="Parkplätze der Stadt",
-        licence=budget.licence,
-        actor="test",
-    )
+    draft = draft_beside(budget)
     packages = package_dicts([draft.pk, budget.pk], Urls("https://verbund.example"))
     assert [p["name"] for p in packages] == [budget.name]
 
