@@ -28,21 +28,32 @@ class CatalogueConfig(AppConfig):
 
 
 def _search_index_current(
-    using: str = DEFAULT_DB_ALIAS, verbosity: int = 1, stdout: Any = None, **_: Any
+    using: str = DEFAULT_DB_ALIAS,
+    verbosity: int = 1,
+    stdout: Any = None,
+    apps: Any = None,
+    **_: Any,
 ) -> None:
     """After `migrate` (every upgrade runs it through `verbund setup`): an index another
     release's analyser built is rebuilt, so queries and stored stems agree."""
-    if using != DEFAULT_DB_ALIAS:
+    if using != DEFAULT_DB_ALIAS or not _migrated_to_analysis(apps):
         return
-    from django.db import DatabaseError
-
     from verbund.catalogue.actions import ensure_search_index
 
-    try:
-        counts = ensure_search_index(actor="migrate")
-    except DatabaseError:
-        return  # migrated back behind the catalogue's tables: nothing to keep current
+    counts = ensure_search_index(actor="migrate")
     if counts is not None and verbosity and stdout is not None:
         stdout.write(
             f"  Suchindex neu aufgebaut (neue Textanalyse): {counts['services']} Leistungen.\n"
         )
+
+
+def _migrated_to_analysis(apps: Any) -> bool:
+    """Whether the database has the index state's `analysis` column (not after migrating
+    the catalogue back behind migration 0006)."""
+    if apps is None:
+        return True
+    try:
+        state = apps.get_model("catalogue", "SearchIndexState")
+    except LookupError:
+        return False
+    return any(field.name == "analysis" for field in state._meta.get_fields())

@@ -54,3 +54,17 @@ def test_migrate_leaves_a_current_index_alone():
 def test_the_analysers_name_covers_files_that_exist():
     here = Path(indexing.__file__).resolve().parent
     assert all((here / name).is_file() for name in indexing.ANALYSIS_SOURCES)
+
+
+def test_the_rebuild_waits_for_the_analysis_column():
+    # migrated back behind catalogue 0006, the receiver must not ask for the column
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from verbund.catalogue.apps import _migrated_to_analysis
+
+    loader = MigrationLoader(connection)
+    before = loader.project_state(("catalogue", "0005_searchentry_embedding")).apps
+    after = loader.project_state(("catalogue", "0006_searchindexstate_analysis")).apps
+    assert not _migrated_to_analysis(before)
+    assert _migrated_to_analysis(after)
