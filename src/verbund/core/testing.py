@@ -88,6 +88,13 @@ def check_page(page: Any, name: str, width: int) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
 
 
+def page_html(page: Any) -> str:
+    """The page's HTML once the navigation a click started has loaded: content() taken while
+    the new document is still arriving is empty."""
+    page.wait_for_load_state("load")
+    return str(page.content())
+
+
 def press(page: Any, locator: Any, key: str = "Enter") -> None:
     """Operate a control as a keyboard user does: focus, then the key."""
     locator.focus()

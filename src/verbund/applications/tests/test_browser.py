@@ -12,7 +12,7 @@ from verbund.applications import queries
 from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
 from verbund.authorities.models import StaffMembership
-from verbund.core.testing import needs
+from verbund.core.testing import needs, page_html
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -39,10 +39,10 @@ def test_wohnsitz_in_a_real_browser(live_server, tmp_path):
         # the labels below are German: ask for German, as a browser set to German would
         page = browser.new_page(locale="de-DE")
         fill_wohnsitz_in_browser(page, live_server.url, str(upload))
-        assert "Zusammenfassung" in page.title() and "Muster" in page.content()
+        assert "Zusammenfassung" in page.title() and "Muster" in page_html(page)
         page.locator("#id-consent").check()
         page.get_by_role("button", name="Antrag absenden").click()
-        assert "Ihr Antrag ist eingegangen" in page.content()
+        assert "Ihr Antrag ist eingegangen" in page_html(page)
         number = page.locator("#vorgangsnummer").inner_text()
         browser.close()
     submission = Submission.objects.get(vorgangsnummer=number)
@@ -60,7 +60,7 @@ def fill_wohnsitz_in_browser(page, base: str, upload: str) -> None:
     page.get_by_role("link", name="Anmeldung einer Wohnung").click()
     page.get_by_label("Postleitzahl Ihres Wohnorts").fill("99084")
     page.get_by_role("button", name="Zuständige Stelle ermitteln").click()
-    assert "Stadtverwaltung Erfurt" in page.content()
+    assert "Stadtverwaltung Erfurt" in page_html(page)
     page.get_by_role("button", name="Antrag beginnen").click()
     page.get_by_label("Straße", exact=False).first.fill("Anger")
     page.get_by_label("Hausnummer").fill("1")

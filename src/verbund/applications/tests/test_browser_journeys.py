@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM
-from verbund.core.testing import axe_violations, needs
+from verbund.core.testing import axe_violations, needs, page_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -158,7 +158,7 @@ def anonymous_journey(page: Any, base: str, *, name: str, english: bool, shots: 
     journey.type_into("#id-vorgangsnummer", number)
     journey.type_into("#id-zugangscode", code)
     journey.press("#id-zugangscode")
-    assert number in page.content()
+    assert number in page_html(page)
     page.goto(f"{base}/postfach/vorgang/")
     journey.check("postfach-vorgang")
     return number
@@ -195,7 +195,7 @@ def account_journey(page: Any, base: str, *, name: str, english: bool, shots: bo
     page.goto(f"{base}/postfach/")
     journey.check("postfach")
     journey.press("table a[href^='/postfach/']")
-    assert "PDF" in page.content()
+    assert "PDF" in page_html(page)
     journey.check("postfach-nachricht")
     page.goto(f"{base}/antraege/meine/")
     journey.check("meine-antraege")

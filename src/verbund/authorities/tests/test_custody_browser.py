@@ -16,7 +16,7 @@ from verbund.applications.tests.test_browser import ARGS, CHROMIUM
 from verbund.authorities import actions
 from verbund.authorities.models import Authority, EncryptionKey, StaffRole
 from verbund.casework.tests.factories import submit_hundesteuer
-from verbund.core.testing import axe_violations, needs
+from verbund.core.testing import axe_violations, needs, page_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +52,7 @@ def test_a_clerk_unlocks_the_key_in_a_real_browser_and_reads_the_case(live_serve
         page.get_by_role("button", name="Bestätigen").click()
         # then: the case asks for the key instead of showing or failing
         assert page.get_by_role("heading", name="Schlüssel entsperren").is_visible()
-        assert "Kerner" not in page.content()
+        assert "Kerner" not in page_html(page)
         assert axe_violations(page) == []
         page.set_viewport_size({"width": 1280, "height": 800})
         page.screenshot(path=str(SCREENSHOTS / "key-unlock.png"))

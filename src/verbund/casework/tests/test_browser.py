@@ -12,7 +12,7 @@ from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from verbund.applications.models import Submission
 from verbund.applications.tests.conftest import PDF
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM, fill_wohnsitz_in_browser
-from verbund.core.testing import needs
+from verbund.core.testing import needs, page_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def _apply(page, base: str, upload: str) -> tuple[str, str]:
     fill_wohnsitz_in_browser(page, base, upload)
     page.locator("#id-consent").check()
     page.get_by_role("button", name="Antrag absenden").click()
-    assert "Ihr Antrag ist eingegangen" in page.content()
+    assert "Ihr Antrag ist eingegangen" in page_html(page)
     return page.locator("#vorgangsnummer").inner_text(), page.locator("#zugangscode").inner_text()
 
 

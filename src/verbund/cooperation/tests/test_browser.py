@@ -19,7 +19,7 @@ from verbund.applications.tests.test_browser import ARGS, CHROMIUM
 from verbund.authorities.actions import upsert_staff_membership
 from verbund.authorities.models import Authority, StaffRole
 from verbund.cooperation.models import Activation, Membership
-from verbund.core.testing import needs
+from verbund.core.testing import needs, page_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +67,7 @@ def test_invite_accept_activate_and_apply_in_a_real_browser(live_server):
             gera.gebiet.ars
         )
         operator.get_by_role("button", name="Einladen").click()
-        assert "Stadtverwaltung Gera ist zum Verbund eingeladen" in operator.content()
+        assert "Stadtverwaltung Gera ist zum Verbund eingeladen" in page_html(operator)
         operator.goto(f"{base}/land/?stand=invited")
         assert "Stadtverwaltung Gera" in operator.locator("#behoerden-tabelle").inner_text()
         operator.goto(f"{base}/land/")
@@ -87,7 +87,7 @@ def test_invite_accept_activate_and_apply_in_a_real_browser(live_server):
         service.get_by_label("Kontakt für Rückfragen").fill("Bürgerbüro Gera")
         service.get_by_label("Bearbeitungsfrist in Tagen").fill("7")
         service.get_by_role("button", name="Freischalten").click()
-        assert "ist freigeschaltet" in admin_page.content()
+        assert "ist freigeschaltet" in page_html(admin_page)
         admin_page.screenshot(path=str(SCREENSHOTS / "authority-administration.png"))
 
         # a citizen of Gera can apply online
@@ -95,13 +95,13 @@ def test_invite_accept_activate_and_apply_in_a_real_browser(live_server):
         citizen.set_default_timeout(120_000)
         citizen.goto(f"{base}/leistungen/wohnsitz-anmelden/zustaendigkeit?ags={GERA}")
         citizen.get_by_role("link", name="Online beantragen").click()
-        assert "Antrag beginnen" in citizen.content()
+        assert "Antrag beginnen" in page_html(citizen)
         # a citizen of Weimar is told how else to apply
         citizen.goto(f"{base}/leistungen/wohnsitz-anmelden/zustaendigkeit?ags={WEIMAR}")
         assert citizen.get_by_role("link", name="Online beantragen").count() == 0
         note = citizen.locator("#nicht-online").inner_text()
         assert "Stadtverwaltung Weimar bietet diese Leistung nicht online an" in note
-        assert "Öffnungszeiten" in citizen.content()
+        assert "Öffnungszeiten" in page_html(citizen)
         citizen.screenshot(path=str(SCREENSHOTS / "finder-not-online.png"), full_page=True)
 
         # the operator sees the rollout and the funding report

@@ -17,7 +17,7 @@ from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from verbund.accounts.models import User
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM
 from verbund.cooperation.models import DistrictProposal, LandOperator
-from verbund.core.testing import axe_violations, needs
+from verbund.core.testing import axe_violations, needs, page_html
 from verbund.gebiete.models import Gebiet, Level
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,7 +77,7 @@ def test_district_review_and_console_pages_in_a_real_browser(live_server):
         editor.locator("#id-gebiet").fill("16066")
         editor.get_by_label("Begründung und Quelle der Änderung").fill("Demo: Geschäftsverteilung")
         editor.get_by_role("button", name="Zur Prüfung vorschlagen").click()
-        assert "zweite Person" in editor.content()
+        assert "zweite Person" in page_html(editor)
         assert axe_violations(editor) == []
         _shoot(editor, "land-districts")
         editor.goto(f"{base}/land/bezirke/finanzamt/")
@@ -91,7 +91,7 @@ def test_district_review_and_console_pages_in_a_real_browser(live_server):
         change = reviewer.locator("article[id^=aenderung-]")
         assert "Amtsgericht Jena – Grundbuchamt" in change.inner_text()
         change.get_by_role("button", name="Freigeben").click()
-        assert "freigegeben" in reviewer.content()
+        assert "freigegeben" in page_html(reviewer)
         citizen.goto(f"{base}/leistungen/grundbuchauszug/zustaendigkeit?ags={MEININGEN}")
         assert "Amtsgericht Jena – Grundbuchamt" in citizen.locator("#ergebnis").inner_text()
 

@@ -17,7 +17,7 @@ from verbund.applications.tests.test_browser import ARGS, CHROMIUM
 from verbund.authorities.models import Authority, StaffMembership
 from verbund.cooperation.tests.test_browser_console import SCREENSHOTS, _log_in, _shoot
 from verbund.core import tasks
-from verbund.core.testing import axe_violations, needs
+from verbund.core.testing import axe_violations, needs, page_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,8 @@ def test_invite_a_colleague_who_enrols_in_a_real_browser(live_server):
         admin.get_by_label("Nachname").fill("Beispiel")
         admin.get_by_label("Dienstliche E-Mail-Adresse").fill("erika@weimar.demo.verbund.invalid")
         admin.get_by_role("button", name="Einladung senden").click()
-        assert "Die Einladung an erika@weimar.demo.verbund.invalid ist unterwegs" in admin.content()
+        sent = "Die Einladung an erika@weimar.demo.verbund.invalid ist unterwegs"
+        assert sent in page_html(admin)
         assert (
             "eingeladen, noch nicht angenommen"
             in admin.locator("#mitarbeitende-tabelle").inner_text()
@@ -74,7 +75,7 @@ def test_invite_a_colleague_who_enrols_in_a_real_browser(live_server):
         invitee.get_by_role("button", name="Einrichten").click()
         assert invitee.url.endswith("/verwaltung/")
         invitee.goto(f"{base}/sachbearbeitung/{weimar.slug}/")
-        assert "Stadtverwaltung Weimar" in invitee.content()
+        assert "Stadtverwaltung Weimar" in page_html(invitee)
         browser.close()
     membership = StaffMembership.objects.get(user__email="erika@weimar.demo.verbund.invalid")
     assert membership.authority == weimar and membership.user.has_usable_password()

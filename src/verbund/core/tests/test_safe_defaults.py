@@ -177,7 +177,7 @@ def test_pages_work_in_a_real_browser_under_the_policy(live_server):
     """Chromium reports every blocked inline script or style; the pages' own stylesheets
     and scripts still load."""
     from verbund.applications.tests.test_browser import ARGS, CHROMIUM
-    from verbund.core.testing import needs
+    from verbund.core.testing import needs, page_html
 
     needs("chromium")
     import playwright.sync_api as playwright_api
@@ -219,7 +219,7 @@ def test_pages_work_in_a_real_browser_under_the_policy(live_server):
         page.get_by_label("Passwort").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Anmelden", exact=True).click()
         page.wait_for_url("**/konto/")
-        assert "Konto" in page.content()
+        assert "Konto" in page_html(page)
         kern_loaded = page.evaluate(
             "getComputedStyle(document.querySelector('.verbund-skip-link')).position"
         )

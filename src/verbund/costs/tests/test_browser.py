@@ -17,7 +17,7 @@ from verbund.accounts import totp
 from verbund.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM
 from verbund.authorities.models import Authority
-from verbund.core.testing import axe_violations, needs
+from verbund.core.testing import axe_violations, needs, page_html
 from verbund.costs.models import Statement
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,10 +63,10 @@ def test_costs_and_statements_in_a_real_browser(live_server):
         form.get_by_label("Kosten im Jahr in Euro").fill("12.000,00")
         form.get_by_label("Verteilschlüssel").select_option("population")
         form.get_by_role("button", name="Kosten speichern").click()
-        assert "Die Kosten sind gespeichert." in operator.content()
+        assert "Die Kosten sind gespeichert." in page_html(operator)
         operator.get_by_label("Monat (JJJJ-MM)").fill(f"{month:%Y-%m}")
         operator.get_by_role("button", name="Abrechnungen erstellen").click()
-        assert "Abrechnungen erstellt" in operator.content()
+        assert "Abrechnungen erstellt" in page_html(operator)
         assert f"{month:%m/%Y}" in operator.locator("#monate-tabelle").inner_text()
         assert axe_violations(operator) == []
         _shoot(operator, "land-costs")

@@ -11,7 +11,7 @@ from django.test import Client
 
 from verbund.applications.tests.conftest import PDF
 from verbund.applications.tests.test_browser import ARGS, CHROMIUM
-from verbund.core.testing import needs
+from verbund.core.testing import needs, page_html
 from verbund.mailbox import actions
 from verbund.mailbox.actions import MessageKind, OutgoingAttachment
 from verbund.mailbox.models import Message, Reply
@@ -45,7 +45,7 @@ def test_anonymous_applicant_answers_a_rueckfrage_in_a_real_browser(live_server,
         page.get_by_label("Vorgangsnummer").fill(case.number)
         page.get_by_label("Zugangscode").fill("falsch")
         page.get_by_role("button", name="Postfach öffnen").click()
-        assert "kein Postfach" in page.content()
+        assert "kein Postfach" in page_html(page)
         page.get_by_label("Zugangscode").fill(case.secret)
         page.get_by_role("button", name="Postfach öffnen").click()
         page.get_by_role("link", name="Bitte Mietvertrag nachreichen").click()
@@ -56,7 +56,7 @@ def test_anonymous_applicant_answers_a_rueckfrage_in_a_real_browser(live_server,
         page.get_by_label("Ihre Antwort").fill("Anbei die fehlende Seite.")
         page.get_by_label("Dateien beifügen").set_input_files(str(upload))
         page.get_by_role("button", name="Antwort senden").click()
-        assert "verschlüsselt an die Behörde gesendet" in page.content()
+        assert "verschlüsselt an die Behörde gesendet" in page_html(page)
         browser.close()
     assert Message.objects.get(pk=message.pk).read_at is not None
     reply = Reply.objects.get(message=message)
