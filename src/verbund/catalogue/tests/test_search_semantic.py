@@ -112,3 +112,41 @@ def test_a_query_the_words_answer_only_in_part_is_embedded():
     top("Erlaubnis für ein Feuerwerk an Silvester", n=1)
     # then
     assert semantic.embed_query.cache_info().misses == 1
+
+
+@pytest.mark.parametrize(
+    ("cores", "loadavg", "threads"),
+    [
+        (2, "0.10 0.20 0.30 1/180 4242", 2),  # only the caller runs: the second core is idle
+        (2, "1.90 1.50 1.20 2/180 4242", 1),  # another thread holds the second core
+        (2, "7.00 6.00 5.00 9/180 4242", 1),
+        (8, "0.50 0.40 0.30 3/180 4242", 2),  # never more than QUERY_THREADS
+        (2, "garbled", 1),
+    ],
+)
+def test_a_query_takes_a_second_core_only_while_it_is_idle(cores, loadavg, threads):
+    assert semantic.query_threads(cores=cores, loadavg=loadavg) == threads
+
+
+def test_the_thread_count_of_the_calling_thread_is_restored_after_a_query():
+    openmp = semantic._openmp()
+    assert openmp is not None  # the wheel bundles its OpenMP runtime
+    openmp.omp_set_num_threads(7)
+    semantic.embed_query.cache_clear()
+    semantic.embed_query("Hund anmelden")
+    # an index build on this thread afterwards keeps every core it had
+    assert openmp.omp_get_max_threads() == 7
+
+
+def test_passages_embedded_by_length_come_back_in_the_order_given():
+    texts = [
+        "Anmeldung einer Wohnung beim Einwohnermeldeamt mit Wohnungsgeberbestätigung",
+        "Hundesteuer",
+        "Gewerbe anmelden",
+    ]
+    batch = [np.frombuffer(b, dtype="<f2") for b in semantic.compute_passages(texts)]
+    for text, vector in zip(texts, batch, strict=True):
+        alone = np.frombuffer(semantic.compute_passages([text])[0], dtype="<f2")
+        assert float(vector.astype(np.float32) @ alone.astype(np.float32)) > 0.99
+    # and the three are different texts
+    assert float(batch[0].astype(np.float32) @ batch[1].astype(np.float32)) < 0.95
