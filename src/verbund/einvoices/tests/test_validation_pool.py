@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from django.conf import settings
+from pypdf import PdfWriter
 
 from verbund.core.testing import needs
 from verbund.einvoices.validation import Report, Unexaminable, validate
@@ -19,6 +21,15 @@ def _broken(data: bytes) -> bytes:
     return head + b"<cbc:Unknown>x</cbc:Unknown><cbc:CustomizationID>" + tail
 
 
+def _zugferd(xml: bytes) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment("factur-x.xml", xml)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def test_the_pool_gives_the_verdicts_of_validate() -> None:
     needs("rules")
     suite = sorted((RULES / "testsuite").rglob("*.xml"))
@@ -29,6 +40,7 @@ def test_the_pool_gives_the_verdicts_of_validate() -> None:
         _broken(ubl),
         ubl.replace(b"xrechnung_3.0", b"xrechnung_9.9", 1),  # no scenario
         cvd,
+        _zugferd(ubl),  # the report's XML is not the document sent
         b"<nicht",  # refused: malformed
         b"",  # refused: empty
     ]
@@ -46,8 +58,11 @@ def test_the_pool_gives_the_verdicts_of_validate() -> None:
             assert (outcome.code, outcome.message) == (expected.code, expected.message)
             verdicts.add(f"refused:{expected.code}")
         else:
-            assert outcome == expected  # the whole report: findings, messages, locations
+            # the whole report: findings, messages, locations and the examined XML
+            assert outcome == expected
             verdicts.add(f"{expected.valid}:{expected.scenario is not None}")
+    assert {o.source_format for o in outcomes if isinstance(o, Report)} == {"xml", "pdf"}
+    assert all(o.xml for o in outcomes if isinstance(o, Report))
     assert verdicts >= {
         "True:True",
         "False:True",
