@@ -39,7 +39,8 @@ def test_wohnsitz_in_a_real_browser(live_server, tmp_path):
         # the labels below are German: ask for German, as a browser set to German would
         page = browser.new_page(locale="de-DE")
         fill_wohnsitz_in_browser(page, live_server.url, str(upload))
-        assert "Zusammenfassung" in page.title() and "Muster" in page_html(page)
+        html = page_html(page)  # the summary has loaded: its title is set
+        assert "Zusammenfassung" in page.title() and "Muster" in html
         page.locator("#id-consent").check()
         page.get_by_role("button", name="Antrag absenden").click()
         assert "Ihr Antrag ist eingegangen" in page_html(page)
