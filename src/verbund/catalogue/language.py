@@ -202,6 +202,32 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
     return previous[-1]
 
 
+# Languages whose common words are no typos, though the catalogue may not use them.
+COMMON_WORD_LANGUAGES = ("de", "en")
+_RESTORED_UMLAUTS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"))
+
+
+@functools.lru_cache(maxsize=50_000)
+def is_common_word(word: str) -> bool:
+    """Whether a folded word is common German or English: in wordfreq's small list of the
+    language, the words written at least once in a million ("kunde", "passiert",
+    "wiese"). Such a word is meant as written and not corrected to a word of the
+    catalogue ("hunde", "passport", "weise"); a misspelling ("genemigung", "hausnumer")
+    is not in the lists. The umlauts the folding wrote out are tried as umlauts too."""
+    from wordfreq import zipf_frequency  # 0.3 s to import: only where a query needs it
+
+    spellings = {word}
+    restored = word
+    for plain, umlaut in _RESTORED_UMLAUTS:
+        restored = restored.replace(plain, umlaut)
+    spellings.add(restored)
+    return any(
+        zipf_frequency(spelling, lang, wordlist="small") > 0
+        for spelling in spellings
+        for lang in COMMON_WORD_LANGUAGES
+    )
+
+
 def max_typos(word: str) -> int:
     """How many typos a word of this length may carry and still be corrected."""
     if len(word) < 4 or not word.isalpha():

@@ -300,7 +300,8 @@ class Engine:
             return []
         best = min(d for _, d in found)
         nearest = [(w, d) for w, d in found if d == best]
-        nearest.sort(key=lambda wd: -self.df.get(self.word_stem.get(wd[0], ""), 0))
+        # the most frequent first; among equals the alphabet decides, not the set's order
+        nearest.sort(key=lambda wd: (-self.df.get(self.word_stem.get(wd[0], ""), 0), wd[0]))
         return nearest[:3]
 
     def _trigram_candidates(self, word: str) -> list[str]:
@@ -969,15 +970,22 @@ def suggestion(text: str) -> str:
     """The query with its typos corrected ("Meinten Sie …?"), or "" when nothing was
     corrected."""
     engine = current_engine()
+    # A common word is meant as written, though the catalogue may not use it: its
+    # neighbour still counts as weak evidence ("taxi" for "Taxen") but is not offered
+    # as what the citizen meant ("kunde" as "hunde").
     corrections = {
-        c.text: c.correction for c in engine.analyse_query(text) if c.correction != c.text
+        c.text: c.correction
+        for c in engine.analyse_query(text)
+        if c.correction and c.correction != c.text and not language.is_common_word(c.text)
     }
-    corrections = {k: v for k, v in corrections.items() if v}
     if not corrections:
         return ""
     out = []
     for word in text.split():
         folded = words(word)
-        out.append(corrections.get(folded[0], word) if len(folded) == 1 else word)
+        fixed = corrections.get(folded[0], word) if len(folded) == 1 else word
+        if fixed is not word and word[:1].isupper():
+            fixed = fixed[:1].upper() + fixed[1:]  # a noun stays capitalised
+        out.append(fixed)
     corrected = " ".join(out)
     return corrected if corrected != " ".join(text.split()) else ""

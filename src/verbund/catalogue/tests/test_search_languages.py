@@ -99,3 +99,20 @@ def test_no_dev_query_is_in_the_shipped_vocabulary(shared_data, dev_set):
 def test_words_whose_meanings_form_a_compound_find_the_compound():
     # Geburt + Urkunde, in the order of the other language: Geburtsurkunde
     assert top("свидетельство о рождении", 1) == ["geburtsurkunde"]
+
+
+@pytest.mark.parametrize(
+    ("word", "common"),
+    [
+        ("kunde", True),
+        ("passiert", True),
+        ("naechste", True),  # the folding wrote its umlaut out
+        ("fuer", True),
+        ("fast", True),  # English and German
+        ("genemigung", False),
+        ("hausnumer", False),
+        ("grundsteur", False),
+    ],
+)
+def test_common_words_are_told_from_misspellings(word, common):
+    assert language.is_common_word(word) is common

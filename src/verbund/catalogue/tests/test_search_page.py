@@ -38,6 +38,24 @@ def test_a_correct_query_gets_no_suggestion(client):
     assert "Meinten Sie" not in get(client, q="Baugenehmigung").content.decode()
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Neue Kunde anmelden",  # not "Hunde"
+        "Gewerbe anmelden, was passiert dann",  # not "passport"
+        "Wiese mähen lassen",  # not "Weise"
+    ],
+)
+def test_a_common_word_the_catalogue_does_not_use_is_not_corrected(client, query):
+    assert "Meinten Sie" not in get(client, q=query).content.decode()
+
+
+def test_a_misspelt_word_among_common_ones_is_corrected(client):
+    html = get(client, q="Kunde will Hausnumer").content.decode()
+    assert "Meinten Sie" in html
+    assert "Kunde will Hausnummer" in html
+
+
 def test_results_are_paged(client):
     first = get(client, q="Genehmigung").content.decode()
     assert 'rel="next"' in first and 'rel="prev"' not in first
