@@ -189,7 +189,8 @@ def embedding_timings(texts: list[str]) -> list[float]:
     out = []
     for text in texts:
         started = time.perf_counter()
-        semantic.model().query(text)
+        with semantic.idle_cores():  # as the search runs it
+            semantic.model().query(text)
         out.append((time.perf_counter() - started) * 1000)
     return sorted(out)
 
