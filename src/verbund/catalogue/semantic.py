@@ -88,12 +88,12 @@ def query_threads(cores: int | None = None, loadavg: str | None = None) -> int:
     """How many cores the next query's forward pass may use: a second one only while it
     is idle. The fourth field of /proc/loadavg counts the threads running or runnable at
     this moment, the caller included; where it cannot be read, one core."""
-    cores = cores or len(os.sched_getaffinity(0))
     try:
+        cores = cores or len(os.sched_getaffinity(0))
         if loadavg is None:
             loadavg = Path("/proc/loadavg").read_text()
         running = int(loadavg.split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, AttributeError):  # not Linux: one core
         return 1
     return max(1, min(QUERY_THREADS, cores - running + 1))
 
