@@ -96,6 +96,14 @@ def test_a_catalogue_only_page_folds_its_keys_away_and_links_its_legal_basis(cli
     assert '<a href="https://www.gesetze-im-internet.de/aufenthg_2004/"' in html
 
 
+def test_the_floor_leaves_off_what_scores_under_half_the_best():
+    from verbund.catalogue.search import FLOOR_RATIO, Hit, above_floor
+
+    hits = [Hit(1, 1.0, 1.0, 1.0), Hit(2, 0.55, 1.0, 1.0), Hit(3, 0.45, 1.0, 1.0)]
+    assert FLOOR_RATIO == 0.5
+    assert [h.service_id for h in above_floor(hits)] == [1, 2]
+
+
 def test_the_floor_shows_a_weak_word_match_only_where_the_meaning_agrees():
     from verbund.catalogue.search import FLOOR_EVIDENCE, Hit, above_floor
 
