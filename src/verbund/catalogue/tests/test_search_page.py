@@ -104,6 +104,17 @@ def test_the_floor_leaves_off_what_scores_under_half_the_best():
     assert [h.service_id for h in above_floor(hits)] == [1, 2]
 
 
+def test_a_result_found_by_meaning_alone_must_come_closer_to_the_best():
+    from verbund.catalogue.search import FLOOR_RATIO_MEANING, Hit, above_floor
+
+    best = Hit(1, 1.0, 1.0, 1.0)
+    worded = Hit(2, 0.6, 0.5, 1.0)  # matched a word of the query
+    near = Hit(3, 0.75, 0.0, 0.6)  # found by meaning alone, close to the best
+    far = Hit(4, 0.6, 0.0, 0.6)  # by meaning alone, as far as the worded one
+    assert FLOOR_RATIO_MEANING == 0.7
+    assert [h.service_id for h in above_floor([best, near, worded, far])] == [1, 3, 2]
+
+
 def test_the_floor_shows_a_weak_word_match_only_where_the_meaning_agrees():
     from verbund.catalogue.search import FLOOR_EVIDENCE, Hit, above_floor
 
