@@ -152,6 +152,12 @@ class Hit:
     # from 1 (the closest service) to 0 (SEMANTIC_SPAN below it); both signals agreeing
     agreement: float = 0.0
 
+    @property
+    def by_meaning_alone(self) -> bool:
+        """Found by the semantic side only: the service matched no word of the query
+        (every lexical hit matched at least one, so its coverage is above 0)."""
+        return self.coverage == 0
+
 
 Row = tuple[int, str, str, str, str, str]
 
@@ -967,7 +973,7 @@ def above_floor(hits: list[Hit]) -> list[Hit]:
     return [
         h
         for h in hits
-        if h.score >= (FLOOR_RATIO if h.coverage else FLOOR_RATIO_MEANING) * best
+        if h.score >= (FLOOR_RATIO_MEANING if h.by_meaning_alone else FLOOR_RATIO) * best
         and (h.evidence >= FLOOR_EVIDENCE or h.agreement >= FLOOR_AGREEMENT)
     ]
 
@@ -989,9 +995,11 @@ def suggestion(text: str) -> str:
     out = []
     for word in text.split():
         folded = words(word)
-        fixed = corrections.get(folded[0], word) if len(folded) == 1 else word
-        if fixed is not word and word[:1].isupper():
-            fixed = fixed[:1].upper() + fixed[1:]  # a noun stays capitalised
-        out.append(fixed)
+        if len(folded) != 1 or folded[0] not in corrections:
+            out.append(word)
+            continue
+        fixed = corrections[folded[0]]
+        # a noun stays capitalised
+        out.append(fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed)
     corrected = " ".join(out)
     return corrected if corrected != " ".join(text.split()) else ""
