@@ -16,6 +16,7 @@ from verbund.applications.models import (
 )
 from verbund.applications.queries.common import User
 from verbund.core.errors import NotFound
+from verbund.core.prepared import Prepared
 
 
 def submissions_of(user: User) -> QuerySet[Submission]:
@@ -89,13 +90,20 @@ class AnnouncedRef:
     kid: str
 
 
-def announced_ref(submission_id: Any) -> AnnouncedRef:
-    row = (
-        Submission.objects.filter(pk=submission_id)
+# The reads of the API's upload and completion run for every request: compiled once per
+# connection (core.prepared), they cost their execution only.
+_ANNOUNCED_REF = Prepared(
+    lambda pk: (
+        Submission.objects.filter(pk=pk)
         .order_by()
         .values_list("pk", "status", "announced_attachments", "key__kid")
-        .first()
-    )
+    ),
+    param=Submission._meta.pk,
+)
+
+
+def announced_ref(submission_id: Any) -> AnnouncedRef:
+    row = _ANNOUNCED_REF.row(submission_id)
     if row is None:
         raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
     return AnnouncedRef(*row)
@@ -128,6 +136,13 @@ def get_announced_submission(submission_id: Any, *, for_update: bool = False) ->
 def lock_announced_for_completion(submission_id: Any) -> tuple[Submission, int]:
     """The submission locked for its completion and the number of its uploaded
     attachments, in one query (call it inside the completing transaction)."""
+    row = _LOCKED_FOR_COMPLETION.instance(submission_id)
+    if row is None:
+        raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
+    return row, int(row.uploaded_count)  # type: ignore[attr-defined]  # the annotation
+
+
+def _locked_for_completion(submission_id: Any) -> QuerySet[Submission]:
     uploads = (
         SubmissionAttachment.objects.filter(submission=OuterRef("pk"))
         .order_by()
@@ -135,15 +150,14 @@ def lock_announced_for_completion(submission_id: Any) -> tuple[Submission, int]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    row = (
+    return (
         _announced(for_update=True)
         .annotate(uploaded_count=Coalesce(Subquery(uploads), 0))
         .filter(pk=submission_id)
-        .first()
     )
-    if row is None:
-        raise NotFound(_("Diese Einreichung gibt es nicht."), code="unknown_submission")
-    return row, int(row.uploaded_count)
+
+
+_LOCKED_FOR_COMPLETION = Prepared(_locked_for_completion, param=Submission._meta.pk)
 
 
 def _announced(*, for_update: bool) -> QuerySet[Submission]:
