@@ -622,8 +622,7 @@ class Engine:
             matched = 0
             evidence = 0.0
             for index, concept in enumerate(concepts):
-                best = lebenslage_bonus.get((index, service_id), 0.0)
-                quality = 1.0 if best else 0.0
+                best, quality = lebenslage_bonus.get((index, service_id), (0.0, 0.0))
                 for term, weight in concept.alternatives.items():
                     field_weight = found.get(term)
                     if field_weight is not None:
@@ -698,21 +697,25 @@ class Engine:
         )
         return fused
 
-    def _lebenslage_matches(self, concepts: list[Concept]) -> dict[tuple[int, int], float]:
-        bonus: dict[tuple[int, int], float] = {}
+    def _lebenslage_matches(
+        self, concepts: list[Concept]
+    ) -> dict[tuple[int, int], tuple[float, float]]:
+        """(concept, service) → the bonus of a life situation linked to the service that
+        the concept names, and the weight of the alternative that named it."""
+        bonus: dict[tuple[int, int], tuple[float, float]] = {}
         for index, concept in enumerate(concepts):
             for terms, service_ids in self.lebenslagen:
-                weight = max(
-                    (w * self.idf(t) for t, w in concept.alternatives.items() if t in terms),
-                    default=0.0,
-                )
-                if not weight:
+                matched = [
+                    (w * self.idf(t), w) for t, w in concept.alternatives.items() if t in terms
+                ]
+                if not matched:
                     continue
+                weight, quality = max(matched)
                 for position, service_id in enumerate(service_ids):
                     value = weight * LEBENSLAGE_WEIGHT * max(0.5, 1.0 - 0.1 * position)
                     key = (index, service_id)
-                    if value > bonus.get(key, 0.0):
-                        bonus[key] = value
+                    if value > bonus.get(key, (0.0, 0.0))[0]:
+                        bonus[key] = (value, quality)
         return bonus
 
     def _rank(self, hits: list[Hit]) -> list[Hit]:
