@@ -64,6 +64,8 @@ THESAURUS_WEIGHT = 0.85
 COMPOUND_PART = 0.9
 PHRASE_WORD = 0.5
 COMPOUND_HEAD = 0.6
+COMPOUND_MODIFIER = 0.5
+MODIFIER_MIN = 5
 TYPO = {1: 0.75, 2: 0.55}
 LEBENSLAGE_WEIGHT = 0.7
 CURATED_FACTOR = 1.35
@@ -135,6 +137,9 @@ class Concept:
     correction: str = ""
     # the catalogue words (folded) a thesaurus or lexicon entry gave it
     meanings: list[str] = field(default_factory=list)
+    # the part of an unknown compound the vocabulary does not know, when the concept
+    # stands for the compound by its other part ("buecherei" of "Büchereiausweis")
+    unknown_part: str = ""
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -540,24 +545,89 @@ class Engine:
         concept = self._typo_concept(concept, candidates, table)
         # a compound whose first part the catalogue does not know still names its kind
         # by its last part, its head: a "Bettensteuer" is a Steuer
-        head = self.known_head(token)
+        head, modifier = self.known_head(token)
         if head:
             concept.add(head, COMPOUND_HEAD)
+            if modifier not in language.STOPWORDS:
+                concept.unknown_part = modifier
+        else:
+            modifiers, rest = self.known_modifier(token)
+            for modifier in modifiers:
+                concept.add(modifier, COMPOUND_MODIFIER)
+            if modifiers:
+                concept.unknown_part = rest
         return [concept]
 
-    def known_head(self, word: str) -> str:
-        """The stem of the longest known word that ends a compound after at least
-        `language.MIN_PART - 1` letters ("bettensteuer" → "steu"), or "". A word ending
-        in -en is a verb or participle with its particle ("umgefahren"), no compound."""
+    def known_head(self, word: str) -> tuple[str, str]:
+        """The stem of the longest known word that ends a compound after a first part
+        that is a word of its own ("bettensteuer" → "steu" after "betten"), and that first
+        part; or two empty strings. A word ending in -en is a verb or participle with its
+        particle ("umgefahren"), no compound; "organspende" is no "Ende" ("organsp")."""
         if len(word) < 2 * language.MIN_PART or not word.isalpha() or word.endswith("en"):
-            return ""
+            return "", ""
         for start in range(language.MIN_PART - 1, len(word) - language.MIN_PART + 1):
             part = word[start:]
-            if self.is_word(part):
+            if self.is_word(part) and self.is_part(word[:start], linked=True):
                 head = self.part_stem(part)
                 if self.known(head):
-                    return head
-        return ""
+                    return head, word[:start]
+        return "", ""
+
+    def known_modifier(self, word: str) -> tuple[list[str], str]:
+        """An unknown compound whose head the vocabulary does not know still names its
+        domain by its first part: the stems of the known compounds that begin with the
+        longest first part the vocabulary holds, followed by a word ("heizoeltank" →
+        "heizolanlag": "heizoel" + "anlage"), and the rest ("tank"); or nothing."""
+        if len(word) < 2 * language.MIN_PART or not word.isalpha() or word.endswith("en"):
+            return [], ""
+        affixes = self._affixes()
+        for end in range(len(word) - language.MIN_PART + 1, MODIFIER_MIN - 1, -1):
+            part, rest = word[:end], word[end:]
+            if part in language.STOPWORDS or not self.is_part(rest, linking=True):
+                continue
+            # the known compounds that go on with a word of the vocabulary after the part
+            found = [
+                w
+                for w in affixes.get(stem(part), ())
+                if w.startswith(part)
+                and any(
+                    len(w) - end - len(link) >= language.MIN_PART
+                    and self.is_word(w[end + len(link) :])
+                    for link in ("", *language.LINKS)
+                )
+            ]
+            if self.is_word(part):
+                found.append(part)
+            stems = language.unique(self.part_stem(w) for w in found)
+            stems = [s for s in stems if self.known(s)]
+            if stems:
+                stems.sort(key=lambda s: self.df.get(s, 0))
+                return stems[:AFFIX_ALTERNATIVES], rest
+        return [], ""
+
+    def is_part(self, text: str, *, linked: bool = False, linking: bool = False) -> bool:
+        """Whether a piece of a compound ends in a word (`linked`: a first part, perhaps
+        with the linking element German puts after it; "Stiefkind" for "Adoption", not
+        "organsp" for "Ende") or is a word (`linking`: the rest after a first part,
+        perhaps beginning with a linking element): of the vocabulary or common German."""
+        forms = [text]
+        for link in language.LINKS:
+            if linked and text.endswith(link):
+                forms.append(text[: -len(link)])
+            if linking and text.startswith(link):
+                forms.append(text[len(link) :])
+        for form in forms:
+            if self._is_piece(form):
+                return True
+            if linked and any(
+                self._is_piece(form[start:])
+                for start in range(1, len(form) - language.MIN_PART + 1)
+            ):
+                return True
+        return False
+
+    def _is_piece(self, text: str) -> bool:
+        return len(text) >= 3 and (self.is_word(text) or language.is_german_word(text))
 
     def _typo_concept(
         self,
@@ -622,8 +692,7 @@ class Engine:
             matched = 0
             evidence = 0.0
             for index, concept in enumerate(concepts):
-                best = lebenslage_bonus.get((index, service_id), 0.0)
-                quality = 1.0 if best else 0.0
+                best, quality = lebenslage_bonus.get((index, service_id), (0.0, 0.0))
                 for term, weight in concept.alternatives.items():
                     field_weight = found.get(term)
                     if field_weight is not None:
@@ -698,21 +767,25 @@ class Engine:
         )
         return fused
 
-    def _lebenslage_matches(self, concepts: list[Concept]) -> dict[tuple[int, int], float]:
-        bonus: dict[tuple[int, int], float] = {}
+    def _lebenslage_matches(
+        self, concepts: list[Concept]
+    ) -> dict[tuple[int, int], tuple[float, float]]:
+        """(concept, service) → the bonus of a life situation linked to the service that
+        the concept names, and the weight of the alternative that named it."""
+        bonus: dict[tuple[int, int], tuple[float, float]] = {}
         for index, concept in enumerate(concepts):
             for terms, service_ids in self.lebenslagen:
-                weight = max(
-                    (w * self.idf(t) for t, w in concept.alternatives.items() if t in terms),
-                    default=0.0,
-                )
-                if not weight:
+                matched = [
+                    (w * self.idf(t), w) for t, w in concept.alternatives.items() if t in terms
+                ]
+                if not matched:
                     continue
+                weight, quality = max(matched)
                 for position, service_id in enumerate(service_ids):
                     value = weight * LEBENSLAGE_WEIGHT * max(0.5, 1.0 - 0.1 * position)
                     key = (index, service_id)
-                    if value > bonus.get(key, 0.0):
-                        bonus[key] = value
+                    if value > bonus.get(key, (0.0, 0.0))[0]:
+                        bonus[key] = (value, quality)
         return bonus
 
     def _rank(self, hits: list[Hit]) -> list[Hit]:
@@ -957,7 +1030,9 @@ def answered(hits: list[Hit], unknown: int) -> bool:
 def unknown_words(text: str, concepts: list[Concept]) -> int:
     """How many German-looking words of the query no concept stands for."""
     # a concept's text may join two words into the compound they form
-    covered = " ".join(concept.text for concept in concepts)
+    # and a compound known only by its head still says something the vocabulary does not
+    # know ("Büchereiausweis": an Ausweis, but of what?)
+    covered = " ".join(concept.text for concept in concepts if not concept.unknown_part)
     return sum(
         1
         for word in language.content_words(text)

@@ -79,11 +79,11 @@ def test_an_unknown_compound_means_its_known_head():
     engine = search.current_engine()
     # "Katze" is no word of the catalogue, "Steuer" is: a Katzensteuer is a Steuer
     assert not engine.known(language.stem("katzensteuer"))
-    assert engine.known_head("katzensteuer") == language.stem("steuer")
+    assert engine.known_head("katzensteuer") == (language.stem("steuer"), "katzen")
     concepts = engine.analyse_query("Katzensteuer")
     assert language.stem("steuer") in concepts[0].alternatives
     # a verb with its particle is no compound
-    assert engine.known_head("umgefahren") == ""
+    assert engine.known_head("umgefahren") == ("", "")
     assert Service.objects.get(slug=top("Katzensteuer")[0]).name.lower().count("steuer")
 
 

@@ -1,0 +1,79 @@
+"""Unknown compounds and the evidence they give, on a small vocabulary of their own."""
+
+import pytest
+
+from verbund.catalogue import language, search
+from verbund.catalogue.search import Concept, Engine, ServiceInfo
+
+pytestmark = pytest.mark.django_db
+
+WORDS = [
+    "ende",
+    "steuer",
+    "adoption",
+    "ausweis",
+    "anlage",
+    "heizoelanlage",
+    "pflegekind",
+    "kind",
+]
+
+
+def engine(lebenslagen=None, words=WORDS):
+    vocabulary = [(w, language.stem(w), 3) for w in words]
+    services = {1: ServiceInfo(is_curated=False, is_outdated=False, boost=1.0, groups=())}
+    return Engine(
+        version=1, vocabulary=vocabulary, services=services, lebenslagen=lebenslagen or []
+    )
+
+
+def test_a_head_counts_only_after_a_first_part_that_ends_in_a_word():
+    e = engine()
+    assert e.known_head("katzensteuer") == (language.stem("steuer"), "katzen")
+    # the first part may be a compound itself: a Stiefkind ends in Kind
+    assert e.known_head("stiefkindadoption") == (language.stem("adoption"), "stiefkind")
+    # "organsp" is no word and ends in none: an Organspende is no Ende
+    assert e.known_head("organspende") == ("", "")
+    # a verb with its particle is no compound
+    assert e.known_head("umgefahren") == ("", "")
+
+
+def test_an_unknown_compound_without_a_known_head_names_its_domain_by_its_first_part():
+    e = engine()
+    # "Heizöltank": no "Tank" in the vocabulary, but the Heizölanlage shares "Heizöl"
+    assert e.known_modifier("heizoeltank") == ([language.stem("heizoelanlage")], "tank")
+    concept = e.analyse_query("Heizöltank")[0]
+    assert concept.alternatives == {language.stem("heizoelanlage"): search.COMPOUND_MODIFIER}
+    assert concept.unknown_part == "tank"
+    # the first part ends where a word begins on both sides: Pflege-kasse, Pflege-kind
+    assert e.known_modifier("pflegekasse") == ([language.stem("pflegekind")], "kasse")
+    # shared first letters are no first part: without "Kind" Pflegekind goes on with "ind"
+    assert engine(words=[w for w in WORDS if w != "kind"]).known_modifier("pflegekasse") == (
+        [],
+        "",
+    )
+
+
+def test_a_compound_known_only_by_a_part_keeps_the_query_unanswered():
+    e = engine()
+    text = "Museumsausweis für das Kind"
+    concepts = e.analyse_query(text)
+    assert [c.text for c in concepts] == ["museumsausweis", "kind"]
+    assert concepts[0].unknown_part == "museums"
+    # the Museum is something the vocabulary does not know
+    assert search.unknown_words(text, concepts) == 1
+    # a first part that is a particle or a preposition adds nothing unknown
+    concepts = e.analyse_query("Nebensteuer")
+    assert concepts[0].unknown_part == ""
+    assert search.unknown_words("Nebensteuer", concepts) == 0
+
+
+def test_a_life_situation_named_by_a_guess_is_weak_evidence():
+    ausweis = language.stem("ausweis")
+    e = engine(lebenslagen=[({ausweis}, [1])])
+    rows = [(1, "", "", "", "", "")]
+    guessed = Concept("buechereiausweis", {ausweis: search.COMPOUND_HEAD})
+    [hit] = e.score([guessed], rows)
+    assert hit.evidence == pytest.approx(search.COMPOUND_HEAD / search.EVIDENCE_QUALITY)
+    [hit] = e.score([Concept("ausweis", {ausweis: search.EXACT})], rows)
+    assert hit.evidence == 1.0
