@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from verbund.core.models import AuditChainHead, AuditEntry
+from verbund.core.prepared import PreparedInsert
 
 SALT = "verbund.core.audit-chain"
 
@@ -111,7 +112,11 @@ def append_many(entries: list[AuditEntry]) -> None:
         previous_hash = entry.entry_hash
     unsaved = [entry for entry in entries if entry.pk is None]
     if unsaved:
-        AuditEntry.objects.bulk_create(unsaved)
+        _INSERT.insert(unsaved)
+
+
+# Every recorded change inserts here: the INSERT is compiled once per connection.
+_INSERT = PreparedInsert(AuditEntry)
 
 
 def _advance_head(count: int) -> tuple[int, str]:

@@ -1,35 +1,43 @@
-"""Reads on a hot path whose SQL Django compiles once per database connection
-(decision 0034, addendum "prepared reads").
+"""Statements on a hot path whose SQL Django compiles once per database connection
+(decision 0034, addendum "prepared statements").
 
 Django turns a QuerySet into SQL anew every time it is evaluated. For a read with joins,
 `only()`, an annotation and a row lock that costs more than ten times running it (2.2 ms
-against 0.18 ms on SQLite, for the submission's completion). A `Prepared` read is written as
-an ordinary QuerySet of one parameter; it is compiled once per connection and then only
-executed, and its rows become what iterating the QuerySet would give: model instances with
-their `select_related` objects and annotations, or the converted values of `values_list()`.
+against 0.18 ms on SQLite, for the submission's completion). A prepared statement is written
+as an ordinary QuerySet of a few parameters; it is compiled once per connection and then
+only executed:
 
-Django builds those from the compiler's description of the columns (`select`,
-`klass_info`, `annotation_col_map`) exactly as `ModelIterable` does; the tests compare each
-prepared read with the QuerySet's own result, so a Django upgrade that changes these
-internals fails there and not in production.
+- `Prepared`: its rows become what iterating the QuerySet would give, model instances with
+  their `select_related` objects and annotations, or the converted values of
+  `values_list()`. Django builds those from the compiler's description of the columns
+  (`select`, `klass_info`, `annotation_col_map`) exactly as `ModelIterable` does.
+- `PreparedUpdate`: `QuerySet.update()` of a fixed list of fields with plain values, each
+  prepared for the database by its field as `update()` prepares it.
+- `PreparedInsert`: `bulk_create()` of objects with plain values, compiled per row count.
+
+The tests compare each prepared statement with the QuerySet's own result, so a Django
+upgrade that changes these internals fails there and not in production.
 """
 
 from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from itertools import chain
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, Model, QuerySet, Value
 from django.db.models.query import get_related_populators
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
+Build = Callable[..., QuerySet[M, Any]]
 
 
 @dataclass(frozen=True)
@@ -37,78 +45,143 @@ class _Compiled:
     compiler: SQLCompiler
     sql: str
     params: tuple[Any, ...]
-    index: int  # the parameter's position in params
+    positions: tuple[int, ...]  # each parameter's position in params
     locks: bool
 
 
-class Prepared(Generic[M]):
-    """`build(value)` returns the QuerySet for one value of `param` (a model field the
-    value is compared with); `instance(value)` and `row(value)` give its first row."""
+class _Statement(Generic[M]):
+    """`build(*values)` returns the QuerySet for values of `params` (the model fields the
+    values are compared with)."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[M, Any]], *, param: Field[Any, Any]) -> None:
+    def __init__(self, build: Build[M], *, params: Sequence[Field[Any, Any]]) -> None:
         self._build = build
-        self._param = param
+        self._params = tuple(params)
         self._compiled: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Compiled] = (
             weakref.WeakKeyDictionary()
         )
 
-    def instance(self, value: Any, *, using: str = DEFAULT_DB_ALIAS) -> M | None:
-        """The first model instance, as `build(value).first()` would give it."""
-        compiled, row = self._fetch(value, using)
-        if row is None:
-            return None
-        compiler = compiled.compiler
-        (values,) = compiler.results_iter([[row]])
-        klass_info = compiler.klass_info
-        assert klass_info is not None, "instance() needs a QuerySet of model instances"
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in compiler.select[start:end]]
-        obj: M = klass_info["model"].from_db(using, names, values[start:end])
-        # (django-stubs describe Django 6's signature; 5.2 takes these three)
-        populators = get_related_populators(klass_info, compiler.select, using)  # type: ignore[call-arg]
-        for populator in populators:
-            populator.populate(values, obj)
-        for name, position in (compiler.annotation_col_map or {}).items():
-            setattr(obj, name, values[position])
-        return obj
-
-    def row(self, value: Any, *, using: str = DEFAULT_DB_ALIAS) -> tuple[Any, ...] | None:
-        """The first row of a `values_list()` QuerySet, its values converted."""
-        compiled, row = self._fetch(value, using)
-        if row is None:
-            return None
-        (values,) = compiled.compiler.results_iter([[row]])
-        return tuple(values[: compiled.compiler.col_count])
-
-    def _fetch(self, value: Any, using: str) -> tuple[_Compiled, tuple[Any, ...] | None]:
+    def _execute(self, values: tuple[Any, ...], using: str, head: list[Any] | None = None) -> Any:
         connection = connections[using]
-        compiled = self._compiled.get(connection)
-        if compiled is None:
-            compiled = self._compiled[connection] = self._compile(connection, using)
+        compiled = self._ensure(connection, using)
         if compiled.locks and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
+        if len(values) != len(self._params):
+            raise TypeError(f"{len(self._params)} values needed, {len(values)} given")
         params = list(compiled.params)
-        params[compiled.index] = self._param.get_db_prep_value(value, connection, prepared=False)
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            return compiled, cursor.fetchone()
+        for position, field, value in zip(compiled.positions, self._params, values, strict=True):
+            params[position] = field.get_db_prep_value(value, connection, prepared=False)
+        if head:
+            params[: len(head)] = head
+        cursor = connection.cursor()
+        cursor.execute(compiled.sql, params)
+        return compiled, cursor
+
+    def _ensure(self, connection: BaseDatabaseWrapper, using: str) -> _Compiled:
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = self._compile(connection, using)
+        return compiled
 
     def _compile(self, connection: BaseDatabaseWrapper, using: str) -> _Compiled:
-        marker = _marker_for(self._param)
-        queryset = self._build(marker)
+        markers = [_marker_for(field) for field in self._params]
+        queryset = self._build(*markers)
+        compiler, (sql, params) = self._as_sql(queryset, using)
+        positions = []
+        for field, marker in zip(self._params, markers, strict=True):
+            prepared = field.get_db_prep_value(marker, connection, prepared=False)
+            found = [i for i, p in enumerate(params) if p == prepared]
+            if len(found) != 1:
+                raise ValueError(f"a parameter occurs {len(found)} times in the query")
+            positions.append(found[0])
+        locks = bool(queryset.query.select_for_update)
+        return _Compiled(compiler, sql, tuple(params), tuple(positions), locks)
+
+    def _as_sql(self, queryset: QuerySet[M, Any], using: str) -> tuple[SQLCompiler, Any]:
         if not queryset.query.is_sliced:
             queryset = queryset[:1]
         compiler = queryset.query.get_compiler(using=using)
+        return compiler, compiler.as_sql()
+
+
+class Prepared(_Statement[M]):
+    """A read: `instance(*values)` and `row(*values)` give the QuerySet's first row."""
+
+    def instance(self, *values: Any, using: str = DEFAULT_DB_ALIAS) -> M | None:
+        """The first model instance, as `build(*values).first()` would give it."""
+        compiled, cursor = self._execute(values, using)
+        with cursor:
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        compiler = compiled.compiler
+        (converted,) = compiler.results_iter([[row]])
+        klass_info = compiler.klass_info
+        assert klass_info is not None, "instance() needs a QuerySet of model instances"
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in compiler.select[start:end]]
+        obj: M = klass_info["model"].from_db(using, names, converted[start:end])
+        # (django-stubs describe Django 6's signature; 5.2 takes these three)
+        populators = get_related_populators(klass_info, compiler.select, using)  # type: ignore[call-arg]
+        for populator in populators:
+            populator.populate(converted, obj)
+        for name, position in (compiler.annotation_col_map or {}).items():
+            setattr(obj, name, converted[position])
+        return obj
+
+    def row(self, *values: Any, using: str = DEFAULT_DB_ALIAS) -> tuple[Any, ...] | None:
+        """The first row of a `values_list()` QuerySet, its values converted."""
+        compiled, cursor = self._execute(values, using)
+        with cursor:
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        (converted,) = compiled.compiler.results_iter([[row]])
+        return tuple(converted[: compiled.compiler.col_count])
+
+
+class PreparedUpdate(_Statement[M]):
+    """`update(changes, *values)` runs `build(*values).update(**changes)` for the fixed
+    `fields`, with plain values (no expressions), and returns the number of rows."""
+
+    def __init__(
+        self, build: Build[M], *, params: Sequence[Field[Any, Any]], fields: Sequence[str]
+    ) -> None:
+        super().__init__(build, params=params)
+        self._fields = tuple(fields)
+        self._targets: list[Field[Any, Any]] = []  # the fields, in the UPDATE's order
+
+    def update(
+        self, changes: Mapping[str, Any], *values: Any, using: str = DEFAULT_DB_ALIAS
+    ) -> int:
+        if set(changes) != set(self._fields):
+            raise ValueError("the changes name other fields than the prepared ones")
+        connection = connections[using]
+        self._ensure(connection, using)
+        head = [
+            field.get_db_prep_save(changes[field.name], connection=connection)
+            for field in self._targets
+        ]
+        _compiled, cursor = self._execute(values, using, head)
+        with cursor:
+            return int(cursor.rowcount)
+
+    def _as_sql(self, queryset: QuerySet[M, Any], using: str) -> tuple[SQLCompiler, Any]:
+        query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
+        targets = [cast(Field[Any, Any], queryset.model._meta.get_field(n)) for n in self._fields]
+        for field in targets:
+            if getattr(field, "get_placeholder", None) is not None:
+                raise ValueError(f"{field.name}: a field with its own placeholder is not supported")
+        # a stand-in for each value, compiled to one parameter ("%s") as a plain value is
+        # (None would be written as NULL); the values' parameters come first, in order
+        query.add_update_values({name: Value(0) for name in self._fields})
+        compiler = query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        prepared = self._param.get_db_prep_value(marker, connection, prepared=False)
-        positions = [i for i, p in enumerate(params) if p == prepared]
-        if len(positions) != 1:
-            raise ValueError(f"the parameter occurs {len(positions)} times in the query")
-        return _Compiled(
-            compiler, sql, tuple(params), positions[0], bool(queryset.query.select_for_update)
-        )
+        if len(params) < len(targets) or any(p != 0 for p in params[: len(targets)]):
+            raise ValueError("the UPDATE's values are not its first parameters")
+        self._targets = targets
+        return compiler, (sql, params)
 
 
 def _marker_for(field: Field[Any, Any]) -> Any:
@@ -118,3 +191,79 @@ def _marker_for(field: Field[Any, Any]) -> Any:
     if field.get_internal_type() in ("CharField", "TextField", "SlugField"):
         return f"prepared-{uuid.uuid4()}"
     raise TypeError(f"no marker for a {field.get_internal_type()}")
+
+
+class PreparedInsert(Generic[M]):
+    """`insert(objs)` does what `bulk_create(objs)` does for objects of plain values (no
+    expressions), the INSERT compiled once per connection and number of rows: the objects
+    get their defaults, their primary key (from RETURNING) and the state of saved objects.
+    One INSERT: the database must return the rows of a multi-row INSERT (SQLite ≥ 3.35,
+    PostgreSQL)."""
+
+    def __init__(self, model: type[M]) -> None:
+        self._model = model
+        meta = model._meta
+        self._auto = meta.auto_field is not None and meta.pk is meta.auto_field
+        self._fields = [
+            f
+            for f in meta.concrete_fields
+            if not getattr(f, "generated", False) and not (self._auto and f is meta.pk)
+        ]
+        self._returning = list(meta.db_returning_fields) if self._auto else []
+        self._compiled: weakref.WeakKeyDictionary[
+            BaseDatabaseWrapper, dict[int, tuple[SQLInsertCompiler, str]]
+        ] = weakref.WeakKeyDictionary()
+
+    def insert(self, objs: Sequence[M], *, using: str = DEFAULT_DB_ALIAS) -> None:
+        if not objs:
+            return
+        connection = connections[using]
+        pk = self._model._meta.pk
+        assert pk is not None
+        for obj in objs:
+            if obj.pk is None and not self._auto:
+                obj.pk = pk.get_default()
+            # as bulk_create: an unsaved related object is refused, not written as NULL
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+        by_rows = self._compiled.setdefault(connection, {})
+        compiled = by_rows.get(len(objs))
+        if compiled is None:
+            compiled = by_rows[len(objs)] = self._compile(objs, using)
+        compiler, sql = compiled
+        value_rows = [
+            [
+                compiler.prepare_value(field, compiler.pre_save_val(field, obj))
+                for field in self._fields
+            ]
+            for obj in objs
+        ]
+        if any(hasattr(value, "as_sql") for row in value_rows for value in row):
+            raise ValueError("an expression cannot be inserted by a prepared INSERT")
+        # the parameters as the compiler lays them out (PostgreSQL: one array per column)
+        _placeholders, param_rows = compiler.assemble_as_sql(self._fields, value_rows)
+        params = list(chain.from_iterable(param_rows))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall() if self._returning else []
+        for index, obj in enumerate(objs):
+            if rows:
+                for field, value in zip(self._returning, rows[index], strict=True):
+                    setattr(obj, field.attname, value)
+            obj._state.adding = False
+            obj._state.db = using
+
+    def _compile(self, objs: Sequence[M], using: str) -> tuple[SQLInsertCompiler, str]:
+        query = InsertQuery(self._model)
+        query.insert_values(self._fields, list(objs))
+        compiler = cast(SQLInsertCompiler, query.get_compiler(using=using))
+        compiler.returning_fields = self._returning
+        if any(getattr(field, "get_placeholder", None) for field in self._fields):
+            raise ValueError("a field with its own placeholder cannot be prepared")
+        if any(hasattr(getattr(obj, f.attname), "as_sql") for obj in objs for f in self._fields):
+            raise ValueError("an expression cannot be inserted by a prepared INSERT")
+        statements = compiler.as_sql()
+        if len(statements) != 1:
+            raise ValueError("only a single INSERT statement can be prepared")
+        if self._returning and getattr(compiler, "returning_params", None):
+            raise ValueError("an INSERT whose RETURNING takes parameters cannot be prepared")
+        return compiler, statements[0][0]

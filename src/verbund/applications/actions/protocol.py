@@ -37,6 +37,7 @@ from verbund.core import memo
 from verbund.core.audit import Actor, batched, record_audit
 from verbund.core.encryption import decrypt, encrypt
 from verbund.core.errors import Conflict, InvalidInput, TooManyRequests
+from verbund.core.prepared import PreparedInsert
 
 if TYPE_CHECKING:
     from verbund.authorities.models import Authority, EncryptionKey
@@ -175,7 +176,7 @@ def store_sender_attachment(
     stored = storage.save(f"submissions/{submission.pk}/{attachment_id}.jwe", ContentFile(content))
     try:
         with transaction.atomic():
-            attachment = SubmissionAttachment.objects.create(
+            attachment = SubmissionAttachment(
                 id=attachment_id,
                 submission_id=submission.pk,
                 size=len(content),
@@ -183,12 +184,16 @@ def store_sender_attachment(
                 storage_name=stored,
                 scan_status=ScanStatus.SENDER_ENCRYPTED,
             )
+            _INSERT_ATTACHMENT.insert([attachment])
             _audit_attachment_upload(submission, attachment_id, digest, actor=actor)
     except IntegrityError:
         return _replace_sender_attachment(
             submission, attachment_id, digest, stored=stored, size=len(content), actor=actor
         )
     return attachment
+
+
+_INSERT_ATTACHMENT = PreparedInsert(SubmissionAttachment)
 
 
 def _checked_sender_attachment(

@@ -19,6 +19,7 @@ from verbund.applications.models import (
     Submission,
 )
 from verbund.core.errors import Conflict
+from verbund.core.prepared import PreparedUpdate
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from a letter.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,11 +76,25 @@ def save_with_number(
 def _update_unless_taken(submission: Submission, fields: list[str]) -> bool:
     """Save the fields unless another submission has the drawn number, in one UPDATE with
     NOT EXISTS: a collision needs no savepoint to survive on PostgreSQL. (Two transactions
-    drawing the same number at the same moment would still meet the unique index.)"""
+    drawing the same number at the same moment would still meet the unique index.) The
+    UPDATE is compiled once per connection and list of fields (core.prepared)."""
     submission.updated_at = timezone.now()
+    statement = _updates.get(tuple(fields))
+    if statement is None:
+        statement = _updates[tuple(fields)] = PreparedUpdate(
+            _unless_taken, params=[_NUMBER, Submission._meta.pk], fields=fields
+        )
     values = {name: getattr(submission, name) for name in fields}
-    taken = Submission.objects.filter(vorgangsnummer=submission.vorgangsnummer)
-    return bool(Submission.objects.filter(~Exists(taken), pk=submission.pk).update(**values))
+    return bool(statement.update(values, submission.vorgangsnummer, submission.pk))
+
+
+def _unless_taken(number: str, pk: Any) -> Any:
+    taken = Submission.objects.filter(vorgangsnummer=number)
+    return Submission.objects.filter(~Exists(taken), pk=pk)
+
+
+_NUMBER = Submission._meta.get_field("vorgangsnummer")
+_updates: dict[tuple[str, ...], PreparedUpdate[Submission]] = {}
 
 
 def _statement_scope() -> Any:

@@ -98,7 +98,7 @@ _ANNOUNCED_REF = Prepared(
         .order_by()
         .values_list("pk", "status", "announced_attachments", "key__kid")
     ),
-    param=Submission._meta.pk,
+    params=[Submission._meta.pk],
 )
 
 
@@ -157,7 +157,7 @@ def _locked_for_completion(submission_id: Any) -> QuerySet[Submission]:
     )
 
 
-_LOCKED_FOR_COMPLETION = Prepared(_locked_for_completion, param=Submission._meta.pk)
+_LOCKED_FOR_COMPLETION = Prepared(_locked_for_completion, params=[Submission._meta.pk])
 
 
 def _announced(*, for_update: bool) -> QuerySet[Submission]:

@@ -1,14 +1,16 @@
-"""Prepared reads give what their QuerySet gives, and keep the QuerySet's guarantees."""
+"""Prepared statements do what their QuerySet does, and keep the QuerySet's guarantees."""
+
+import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from verbund.core.models import AuditEntry, WorkerHeartbeat
-from verbund.core.prepared import Prepared
+from verbund.core.prepared import Prepared, PreparedInsert, PreparedUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,7 @@ def test_an_instance_has_its_related_object_deferred_fields_and_annotations(
     expected = _joined("test.prepared").get()
 
     with django_assert_num_queries(1):  # the actor comes from the join
-        got = Prepared(_joined, param=ACTION).instance("test.prepared")
+        got = Prepared(_joined, params=[ACTION]).instance("test.prepared")
         assert got is not None and got.actor.username == "prepared"
 
     assert got.pk == entry.pk and got.twice == 2 * entry.pk
@@ -57,20 +59,20 @@ def test_later_calls_only_execute_and_each_takes_its_own_value(django_assert_num
         lambda action: (
             AuditEntry.objects.filter(action=action).order_by().values_list("action", "details")
         ),
-        param=ACTION,
+        params=[ACTION],
     )
     assert details.row("test.first") == ("test.first", {"a": 1})
     with django_assert_num_queries(1):
         assert details.row("test.second") == ("test.second", {"b": 2})
     assert details.row("test.none") is None
-    assert Prepared(_joined, param=ACTION).instance("test.none") is None
+    assert Prepared(_joined, params=[ACTION]).instance("test.none") is None
 
 
 def test_a_locking_read_outside_a_transaction_is_refused_as_by_django(monkeypatch):
     WorkerHeartbeat.objects.create(worker_id="w-1", seen_at=timezone.now())
     locked = Prepared(
         lambda worker: WorkerHeartbeat.objects.select_for_update().filter(worker_id=worker),
-        param=WorkerHeartbeat._meta.pk,
+        params=[WorkerHeartbeat._meta.pk],
     )
     with transaction.atomic():
         heartbeat = locked.instance("w-1")
@@ -82,6 +84,62 @@ def test_a_locking_read_outside_a_transaction_is_refused_as_by_django(monkeypatc
 
 
 def test_a_parameter_the_query_does_not_use_is_refused():
-    constant = Prepared(lambda action: AuditEntry.objects.filter(action="fixed"), param=ACTION)
+    constant = Prepared(lambda action: AuditEntry.objects.filter(action="fixed"), params=[ACTION])
     with pytest.raises(ValueError, match="0 times"):
         constant.instance("anything")
+
+
+def test_an_update_changes_what_the_queryset_update_changes():
+    seen = timezone.now()
+    for worker in ("w-1", "w-2"):
+        WorkerHeartbeat.objects.create(worker_id=worker, queues="default", seen_at=seen)
+    touch = PreparedUpdate(
+        lambda worker, queues: WorkerHeartbeat.objects.filter(pk=worker, queues=queues),
+        params=[WorkerHeartbeat._meta.pk, WorkerHeartbeat._meta.get_field("queues")],
+        fields=["queues", "seen_at"],
+    )
+    later = seen + datetime.timedelta(minutes=5)
+
+    assert touch.update({"queues": "mail", "seen_at": later}, "w-1", "default") == 1
+    assert touch.update({"queues": "mail", "seen_at": later}, "w-2", "other") == 0
+
+    assert WorkerHeartbeat.objects.get(pk="w-1").seen_at == later
+    assert WorkerHeartbeat.objects.get(pk="w-1").queues == "mail"
+    assert WorkerHeartbeat.objects.get(pk="w-2").queues == "default"  # its filter did not match
+    with pytest.raises(ValueError, match="other fields"):
+        touch.update({"queues": "mail"}, "w-1", "mail")
+
+
+def test_an_insert_stores_what_bulk_create_stores_and_returns_the_keys():
+    user = get_user_model().objects.create_user(username="inserting", password="x" * 20)
+    insert = PreparedInsert(AuditEntry)
+    one = AuditEntry(actor=user, actor_label="a", action="test.insert", details={"n": 1.5})
+    two = AuditEntry(actor_label="b", action="test.insert", details={"list": [1, "x"]})
+    three = AuditEntry(actor_label="c", action="test.insert")
+
+    insert.insert([one, two])
+    insert.insert([three])  # another row count: its own statement
+
+    assert one.pk and two.pk and three.pk and len({one.pk, two.pk, three.pk}) == 3
+    assert not one._state.adding and one._state.db == "default"
+    stored = {e.pk: e for e in AuditEntry.objects.filter(action="test.insert")}
+    assert stored[one.pk].actor_id == user.pk and stored[one.pk].details == {"n": 1.5}
+    assert stored[two.pk].details == {"list": [1, "x"]} and stored[two.pk].actor_id is None
+    assert stored[three.pk].at == three.at  # the default, given before the insert
+
+
+def test_an_insert_with_a_client_side_primary_key_and_a_duplicate():
+    seen = timezone.now()
+    insert = PreparedInsert(WorkerHeartbeat)
+    insert.insert([WorkerHeartbeat(worker_id="w-9", seen_at=seen)])
+    assert WorkerHeartbeat.objects.get(pk="w-9").seen_at == seen
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert.insert([WorkerHeartbeat(worker_id="w-9", seen_at=seen)])
+
+
+def test_an_expression_is_refused_before_anything_is_written():
+    insert = PreparedInsert(AuditEntry)
+    entry = AuditEntry(actor_label="a", action="test.expression", object_id=Value("1"))
+    with pytest.raises(ValueError, match="expression"):
+        insert.insert([entry])
+    assert not AuditEntry.objects.filter(action="test.expression").exists()
