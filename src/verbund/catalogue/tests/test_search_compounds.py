@@ -77,3 +77,12 @@ def test_a_life_situation_named_by_a_guess_is_weak_evidence():
     assert hit.evidence == pytest.approx(search.COMPOUND_HEAD / search.EVIDENCE_QUALITY)
     [hit] = e.score([Concept("ausweis", {ausweis: search.EXACT})], rows)
     assert hit.evidence == 1.0
+
+
+def test_the_index_splits_a_compound_part_that_is_a_compound_itself():
+    from verbund.catalogue.indexing import Analyser
+
+    analyser = Analyser({"feiertag", "ruhe", "ruhezeit", "zeit", "abend"})
+    # "Feiertagsruhezeit" is Feiertag + Ruhezeit, and a Ruhezeit is Ruhe + Zeit
+    parts = analyser.parts(["Feiertagsruhezeit"], exclude=[])
+    assert set(parts) >= {language.stem(w) for w in ("feiertag", "ruhezeit", "ruhe", "zeit")}
