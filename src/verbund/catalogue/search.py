@@ -525,6 +525,12 @@ class Engine:
             return []
         # A near miss of a known word ("wohngelt") is a typo before it is a compound.
         candidates = self.typo_candidates(token)
+        if language.is_common_word(token):
+            # a word of everyday German or English is meant as written: it may stand for a
+            # near word of the vocabulary only as another form of itself ("braucht" for
+            # "brauch", "Taxen" for "Taxi"), not as a different word ("Hunde" for "Kunde",
+            # "Gehweg" for "Gehege")
+            candidates = [(w, d) for w, d in candidates if language.differ_in_ending(token, w)]
         if candidates and candidates[0][1] == 1:
             return [self._typo_concept(concept, candidates, table)]
         # a word the catalogue only holds inside its compounds

@@ -86,3 +86,19 @@ def test_the_index_splits_a_compound_part_that_is_a_compound_itself():
     # "Feiertagsruhezeit" is Feiertag + Ruhezeit, and a Ruhezeit is Ruhe + Zeit
     parts = analyser.parts(["Feiertagsruhezeit"], exclude=[])
     assert set(parts) >= {language.stem(w) for w in ("feiertag", "ruhezeit", "ruhe", "zeit")}
+
+
+def test_a_common_word_stands_only_for_another_form_of_itself():
+    e = engine(words=[*WORDS, "hunde", "tanne", "braucht"])
+    # "Runde" and "Tante" are words of their own, not typos of "Hunde" and "Tanne"
+    assert language.is_common_word("runde") and language.is_common_word("tante")
+    assert e.analyse_query("Runde") == []
+    assert e.analyse_query("Tante") == []
+    # "Brauch" may mean the catalogue's "braucht": the same word but for its ending
+    [concept] = e.analyse_query("Brauch")
+    assert language.stem("braucht") in concept.alternatives
+    # a word no list knows is still corrected wherever it differs
+    [concept] = e.analyse_query("Tannne")
+    assert language.stem("tanne") in concept.alternatives
+    assert language.differ_in_ending("brauch", "braucht")
+    assert not language.differ_in_ending("gehege", "gehweg")
