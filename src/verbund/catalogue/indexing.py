@@ -116,11 +116,20 @@ class Analyser:
         out: list[str] = []
         for text in texts:
             for word in language.content_words(text):
-                for part in self.split(word):
+                for part in self.split_all(word):
                     part_stem = stem(part)
                     if part_stem not in known:
                         known.add(part_stem)
                         out.append(part_stem)
+        return out
+
+    def split_all(self, word: str) -> list[str]:
+        """The parts of a compound and, in turn, the parts of a part that is a compound
+        itself: "Sonntagsfahrverbot" holds "Fahrverbot" and so "fahren" and "Verbot"."""
+        out: list[str] = []
+        for part in self.split(word):
+            out.append(part)
+            out.extend(self.split_all(part))
         return out
 
     def split(self, word: str) -> list[str]:

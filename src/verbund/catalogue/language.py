@@ -240,6 +240,19 @@ def is_german_word(word: str) -> bool:
     return any(zipf_frequency(form, "de", wordlist="small") > 0 for form in {word, restored})
 
 
+def differ_in_ending(word: str, other: str) -> bool:
+    """Whether two words agree in all but at most the last letter of the shorter one,
+    as forms of one word do ("brauch", "braucht"; "gehn", "gehen"; "taxi", "taxen"), and
+    not two words that differ at the start ("kunde", "hunde") or inside ("gehege",
+    "gehweg")."""
+    shared = 0
+    for a, b in zip(word, other, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= min(len(word), len(other)) - 1
+
+
 def max_typos(word: str) -> int:
     """How many typos a word of this length may carry and still be corrected."""
     if len(word) < 4 or not word.isalpha():

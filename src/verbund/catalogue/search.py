@@ -22,7 +22,8 @@ A query goes through five steps:
    lexical best answers the query well (`answered`), the lexical ranking stands and the
    query is not embedded; otherwise (words the vocabulary does not know, a question in
    another script, the long tail) the two rankings are mixed by weight, normalised to
-   their best, the semantic one weighing much.
+   their best, the semantic one weighing much. A service found by meaning alone counts
+   less when neither the words nor its closest neighbours support its domain.
 """
 
 from __future__ import annotations
@@ -110,6 +111,17 @@ SEMANTIC_WEIGHT_STRONG = 0.2
 SEMANTIC_WEIGHT_WEAK = 0.7
 SEMANTIC_SPAN = 0.1
 SEMANTIC_CANDIDATES = 50
+# A service found by meaning alone is a stranger when neither the words nor its neighbours
+# in meaning support its domain (Leistungsgruppe, the key's first five digits; OZG-Leistung;
+# Leistungsobjekt): none of the best DOMAIN_TOP lexical answers shares one, and fewer than
+# DOMAIN_SUPPORT others of the DOMAIN_NEIGHBOURS closest services do. Its closeness then
+# counts DOMAIN_STRANGER (e5 puts a lone ombudsman near a question about a snack bar's
+# hygiene instruction, but several Taxigenehmigung variants near a question about a taxi
+# licence its words miss; decision 0033).
+DOMAIN_TOP = 20
+DOMAIN_NEIGHBOURS = 10
+DOMAIN_SUPPORT = 2
+DOMAIN_STRANGER = 0.85
 # A German word of the query that the vocabulary does not know is evidence no service
 # answers lexically: each one lowers the lexical best's share as if the known words
 # weighed this many unknown ones ("Erlaubnis für ein Feuerwerk": only "Erlaubnis" is
@@ -525,6 +537,12 @@ class Engine:
             return []
         # A near miss of a known word ("wohngelt") is a typo before it is a compound.
         candidates = self.typo_candidates(token)
+        if language.is_common_word(token):
+            # a word of everyday German or English is meant as written: it may stand for a
+            # near word of the vocabulary only as another form of itself ("braucht" for
+            # "brauch", "Taxen" for "Taxi"), not as a different word ("Hunde" for "Kunde",
+            # "Gehweg" for "Gehege")
+            candidates = [(w, d) for w, d in candidates if language.differ_in_ending(token, w)]
         if candidates and candidates[0][1] == 1:
             return [self._typo_concept(concept, candidates, table)]
         # a word the catalogue only holds inside its compounds
@@ -750,12 +768,16 @@ class Engine:
         lexical = {h.service_id: h for h in hits}
         candidates = list(lexical)
         candidates += [int(pk) for pk in self.vector_ids[nearest] if int(pk) not in lexical]
+        domains = {d for h in hits[:DOMAIN_TOP] for d in self.domains(h.service_id)}
+        neighbours = [int(pk) for pk in self.vector_ids[nearest[:DOMAIN_NEIGHBOURS]]]
         fused = []
         for pk in candidates:
             row = self.vector_row.get(pk)
             near = 0.0 if row is None else float(closeness[row])
             meaning = max(0.0, (near - top + SEMANTIC_SPAN) / SEMANTIC_SPAN)
             hit = lexical.get(pk)
+            if hit is None and self.is_stranger(pk, domains, neighbours):
+                meaning *= DOMAIN_STRANGER
             words = hit.score / best if hit else 0.0
             value = (1 - weight) * words + weight * meaning
             if value > 0:
@@ -766,6 +788,23 @@ class Engine:
             key=lambda h: (-h.score, not self.services[h.service_id].is_curated, h.service_id)
         )
         return fused
+
+    def is_stranger(self, service_id: int, domains: set[str], neighbours: list[int]) -> bool:
+        """Whether a service found by meaning alone lies outside the domains the words found
+        (`domains`) and has fewer than DOMAIN_SUPPORT `neighbours` of its own domains."""
+        own = set(self.domains(service_id))
+        if own & domains:
+            return False
+        support = sum(
+            1 for pk in neighbours if pk != service_id and own.intersection(self.domains(pk))
+        )
+        return support < DOMAIN_SUPPORT
+
+    def domains(self, service_id: int) -> tuple[str, ...]:
+        """The service's Leistungsgruppe and the groups it shares with its sub-variants
+        (OZG-Leistung, Leistungsobjekt)."""
+        info = self.services[service_id]
+        return (info.family, *info.groups) if info.family else info.groups
 
     def _lebenslage_matches(
         self, concepts: list[Concept]

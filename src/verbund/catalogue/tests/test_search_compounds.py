@@ -77,3 +77,28 @@ def test_a_life_situation_named_by_a_guess_is_weak_evidence():
     assert hit.evidence == pytest.approx(search.COMPOUND_HEAD / search.EVIDENCE_QUALITY)
     [hit] = e.score([Concept("ausweis", {ausweis: search.EXACT})], rows)
     assert hit.evidence == 1.0
+
+
+def test_the_index_splits_a_compound_part_that_is_a_compound_itself():
+    from verbund.catalogue.indexing import Analyser
+
+    analyser = Analyser({"feiertag", "ruhe", "ruhezeit", "zeit", "abend"})
+    # "Feiertagsruhezeit" is Feiertag + Ruhezeit, and a Ruhezeit is Ruhe + Zeit
+    parts = analyser.parts(["Feiertagsruhezeit"], exclude=[])
+    assert set(parts) >= {language.stem(w) for w in ("feiertag", "ruhezeit", "ruhe", "zeit")}
+
+
+def test_a_common_word_stands_only_for_another_form_of_itself():
+    e = engine(words=[*WORDS, "hunde", "tanne", "braucht"])
+    # "Runde" and "Tante" are words of their own, not typos of "Hunde" and "Tanne"
+    assert language.is_common_word("runde") and language.is_common_word("tante")
+    assert e.analyse_query("Runde") == []
+    assert e.analyse_query("Tante") == []
+    # "Brauch" may mean the catalogue's "braucht": the same word but for its ending
+    [concept] = e.analyse_query("Brauch")
+    assert language.stem("braucht") in concept.alternatives
+    # a word no list knows is still corrected wherever it differs
+    [concept] = e.analyse_query("Tannne")
+    assert language.stem("tanne") in concept.alternatives
+    assert language.differ_in_ending("brauch", "braucht")
+    assert not language.differ_in_ending("gehege", "gehweg")

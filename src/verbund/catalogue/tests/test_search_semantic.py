@@ -150,3 +150,36 @@ def test_passages_embedded_by_length_come_back_in_the_order_given():
         assert float(vector.astype(np.float32) @ alone.astype(np.float32)) > 0.99
     # and the three are different texts
     assert float(batch[0].astype(np.float32) @ batch[1].astype(np.float32)) < 0.95
+
+
+def test_closeness_in_meaning_counts_less_outside_the_domains_the_words_found():
+    from verbund.catalogue.search import Engine, Hit, ServiceInfo
+
+    def info(family, *groups):
+        return ServiceInfo(
+            is_curated=False, is_outdated=False, boost=1.0, groups=groups, family=family
+        )
+
+    services = {
+        1: info("lg:99001", "ozg:5", "lo:99001001"),  # the service the words found
+        2: info("lg:99001", "lo:99001002"),  # its Leistungsgruppe
+        3: info("lg:99003", "ozg:5", "lo:99003001"),  # its OZG-Leistung
+        4: info("lg:99002", "ozg:7", "lo:99002001"),  # neither, and alone in its domain
+        # neither, but three variants of one Leistungsobjekt close in meaning
+        5: info("lg:99004", "lo:99004001"),
+        6: info("lg:99004", "lo:99004001"),
+        7: info("lg:99004", "lo:99004001"),
+    }
+    query = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
+    query[0] = 1.0
+    aside = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
+    aside[:2] = (0.96, 0.28)
+    ids = list(services)
+    vectors = np.stack([aside, *[query] * (len(ids) - 1)])
+    engine = Engine(
+        version=1, vocabulary=[], services=services, lebenslagen=[], vectors=(ids, vectors)
+    )
+    fused = {h.service_id: h.score for h in engine.fuse([Hit(1, 1.0, 1.0, 0.6)], query)}
+    # all as close as each other, but the lone stranger to what the words found counts less
+    assert fused[2] == fused[3] == fused[5] == fused[6] > fused[4]
+    assert fused[4] == pytest.approx(search.SEMANTIC_WEIGHT_WEAK * search.DOMAIN_STRANGER)
