@@ -115,7 +115,7 @@ def append_many(entries: list[AuditEntry]) -> None:
         _INSERT.insert(unsaved)
 
 
-# Every recorded change inserts here: the INSERT is compiled once per connection.
+# Every recorded change inserts here: the INSERT is compiled once per process.
 _INSERT = PreparedInsert(AuditEntry)
 
 

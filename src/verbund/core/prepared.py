@@ -1,11 +1,12 @@
-"""Statements on a hot path whose SQL Django compiles once per database connection
+"""Statements on a hot path whose SQL Django compiles once per process and database
 (decision 0034, addendum "prepared statements").
 
 Django turns a QuerySet into SQL anew every time it is evaluated. For a read with joins,
 `only()`, an annotation and a row lock that costs more than ten times running it (2.2 ms
 against 0.18 ms on SQLite, for the submission's completion). A prepared statement is written
-as an ordinary QuerySet of a few parameters; it is compiled once per connection and then
-only executed:
+as an ordinary QuerySet of a few parameters; it is compiled once and then only executed, by
+each thread on its own connection (the kept compiler only describes the columns and converts
+values; it never uses a connection's state):
 
 - `Prepared`: its rows become what iterating the QuerySet would give, model instances with
   their `select_related` objects and annotations, or the converted values of
@@ -22,7 +23,6 @@ upgrade that changes these internals fails there and not in production.
 from __future__ import annotations
 
 import uuid
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -56,9 +56,7 @@ class _Statement(Generic[M]):
     def __init__(self, build: Build[M], *, params: Sequence[Field[Any, Any]]) -> None:
         self._build = build
         self._params = tuple(params)
-        self._compiled: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Compiled] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._compiled: dict[str, _Compiled] = {}  # by database alias
 
     def _execute(self, values: tuple[Any, ...], using: str, head: list[Any] | None = None) -> Any:
         connection = connections[using]
@@ -75,13 +73,17 @@ class _Statement(Generic[M]):
         if head:
             params[: len(head)] = head
         cursor = connection.cursor()
-        cursor.execute(compiled.sql, params)
+        try:
+            cursor.execute(compiled.sql, params)
+        except BaseException:
+            cursor.close()
+            raise
         return compiled, cursor
 
     def _ensure(self, connection: BaseDatabaseWrapper, using: str) -> _Compiled:
-        compiled = self._compiled.get(connection)
+        compiled = self._compiled.get(using)
         if compiled is None:
-            compiled = self._compiled[connection] = self._compile(connection, using)
+            compiled = self._compiled[using] = self._compile(connection, using)
         return compiled
 
     def _compile(self, connection: BaseDatabaseWrapper, using: str) -> _Compiled:
@@ -195,7 +197,7 @@ def _marker_for(field: Field[Any, Any]) -> Any:
 
 class PreparedInsert(Generic[M]):
     """`insert(objs)` does what `bulk_create(objs)` does for objects of plain values (no
-    expressions), the INSERT compiled once per connection and number of rows: the objects
+    expressions), the INSERT compiled once per database and number of rows: the objects
     get their defaults, their primary key (from RETURNING) and the state of saved objects.
     One INSERT: the database must return the rows of a multi-row INSERT (SQLite ≥ 3.35,
     PostgreSQL)."""
@@ -210,9 +212,8 @@ class PreparedInsert(Generic[M]):
             if not getattr(f, "generated", False) and not (self._auto and f is meta.pk)
         ]
         self._returning = list(meta.db_returning_fields) if self._auto else []
-        self._compiled: weakref.WeakKeyDictionary[
-            BaseDatabaseWrapper, dict[int, tuple[SQLInsertCompiler, str]]
-        ] = weakref.WeakKeyDictionary()
+        # by database alias and number of rows
+        self._compiled: dict[tuple[str, int], tuple[SQLInsertCompiler, str]] = {}
 
     def insert(self, objs: Sequence[M], *, using: str = DEFAULT_DB_ALIAS) -> None:
         if not objs:
@@ -225,10 +226,9 @@ class PreparedInsert(Generic[M]):
                 obj.pk = pk.get_default()
             # as bulk_create: an unsaved related object is refused, not written as NULL
             obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-        by_rows = self._compiled.setdefault(connection, {})
-        compiled = by_rows.get(len(objs))
+        compiled = self._compiled.get((using, len(objs)))
         if compiled is None:
-            compiled = by_rows[len(objs)] = self._compile(objs, using)
+            compiled = self._compiled[using, len(objs)] = self._compile(objs, using)
         compiler, sql = compiled
         value_rows = [
             [

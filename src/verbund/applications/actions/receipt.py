@@ -77,7 +77,7 @@ def _update_unless_taken(submission: Submission, fields: list[str]) -> bool:
     """Save the fields unless another submission has the drawn number, in one UPDATE with
     NOT EXISTS: a collision needs no savepoint to survive on PostgreSQL. (Two transactions
     drawing the same number at the same moment would still meet the unique index.) The
-    UPDATE is compiled once per connection and list of fields (core.prepared)."""
+    UPDATE is compiled once per process and list of fields (core.prepared)."""
     submission.updated_at = timezone.now()
     statement = _updates.get(tuple(fields))
     if statement is None:

@@ -91,7 +91,7 @@ class AnnouncedRef:
 
 
 # The reads of the API's upload and completion run for every request: compiled once per
-# connection (core.prepared), they cost their execution only.
+# process (core.prepared), they cost their execution only.
 _ANNOUNCED_REF = Prepared(
     lambda pk: (
         Submission.objects.filter(pk=pk)
