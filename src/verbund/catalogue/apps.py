@@ -10,9 +10,9 @@ class CatalogueConfig(AppConfig):
     verbose_name = "Leistungskatalog"
 
     def ready(self) -> None:
-        from verbund.catalogue import models
+        from verbund.catalogue import language, models
         from verbund.catalogue.queries import search_index_version_sql
-        from verbund.core import page_cache
+        from verbund.core import page_cache, warmup
 
         # What the public pages show (decision 0031); the index is rebuilt by bulk writes.
         page_cache.watch(
@@ -24,6 +24,9 @@ class CatalogueConfig(AppConfig):
             models.AuthorityServiceText,
         )
         page_cache.add_token_source(search_index_version_sql())
+        # The search's common-word lists (wordfreq, 0.3 s and 3 MB) load before the server
+        # forks, not on a worker's first query that needs them.
+        warmup.register(language.load_word_lists)
         post_migrate.connect(_search_index_current, sender=self)
 
 

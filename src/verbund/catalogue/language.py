@@ -240,6 +240,13 @@ def is_german_word(word: str) -> bool:
     return any(zipf_frequency(form, "de", wordlist="small") > 0 for form in {word, restored})
 
 
+def load_word_lists() -> None:
+    """Load the word lists `is_common_word` and `is_german_word` read (for the server's
+    warm-up; a word no list holds makes each look into every list)."""
+    is_common_word("qxvzqj")
+    is_german_word("qxvzqj")
+
+
 def differ_in_ending(word: str, other: str) -> bool:
     """Whether two words agree in all but at most the last letter of the shorter one,
     as forms of one word do ("brauch", "braucht"; "gehn", "gehen"; "taxi", "taxen"), and

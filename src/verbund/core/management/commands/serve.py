@@ -95,8 +95,10 @@ class Command(BaseCommand):
         from django.urls import get_resolver
 
         import verbund.wsgi  # noqa: F401
+        from verbund.core import warmup
 
         get_resolver().url_patterns  # noqa: B018
+        warmup.run()  # what the domains registered (the search's word lists)
 
     def run_granian(self, options: dict[str, Any]) -> None:
         from granian import Granian
