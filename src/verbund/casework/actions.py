@@ -15,10 +15,8 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models import Subquery
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,6 +40,7 @@ from verbund.core import sealing
 from verbund.core.audit import Actor, record_audit
 from verbund.core.errors import Conflict, InvalidInput
 from verbund.core.models import AuditEntry
+from verbund.core.prepared import PreparedInsert
 
 logger = logging.getLogger("verbund.casework")
 
@@ -125,17 +124,11 @@ def open_case_record(*, submission: Submission, document: dict[str, Any] | None 
 
 def _insert_new_case(case: Case) -> bool:
     """Insert the case unless one exists (a release seen twice) in one statement; the row
-    count tells which (with RETURNING, a skipped row breaks Django's compiler on SQLite)."""
-    db = router.db_for_write(Case)
-    query = InsertQuery(Case, on_conflict=OnConflict.IGNORE)
-    query.insert_values(list(Case._meta.concrete_fields), [case])
-    with connections[db].cursor() as cursor:
-        for statement, params in query.get_compiler(using=db).as_sql():
-            cursor.execute(statement, params)
-        inserted = cursor.rowcount == 1
-    case._state.adding = False
-    case._state.db = db
-    return inserted
+    count tells which."""
+    return _INSERT_CASE_UNLESS_OPEN.insert([case], using=router.db_for_write(Case)) == 1
+
+
+_INSERT_CASE_UNLESS_OPEN = PreparedInsert(Case, ignore_conflicts=True)
 
 
 def on_submission_released(*, submission: Submission, document: dict[str, Any] | None) -> None:

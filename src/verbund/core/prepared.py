@@ -22,6 +22,7 @@ upgrade that changes these internals fails there and not in production.
 
 from __future__ import annotations
 
+import copy as copy_module
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from typing import Any, Generic, TypeVar, cast
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet, Value
+from django.db.models.constants import OnConflict
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
@@ -186,23 +188,43 @@ class PreparedUpdate(_Statement[M]):
         return compiler, (sql, params)
 
 
+_INTEGERS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField")
+
+
 def _marker_for(field: Field[Any, Any]) -> Any:
     """A value of the field's type that no real parameter of the query equals."""
     if field.get_internal_type() == "UUIDField":
         return uuid.uuid4()
     if field.get_internal_type() in ("CharField", "TextField", "SlugField"):
         return f"prepared-{uuid.uuid4()}"
+    if field.get_internal_type() in _INTEGERS:
+        # negative and far from any constant a query holds (True is 1)
+        return -(2**40 + uuid.uuid4().int % 2**40)
     raise TypeError(f"no marker for a {field.get_internal_type()}")
 
 
 class PreparedInsert(Generic[M]):
-    """`insert(objs)` does what `bulk_create(objs)` does for objects of plain values (no
-    expressions), the INSERT compiled once per database and number of rows: the objects
-    get their defaults, their primary key (from RETURNING) and the state of saved objects.
-    One INSERT: the database must return the rows of a multi-row INSERT (SQLite ≥ 3.35,
-    PostgreSQL)."""
+    """`insert(objs)` does what `bulk_create(objs)` does for objects of plain values, the
+    INSERT compiled once per database and number of rows: the objects get their defaults,
+    their primary key (from RETURNING) and the state of saved objects. One INSERT: the
+    database must return the rows of a multi-row INSERT (SQLite ≥ 3.35, PostgreSQL).
 
-    def __init__(self, model: type[M]) -> None:
+    `computed` names fields whose value the database computes in the same statement, each
+    as `(build, params)`: `build(*values)` returns the expression (a `Subquery`) for values
+    of the model fields `params`, as for `Prepared`; `insert(objs, computed={name: values})`
+    then writes it for one row. The object's attribute for such a field is left as it was:
+    only the caller knows what the expression should have given.
+
+    `ignore_conflicts` skips a row that a unique constraint refuses (as `bulk_create` with
+    `ignore_conflicts`); `insert` returns the number of rows written either way."""
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        computed: Mapping[str, tuple[Callable[..., Any], Sequence[Field[Any, Any]]]] | None = None,
+        ignore_conflicts: bool = False,
+    ) -> None:
         self._model = model
         meta = model._meta
         self._auto = meta.auto_field is not None and meta.pk is meta.auto_field
@@ -211,13 +233,34 @@ class PreparedInsert(Generic[M]):
             for f in meta.concrete_fields
             if not getattr(f, "generated", False) and not (self._auto and f is meta.pk)
         ]
-        self._returning = list(meta.db_returning_fields) if self._auto else []
+        self._computed = {
+            cast(Field[Any, Any], meta.get_field(name)).attname: (build, tuple(params))
+            for name, (build, params) in (computed or {}).items()
+        }
+        self._by_name = {
+            cast(Field[Any, Any], meta.get_field(name)).attname: name for name in computed or {}
+        }
+        self._ignore_conflicts = ignore_conflicts
+        # A skipped row returns nothing, which Django's compiler does not expect on SQLite.
+        self._returning = (
+            list(meta.db_returning_fields) if self._auto and not ignore_conflicts else []
+        )
         # by database alias and number of rows
-        self._compiled: dict[tuple[str, int], tuple[SQLInsertCompiler, str]] = {}
+        self._compiled: dict[tuple[str, int], _CompiledInsert] = {}
 
-    def insert(self, objs: Sequence[M], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    def insert(
+        self,
+        objs: Sequence[M],
+        *,
+        computed: Mapping[str, Sequence[Any]] | None = None,
+        using: str = DEFAULT_DB_ALIAS,
+    ) -> int:
         if not objs:
-            return
+            return 0
+        if set(computed or {}) != set(self._by_name.values()):
+            raise ValueError("the computed values name other fields than the prepared ones")
+        if self._computed and len(objs) != 1:
+            raise ValueError("a computed field is prepared for one row at a time")
         connection = connections[using]
         pk = self._model._meta.pk
         assert pk is not None
@@ -228,42 +271,116 @@ class PreparedInsert(Generic[M]):
             obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
         compiled = self._compiled.get((using, len(objs)))
         if compiled is None:
-            compiled = self._compiled[using, len(objs)] = self._compile(objs, using)
-        compiler, sql = compiled
+            compiled = self._compiled[using, len(objs)] = self._compile(objs, connection, using)
+        compiler = compiled.compiler
         value_rows = [
             [
                 compiler.prepare_value(field, compiler.pre_save_val(field, obj))
                 for field in self._fields
+                if field.attname not in self._computed
             ]
             for obj in objs
         ]
         if any(hasattr(value, "as_sql") for row in value_rows for value in row):
             raise ValueError("an expression cannot be inserted by a prepared INSERT")
-        # the parameters as the compiler lays them out (PostgreSQL: one array per column)
-        _placeholders, param_rows = compiler.assemble_as_sql(self._fields, value_rows)
-        params = list(chain.from_iterable(param_rows))
+        if compiled.slots is not None:
+            # one row: each plain value has its own "%s", the computed ones their parameters
+            params = list(compiled.params)
+            for slot, value in zip(compiled.slots, value_rows[0], strict=True):
+                params[slot] = value
+            for attname, (_build, fields) in self._computed.items():
+                values = (computed or {})[self._by_name[attname]]
+                if len(values) != len(fields):
+                    raise TypeError(f"{len(fields)} values needed, {len(values)} given")
+                for position, field, value in zip(
+                    compiled.positions[attname], fields, values, strict=True
+                ):
+                    params[position] = field.get_db_prep_value(value, connection, prepared=False)
+        else:
+            # the parameters as the compiler lays them out (PostgreSQL: one array per column)
+            _placeholders, param_rows = compiler.assemble_as_sql(self._fields, value_rows)
+            params = list(chain.from_iterable(param_rows))
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(compiled.sql, params)
             rows = cursor.fetchall() if self._returning else []
+            written = len(rows) if self._returning else cursor.rowcount
         for index, obj in enumerate(objs):
             if rows:
                 for field, value in zip(self._returning, rows[index], strict=True):
                     setattr(obj, field.attname, value)
             obj._state.adding = False
             obj._state.db = using
+        return int(written)
 
-    def _compile(self, objs: Sequence[M], using: str) -> tuple[SQLInsertCompiler, str]:
-        query = InsertQuery(self._model)
-        query.insert_values(self._fields, list(objs))
-        compiler = cast(SQLInsertCompiler, query.get_compiler(using=using))
-        compiler.returning_fields = self._returning
+    def _compile(
+        self, objs: Sequence[M], connection: BaseDatabaseWrapper, using: str
+    ) -> _CompiledInsert:
         if any(getattr(field, "get_placeholder", None) for field in self._fields):
             raise ValueError("a field with its own placeholder cannot be prepared")
         if any(hasattr(getattr(obj, f.attname), "as_sql") for obj in objs for f in self._fields):
             raise ValueError("an expression cannot be inserted by a prepared INSERT")
+        # The computed fields' expressions, built for markers that show where each value goes.
+        markers = {
+            attname: [_marker_for(field) for field in fields]
+            for attname, (_build, fields) in self._computed.items()
+        }
+        stand_ins: list[Model] = [
+            _copy_with(obj, {a: build(*markers[a]) for a, (build, _f) in self._computed.items()})
+            for obj in objs
+        ]
+        on_conflict = OnConflict.IGNORE if self._ignore_conflicts else None
+        query = InsertQuery(self._model, on_conflict=on_conflict)
+        query.insert_values(self._fields, stand_ins)
+        compiler = cast(SQLInsertCompiler, query.get_compiler(using=using))
+        compiler.returning_fields = self._returning
         statements = compiler.as_sql()
         if len(statements) != 1:
             raise ValueError("only a single INSERT statement can be prepared")
         if self._returning and getattr(compiler, "returning_params", None):
             raise ValueError("an INSERT whose RETURNING takes parameters cannot be prepared")
-        return compiler, statements[0][0]
+        sql, params = statements[0]
+        if len(objs) != 1:
+            return _CompiledInsert(compiler, sql, (), None, {})
+        # One row: the parameters in field order, one per plain field.
+        slots: list[int] = []
+        positions: dict[str, tuple[int, ...]] = {}
+        offset = 0
+        for field in self._fields:
+            if field.attname in self._computed:
+                # as the compiler lays the value out (`assemble_as_sql`, one row)
+                value = compiler.prepare_value(field, compiler.pre_save_val(field, stand_ins[0]))
+                _sql, expression_params = compiler.field_as_sql(field, cast(Any, None), value)
+                found = []
+                for marker, param_field in zip(
+                    markers[field.attname], self._computed[field.attname][1], strict=True
+                ):
+                    prepared = param_field.get_db_prep_value(marker, connection, prepared=False)
+                    hits = [offset + i for i, p in enumerate(expression_params) if p == prepared]
+                    if len(hits) != 1:
+                        raise ValueError(f"a parameter occurs {len(hits)} times in the expression")
+                    found.append(hits[0])
+                positions[field.attname] = tuple(found)
+                offset += len(expression_params)
+            else:
+                slots.append(offset)
+                offset += 1
+        if offset != len(params):
+            raise ValueError("the INSERT's parameters are not one per value")
+        return _CompiledInsert(compiler, sql, tuple(params), tuple(slots), positions)
+
+
+@dataclass(frozen=True)
+class _CompiledInsert:
+    compiler: SQLInsertCompiler
+    sql: str
+    params: tuple[Any, ...]  # one row's parameters as compiled (markers for computed values)
+    slots: tuple[int, ...] | None  # one row: each plain value's position in params
+    positions: dict[str, tuple[int, ...]]  # one row: each computed field's values' positions
+
+
+def _copy_with(obj: M, values: Mapping[str, Any]) -> M:
+    """A copy of the object with some attributes replaced (the caller's object stays)."""
+    copy = copy_module.copy(obj)
+    for attname, value in values.items():
+        setattr(copy, attname, value)
+    return copy

@@ -33,6 +33,7 @@ from verbund.applications.models import (
 )
 from verbund.authorities import actions as authority_actions
 from verbund.authorities import queries as authority_queries
+from verbund.authorities.types import Authority, EncryptionKey
 from verbund.core import memo
 from verbund.core.audit import Actor, batched, record_audit
 from verbund.core.encryption import decrypt, encrypt
@@ -40,7 +41,6 @@ from verbund.core.errors import Conflict, InvalidInput, TooManyRequests
 from verbund.core.prepared import PreparedInsert
 
 if TYPE_CHECKING:
-    from verbund.authorities.models import Authority, EncryptionKey
     from verbund.catalogue.models import Service
 
 
@@ -87,28 +87,27 @@ def announce_submission(
         key = authority_queries.active_encryption_key(
             destination
         ) or authority_actions.ensure_encryption_key(authority=destination, actor=actor)
-    # The key may be remembered from an earlier request: the row names it only while it is
-    # still the destination's active key (else NULL, which the column refuses).
-    current_key = Subquery(authority_queries.key_if_still_active(key.pk, destination.pk))
+    submission = Submission(
+        status=Submission.Status.ANNOUNCED,
+        channel=Submission.Channel.API,
+        service=service,
+        form_version=version,
+        authority=destination,
+        basis=responsible.basis,
+        basis_explanation=responsible.explanation,
+        place_ags=place_ags or responsible.gemeinde_ags,
+        place_plz=place_plz,
+        place_name=responsible.gemeinde_name,
+        announced_attachments=[str(a) for a in attachment_ids],
+        status_secret_hash="",
+        idempotency_key=idempotency_key or None,
+        request_sha256=body_hash,
+    )
     try:
         with transaction.atomic():
-            submission = Submission.objects.create(
-                status=Submission.Status.ANNOUNCED,
-                channel=Submission.Channel.API,
-                service=service,
-                form_version=version,
-                authority=destination,
-                basis=responsible.basis,
-                basis_explanation=responsible.explanation,
-                place_ags=place_ags or responsible.gemeinde_ags,
-                place_plz=place_plz,
-                place_name=responsible.gemeinde_name,
-                key_id=current_key,
-                announced_attachments=[str(a) for a in attachment_ids],
-                status_secret_hash="",
-                idempotency_key=idempotency_key or None,
-                request_sha256=body_hash,
-            )
+            # The key may be remembered from an earlier request: the row names it only while
+            # it is still the destination's active key (else NULL, which the column refuses).
+            _INSERT_ANNOUNCED.insert([submission], computed={"key": (key.pk, destination.pk)})
             record_audit(
                 action="application.announced",
                 actor=actor,
@@ -127,6 +126,17 @@ def announce_submission(
         raise
     submission.key = key
     return submission, True
+
+
+_INSERT_ANNOUNCED = PreparedInsert(
+    Submission,
+    computed={
+        "key": (
+            lambda key, authority: Subquery(authority_queries.key_if_still_active(key, authority)),
+            [EncryptionKey._meta.pk, Authority._meta.pk],
+        )
+    },
+)
 
 
 class StaleDestination(Exception):

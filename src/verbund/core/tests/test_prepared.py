@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, Subquery, Value
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
@@ -143,3 +143,54 @@ def test_an_expression_is_refused_before_anything_is_written():
     with pytest.raises(ValueError, match="expression"):
         insert.insert([entry])
     assert not AuditEntry.objects.filter(action="test.expression").exists()
+
+
+def _worker_of(worker):  # type: ignore[no-untyped-def]
+    return WorkerHeartbeat.objects.filter(worker_id=worker).values("queues")[:1]
+
+
+def test_a_computed_value_comes_from_its_subquery_for_each_call(django_assert_num_queries):
+    seen = timezone.now()
+    WorkerHeartbeat.objects.create(worker_id="w-1", queues="mail", seen_at=seen)
+    WorkerHeartbeat.objects.create(worker_id="w-2", queues="default", seen_at=seen)
+    insert = PreparedInsert(
+        AuditEntry,
+        computed={
+            "object_id": (lambda worker: Subquery(_worker_of(worker)), [WorkerHeartbeat._meta.pk])
+        },
+    )
+    first = AuditEntry(actor_label="a", action="test.computed", object_type="t")
+    second = AuditEntry(actor_label="b", action="test.computed", object_type="t")
+
+    insert.insert([first], computed={"object_id": ("w-1",)})
+    with django_assert_num_queries(1):  # compiled once: the second call only executes
+        insert.insert([second], computed={"object_id": ("w-2",)})
+
+    assert AuditEntry.objects.get(pk=first.pk).object_id == "mail"
+    assert AuditEntry.objects.get(pk=second.pk).object_id == "default"
+    assert AuditEntry.objects.get(pk=second.pk).actor_label == "b"  # the plain values in place
+    # a subquery without a row gives NULL, which the column refuses: nothing is written
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert.insert(
+            [AuditEntry(actor_label="c", action="test.computed", object_type="t")],
+            computed={"object_id": ("w-none",)},
+        )
+    assert AuditEntry.objects.filter(action="test.computed").count() == 2
+    with pytest.raises(ValueError, match="computed values"):
+        insert.insert([AuditEntry(actor_label="d", action="test.computed")])
+    with pytest.raises(ValueError, match="one row"):
+        insert.insert(
+            [AuditEntry(actor_label="e"), AuditEntry(actor_label="f")],
+            computed={"object_id": ("w-1",)},
+        )
+
+
+def test_an_insert_that_ignores_conflicts_tells_whether_it_wrote():
+    seen = timezone.now()
+    insert = PreparedInsert(WorkerHeartbeat, ignore_conflicts=True)
+    assert insert.insert([WorkerHeartbeat(worker_id="w-5", queues="a", seen_at=seen)]) == 1
+    assert insert.insert([WorkerHeartbeat(worker_id="w-5", queues="b", seen_at=seen)]) == 0
+    assert WorkerHeartbeat.objects.get(pk="w-5").queues == "a"  # the first row stays
+    rows = [WorkerHeartbeat(worker_id=w, queues="c", seen_at=seen) for w in ("w-5", "w-6")]
+    assert insert.insert(rows) == 1  # several rows: only the new one
+    assert WorkerHeartbeat.objects.get(pk="w-6").queues == "c"
