@@ -76,11 +76,13 @@ PUBLIC_MODULES = ("queries", "actions", "extensions", "types", "access")
 # classes by their path at the time.
 UNCHECKED_PARTS = ("tests", "migrations")
 
-# The project's composition root: URL and API mounting, the command line, WSGI.
+# The project's composition root: URL and API mounting, the request's middleware chain, the
+# command line, WSGI.
 ROOT_MODULES = (
     "verbund",
     "verbund.urls",
     "verbund.api",
+    "verbund.middleware",
     "verbund.cli",
     "verbund.wsgi",
     "verbund.__main__",

@@ -431,16 +431,17 @@ MIDDLEWARE = [
     # this). BREACH: the CSRF token is masked anew in every response and GZipMiddleware pads
     # each response with random bytes, so lengths do not reveal a secret (decision 0024).
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page middleware passes the sender API's requests by (verbund.middleware).
+    "verbund.middleware.SessionMiddleware",
     "verbund.core.language.ExplicitLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "verbund.accounts.middleware.SessionIdleMiddleware",
-    "verbund.accounts.middleware.SecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "verbund.middleware.CsrfViewMiddleware",
+    "verbund.middleware.AuthenticationMiddleware",
+    "verbund.middleware.SessionIdleMiddleware",
+    "verbund.middleware.SecondFactorMiddleware",
+    "verbund.middleware.MessageMiddleware",
     # The staff member's unlocked key for the request; KeyLocked → "Schlüssel entsperren".
-    "verbund.authorities.custody.KeyringMiddleware",
+    "verbund.middleware.KeyringMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so its refusal still has session, user and language; before any view (and
     # CSRF's process_view) reads the body.
