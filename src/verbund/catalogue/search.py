@@ -109,6 +109,14 @@ FLOOR_AGREEMENT = 0.8
 # join the lexical candidates.
 SEMANTIC_WEIGHT_STRONG = 0.2
 SEMANTIC_WEIGHT_WEAK = 0.7
+# A rare word the vocabulary does not know ("sozialpsychiatrischer", "Straßenlaterne":
+# neither common German nor English, nor read by the lexicon of other languages) names what
+# the query is about, and the lexical ranking cannot see it: the weak weight rises by
+# RARE_WORD_GAIN times the share of the query's words that are such words, up to
+# SEMANTIC_WEIGHT_MAX. The share, not the count: one such word in a short query is most of
+# it, in a long question one word of many (decision 0033).
+RARE_WORD_GAIN = 0.3
+SEMANTIC_WEIGHT_MAX = 0.9
 SEMANTIC_SPAN = 0.1
 SEMANTIC_CANDIDATES = 50
 # A service found by meaning alone is a stranger when neither the words nor its neighbours
@@ -152,6 +160,9 @@ class Concept:
     # the part of an unknown compound the vocabulary does not know, when the concept
     # stands for the compound by its other part ("buecherei" of "Büchereiausweis")
     unknown_part: str = ""
+    # read through the lexicon of other languages: the query is not German, and its words
+    # that the lexicon lacks are no rare German words
+    foreign: bool = False
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -414,7 +425,7 @@ class Engine:
                 size = self._foreign_phrase(tokens, i, foreign)
                 if size:
                     phrase = tuple(language.foreign_form(t) for t in tokens[i : i + size])
-                    concept = Concept(" ".join(tokens[i : i + size]))
+                    concept = Concept(" ".join(tokens[i : i + size]), foreign=True)
                     self._add_meanings(concept, foreign[phrase], THESAURUS_WEIGHT)
                     concepts.append(concept)
                     i += size
@@ -743,7 +754,12 @@ class Engine:
         return self._rank(hits)
 
     def fuse(
-        self, hits: list[Hit], query_vector: npt.NDArray[np.float32], *, unknown: int = 0
+        self,
+        hits: list[Hit],
+        query_vector: npt.NDArray[np.float32],
+        *,
+        unknown: int = 0,
+        rare_share: float = 0.0,
     ) -> list[Hit]:
         """The lexical ranking mixed with the semantic one (see the module's step 5).
 
@@ -751,7 +767,9 @@ class Engine:
         all (e5 finds something close to "qqqq zzzz" too): a query no service matches by a
         word gets no answer, and for the result page's floor a service found by meaning
         borrows the evidence of the best lexical answer, in the measure it is as close as
-        the closest service."""
+        the closest service. `rare_share` is the share of the query's words that are rare
+        words the vocabulary does not know (`rare_word_share`): they raise the weak weight
+        of the semantic side."""
         if not hits or not len(self.vector_ids):
             # no word of the query is known: closeness alone is no answer
             return hits
@@ -762,7 +780,9 @@ class Engine:
         nearest = np.argpartition(-closeness, count - 1)[:count]
         nearest = nearest[np.argsort(-closeness[nearest])]
         top = float(closeness[nearest[0]])
-        weight = SEMANTIC_WEIGHT_STRONG if answered(hits, unknown) else SEMANTIC_WEIGHT_WEAK
+        weight = SEMANTIC_WEIGHT_STRONG
+        if not answered(hits, unknown):
+            weight = min(SEMANTIC_WEIGHT_MAX, SEMANTIC_WEIGHT_WEAK + RARE_WORD_GAIN * rare_share)
         best = hits[0].score if hits and hits[0].score > 0 else 1.0
         credible = max((h.evidence for h in hits), default=0.0)
         lexical = {h.service_id: h for h in hits}
@@ -1056,7 +1076,8 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
         return hits[:limit]
     # the model runs on the cores idle at that moment (`semantic.idle_cores`)
     vector = semantic.embed_query(text)
-    return engine.fuse(hits, vector, unknown=unknown)[:limit]
+    rare_share = rare_word_share(text, concepts)
+    return engine.fuse(hits, vector, unknown=unknown, rare_share=rare_share)[:limit]
 
 
 def answered(hits: list[Hit], unknown: int) -> bool:
@@ -1068,15 +1089,30 @@ def answered(hits: list[Hit], unknown: int) -> bool:
 
 def unknown_words(text: str, concepts: list[Concept]) -> int:
     """How many German-looking words of the query no concept stands for."""
+    return len(_unknown(text, concepts))
+
+
+def _unknown(text: str, concepts: list[Concept]) -> list[str]:
     # a concept's text may join two words into the compound they form
     # and a compound known only by its head still says something the vocabulary does not
     # know ("Büchereiausweis": an Ausweis, but of what?)
     covered = " ".join(concept.text for concept in concepts if not concept.unknown_part)
-    return sum(
-        1
+    return [
+        word
         for word in language.content_words(text)
         if word not in covered and word.isascii() and len(word) >= UNKNOWN_WORD_MIN
-    )
+    ]
+
+
+def rare_word_share(text: str, concepts: list[Concept]) -> float:
+    """The share of the query's words that the vocabulary does not know and that are no
+    common German or English word (`language.is_common_word`): the rare words that name
+    the query's subject ("Straßenlaterne", "sozialpsychiatrischer"), unlike the everyday
+    words of a question ("sieht", "fast"). None in a query read as another language."""
+    if any(concept.foreign for concept in concepts):
+        return 0.0
+    rare = [w for w in _unknown(text, concepts) if not language.is_common_word(w)]
+    return len(rare) / max(len(words(text)), 1)
 
 
 def above_floor(hits: list[Hit]) -> list[Hit]:

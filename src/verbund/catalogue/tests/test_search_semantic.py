@@ -183,3 +183,41 @@ def test_closeness_in_meaning_counts_less_outside_the_domains_the_words_found():
     # all as close as each other, but the lone stranger to what the words found counts less
     assert fused[2] == fused[3] == fused[5] == fused[6] > fused[4]
     assert fused[4] == pytest.approx(search.SEMANTIC_WEIGHT_WEAK * search.DOMAIN_STRANGER)
+
+
+def test_a_rare_word_the_vocabulary_lacks_gives_meaning_more_weight():
+    from verbund.catalogue.search import Engine, Hit, ServiceInfo
+
+    same = ServiceInfo(is_curated=False, is_outdated=False, boost=1.0, groups=("lo:99001001",))
+    query = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
+    query[0] = 1.0
+    near = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
+    near[:2] = (0.97, (1 - 0.97**2) ** 0.5)
+    # 1: the words' best, somewhat close in meaning; 2: the closest, found by meaning alone
+    engine = Engine(
+        version=1,
+        vocabulary=[],
+        services={1: same, 2: same},
+        lebenslagen=[],
+        vectors=([1, 2], np.stack([near, query])),
+    )
+    words = [Hit(1, 1.0, 1.0, 0.6)]
+
+    def first(share):
+        return engine.fuse(words, query, rare_share=share)[0].service_id
+
+    assert first(0.0) == 1
+    # half the query is a rare word no service holds: the words see only the other half
+    assert first(0.5) == 2
+
+
+def test_the_share_of_rare_unknown_words_leaves_out_common_and_foreign_words():
+    from verbund.catalogue.search import Concept, rare_word_share
+
+    known = [Concept("dienst", {"dien": 1.0})]
+    assert rare_word_share("sozialpsychiatrischer dienst für meinen bruder", known) == 0.2
+    # everyday words of a question are no subject the vocabulary lacks
+    assert rare_word_share("oma sieht fast nix mehr", [Concept("oma", {"oma": 1.0})]) == 0
+    # a query read through the lexicon of other languages has no rare German words
+    polish = [Concept("auta", {"fahrzeug": 0.85}, foreign=True)]
+    assert rare_word_share("przerejestrowanie auta", polish) == 0
