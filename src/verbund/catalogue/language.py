@@ -247,17 +247,28 @@ def load_word_lists() -> None:
     is_german_word("qxvzqj")
 
 
+# The letters German inflection puts at a word's end (-e, -en, -er, -es, -st, -t): two
+# forms of one word of the same length differ there ("kaufe", "kauft").
+ENDING_LETTERS = frozenset("enrst")
+
+
 def differ_in_ending(word: str, other: str) -> bool:
     """Whether two words agree in all but at most the last letter of the shorter one,
     as forms of one word do ("brauch", "braucht"; "gehn", "gehen"; "taxi", "taxen"), and
     not two words that differ at the start ("kunde", "hunde") or inside ("gehege",
-    "gehweg")."""
+    "gehweg"). Of two words of the same length, the last letters must both be endings
+    (`ENDING_LETTERS`): "kaufe" and "kauft" are one word, "raus" and "raum", "kaum" and
+    "kauf", "Welt" and "well" are not."""
     shared = 0
     for a, b in zip(word, other, strict=False):
         if a != b:
             break
         shared += 1
-    return shared >= min(len(word), len(other)) - 1
+    if shared < min(len(word), len(other)) - 1:
+        return False
+    if len(word) == len(other) and word != other:
+        return word[-1] in ENDING_LETTERS and other[-1] in ENDING_LETTERS
+    return True
 
 
 def max_typos(word: str) -> int:

@@ -102,3 +102,16 @@ def test_a_common_word_stands_only_for_another_form_of_itself():
     assert language.stem("tanne") in concept.alternatives
     assert language.differ_in_ending("brauch", "braucht")
     assert not language.differ_in_ending("gehege", "gehweg")
+
+
+def test_a_common_word_is_no_form_of_a_word_with_another_last_letter():
+    e = engine(words=[*WORDS, "raum", "kauft"])
+    # "raus" and "Raum" differ only in the last letter, but neither letter is an ending
+    assert language.is_common_word("raus")
+    assert e.analyse_query("raus") == []
+    assert not language.differ_in_ending("kaum", "kauf")
+    # "kaufe" and "kauft" are forms of one verb: -e and -t are endings
+    assert language.is_common_word("kaufe")
+    assert language.differ_in_ending("kaufe", "kauft")
+    [concept] = e.analyse_query("kaufe")
+    assert language.stem("kauft") in concept.alternatives
