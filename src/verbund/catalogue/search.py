@@ -76,7 +76,9 @@ STRONG_MATCH = 0.75
 EVIDENCE_POWER = 1.5
 # A concept answered by its word, a stated synonym or a compound part counts fully as
 # evidence; by a guess (a typo's correction, a compound it may be part of, an unknown
-# compound's head) only in the measure of the guess's weight.
+# compound's head) only in the measure of the guess's weight. The head of a known
+# compound the query names tells, besides, only as much as it is rare: any Steuer
+# answers a "Gewerbesteuer" in the measure "Steuer" tells of it (decision 0033).
 EVIDENCE_QUALITY = THESAURUS_WEIGHT
 OUTDATED_FACTOR = 0.75
 VARIANT_GAP = 0.97
@@ -163,6 +165,9 @@ class Concept:
     # read through the lexicon of other languages: the query is not German, and its words
     # that the lexicon lacks are no rare German words
     foreign: bool = False
+    # the head of the known compound the concept names ("steu" of "Gewerbesteuer"): a
+    # service holding only the head answers the concept in the measure the head tells
+    heads: set[str] = field(default_factory=set)
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.alternatives.get(term, 0.0):
@@ -538,8 +543,9 @@ class Engine:
             parts = language.split_compound(token, self.is_word)
             if parts and len(parts[-1]) >= language.MIN_PART:
                 head = self.part_stem(parts[-1])
-                if self.known(head):
+                if self.known(head) and head != token_stem:
                     concept.add(head, COMPOUND_HEAD)
+                    concept.heads.add(head)
         if meanings:
             self._add_meanings(concept, meanings, THESAURUS_WEIGHT)
         if concept.alternatives:
@@ -726,6 +732,9 @@ class Engine:
                     field_weight = found.get(term)
                     if field_weight is not None:
                         best = max(best, weight * field_weight * idf[term])
+                        if term in concept.heads:
+                            # a common head tells less of the compound than the compound
+                            weight *= min(1.0, idf[term] / weights[index])
                         quality = max(quality, weight)
                 if best > 0:
                     matched += 1

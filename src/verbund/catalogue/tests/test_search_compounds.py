@@ -79,6 +79,27 @@ def test_a_life_situation_named_by_a_guess_is_weak_evidence():
     assert hit.evidence == 1.0
 
 
+def test_the_head_of_a_known_compound_answers_it_as_far_as_the_head_is_rare():
+    info = ServiceInfo(is_curated=False, is_outdated=False, boost=1.0, groups=())
+    vocabulary = [
+        (w, language.stem(w), df)
+        for w, df in [("gewerbe", 2), ("steuer", 15), ("gewerbesteuer", 1)]
+    ]
+    e = Engine(
+        version=1, vocabulary=vocabulary, services={n: info for n in range(1, 21)}, lebenslagen=[]
+    )
+    [concept] = e.analyse_query("Gewerbesteuer")
+    tax, trade_tax = language.stem("steuer"), language.stem("gewerbesteuer")
+    assert concept.alternatives[tax] == search.COMPOUND_HEAD
+    rows = [(1, trade_tax, "", "", "", ""), (2, tax, "", "", "", "")]
+    answers = {hit.service_id: hit.evidence for hit in e.score([concept], rows)}
+    assert answers[1] == 1.0
+    # any Steuer answers a Gewerbesteuer only as far as "Steuer" tells of it
+    telling = e.idf(tax) / e.idf(trade_tax)
+    assert answers[2] == pytest.approx(search.COMPOUND_HEAD * telling / search.EVIDENCE_QUALITY)
+    assert answers[2] < search.COMPOUND_HEAD / search.EVIDENCE_QUALITY
+
+
 def test_the_index_splits_a_compound_part_that_is_a_compound_itself():
     from verbund.catalogue.indexing import Analyser
 
