@@ -128,6 +128,11 @@ SEMANTIC_CANDIDATES = 50
 # counts DOMAIN_STRANGER (e5 puts a lone ombudsman near a question about a snack bar's
 # hygiene instruction, but several Taxigenehmigung variants near a question about a taxi
 # licence its words miss; decision 0033).
+# A service found by meaning alone for a German query whose every word the vocabulary
+# reads counts its closeness MEANING_ALL_WORDS_READ: had the words named it, they would
+# have found it (e5 put an air-traffic clearance first for a question about a child's
+# passport for a flight, every word of which the vocabulary knows; decision 0033).
+MEANING_ALL_WORDS_READ = 0.9
 DOMAIN_TOP = 20
 DOMAIN_NEIGHBOURS = 10
 DOMAIN_SUPPORT = 2
@@ -769,6 +774,7 @@ class Engine:
         *,
         unknown: int = 0,
         rare_share: float = 0.0,
+        all_read: bool = False,
     ) -> list[Hit]:
         """The lexical ranking mixed with the semantic one (see the module's step 5).
 
@@ -778,7 +784,8 @@ class Engine:
         borrows the evidence of the best lexical answer, in the measure it is as close as
         the closest service. `rare_share` is the share of the query's words that are rare
         words the vocabulary does not know (`rare_word_share`): they raise the weak weight
-        of the semantic side."""
+        of the semantic side. `all_read`: the vocabulary reads every word of the German
+        query (`all_words_read`), so a service no word found counts less."""
         if not hits or not len(self.vector_ids):
             # no word of the query is known: closeness alone is no answer
             return hits
@@ -807,6 +814,8 @@ class Engine:
             hit = lexical.get(pk)
             if hit is None and self.is_stranger(pk, domains, neighbours):
                 meaning *= DOMAIN_STRANGER
+            if hit is None and all_read:
+                meaning *= MEANING_ALL_WORDS_READ
             words = hit.score / best if hit else 0.0
             value = (1 - weight) * words + weight * meaning
             if value > 0:
@@ -1085,8 +1094,14 @@ def search(text: str, *, limit: int = 10) -> list[Hit]:
         return hits[:limit]
     # the model runs on the cores idle at that moment (`semantic.idle_cores`)
     vector = semantic.embed_query(text)
-    rare_share = rare_word_share(text, concepts)
-    return engine.fuse(hits, vector, unknown=unknown, rare_share=rare_share)[:limit]
+    fused = engine.fuse(
+        hits,
+        vector,
+        unknown=unknown,
+        rare_share=rare_word_share(text, concepts),
+        all_read=all_words_read(text, concepts, unknown),
+    )
+    return fused[:limit]
 
 
 def answered(hits: list[Hit], unknown: int) -> bool:
@@ -1122,6 +1137,16 @@ def rare_word_share(text: str, concepts: list[Concept]) -> float:
         return 0.0
     rare = [w for w in _unknown(text, concepts) if not language.is_common_word(w)]
     return len(rare) / max(len(words(text)), 1)
+
+
+def all_words_read(text: str, concepts: list[Concept], unknown: int) -> bool:
+    """Whether the query is German and the vocabulary reads every word of it (`unknown`
+    words: none), so that the words would have found a service that answers it. Not for a
+    query in another script or read through the lexicon of other languages, whose words
+    `unknown_words` does not count."""
+    if unknown or any(concept.foreign for concept in concepts):
+        return False
+    return not any(language.is_foreign_script(word) for word in words(text))
 
 
 def above_floor(hits: list[Hit]) -> list[Hit]:

@@ -221,3 +221,35 @@ def test_the_share_of_rare_unknown_words_leaves_out_common_and_foreign_words():
     # a query read through the lexicon of other languages has no rare German words
     polish = [Concept("auta", {"fahrzeug": 0.85}, foreign=True)]
     assert rare_word_share("przerejestrowanie auta", polish) == 0
+
+
+def test_meaning_alone_counts_less_when_the_vocabulary_reads_every_word():
+    from verbund.catalogue.search import Engine, Hit, ServiceInfo
+
+    same = ServiceInfo(is_curated=False, is_outdated=False, boost=1.0, groups=("lo:99001001",))
+    query = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
+    query[0] = 1.0
+    near = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
+    near[:2] = (0.952, (1 - 0.952**2) ** 0.5)
+    # 1: the words' best, half as close as the closest; 2: the closest, no word of it
+    engine = Engine(
+        version=1,
+        vocabulary=[],
+        services={1: same, 2: same},
+        lebenslagen=[],
+        vectors=([1, 2], np.stack([near, query])),
+    )
+    words = [Hit(1, 1.0, 1.0, 0.6)]
+    assert engine.fuse(words, query)[0].service_id == 2
+    assert engine.fuse(words, query, all_read=True)[0].service_id == 1
+
+
+def test_every_word_is_read_only_in_a_german_query_without_unknown_words():
+    from verbund.catalogue.search import Concept, all_words_read
+
+    kind = [Concept("kinder", {"kind": 1.0})]
+    assert all_words_read("die Kinder", kind, 0)
+    assert not all_words_read("die Kinder", kind, 1)
+    # another script and the lexicon of other languages leave their words uncounted
+    assert not all_words_read("діти", [Concept("діти", {"kind": 0.85}, foreign=True)], 0)
+    assert not all_words_read("діти kinder", kind, 0)
