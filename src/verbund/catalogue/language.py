@@ -105,8 +105,14 @@ def stem(word: str) -> str:
     stemmed = str(_STEMMER.stemWord(word))
     # Snowball drops -ung only in its region R2, so a noun of a short verb keeps it
     # ("Teilung", "Bohrung", "Haltung" against "teilen", "bohren", "halten"): the verb's
-    # stem, when a vowel is left ("Sprung" stays).
-    if stemmed.endswith("ung") and len(stemmed) >= 6 and _VOWEL.search(stemmed[:-3]):
+    # stem, when a vowel is left ("Sprung" stays). Only a noun in -ung: the stem of a verb
+    # may end in -ung as well ("verhungern": "verhung", not "verh").
+    if (
+        stemmed.endswith("ung")
+        and word.endswith(("ung", "ungen"))
+        and len(stemmed) >= 6
+        and _VOWEL.search(stemmed[:-3])
+    ):
         return stemmed[:-3]
     return stemmed
 

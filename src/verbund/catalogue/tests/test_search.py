@@ -154,6 +154,8 @@ def test_analyser_folds_stems_and_splits():
     assert language.stem("teilung") == language.stem("teilen") == "teil"
     assert language.stem("haltungen") == language.stem("halten")
     assert language.stem("sprung") == "sprung"  # no vowel left: no -ung noun
+    # a verb whose stem ends in -ung is no -ung noun: verhungern is not "verh" (verheiratet)
+    assert language.stem("verhungern") == "verhung"
     assert language.edit_distance("hnud", "hund") == 1
     assert language.edit_distance("personalauswies", "personalausweis") == 1
 
