@@ -469,11 +469,32 @@ class Engine:
                     i += 1
             concepts.extend(self._word_concepts(token, table, typos=not in_other_language))
         self._join_meanings(concepts)
+        return self._merge(concepts)[:MAX_QUERY_WORDS]
+
+    @staticmethod
+    def _merge(concepts: list[Concept]) -> list[Concept]:
+        """One concept per thing the query asks for: concepts with the same alternatives
+        are one, and so are two words of one stem, which keep the alternatives of both
+        ("Mieter … Miete": a service holding "miet" answers one concept, not two, and the
+        thesaurus's Wohngeld for "Miete" does not count "miet" once more)."""
         merged: dict[tuple[str, ...], Concept] = {}
+        by_stem: dict[str, Concept] = {}
         for concept in concepts:
-            if concept.alternatives:
-                merged.setdefault(tuple(sorted(concept.alternatives)), concept)
-        return list(merged.values())[:MAX_QUERY_WORDS]
+            if not concept.alternatives:
+                continue
+            stems = [t for t, w in concept.alternatives.items() if w == EXACT]
+            same = next((by_stem[t] for t in stems if t in by_stem), None)
+            if same is not None:
+                for term, weight in concept.alternatives.items():
+                    same.add(term, weight)
+                same.heads |= concept.heads
+                same.text = f"{same.text} {concept.text}"  # both words are read
+                continue
+            key = tuple(sorted(concept.alternatives))
+            if key not in merged:
+                merged[key] = concept
+                by_stem.update((t, concept) for t in stems)
+        return list(merged.values())
 
     def _join_meanings(self, concepts: list[Concept]) -> None:
         """Two words whose meanings German writes as one compound mean that compound:

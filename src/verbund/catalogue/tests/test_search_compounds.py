@@ -136,3 +136,15 @@ def test_a_common_word_is_no_form_of_a_word_with_another_last_letter():
     assert language.differ_in_ending("kaufe", "kauft")
     [concept] = e.analyse_query("kaufe")
     assert language.stem("kauft") in concept.alternatives
+
+
+def test_two_words_of_one_stem_are_one_concept():
+    e = engine(words=[*WORDS, "mieter", "miete", "wohngeld"])
+    text = "Mieter schuldet Miete"
+    concepts = e.analyse_query(text)
+    # "Mieter" and "Miete" both ask for "miet": a service holding it answers one concept,
+    # not two, and the thesaurus's Wohngeld for "Miete" stays an alternative of it
+    rent = [c for c in concepts if language.stem("miete") in c.alternatives]
+    assert len(rent) == 1
+    assert language.stem("wohngeld") in rent[0].alternatives
+    assert search.unknown_words(text, concepts) == search.unknown_words("schuldet", concepts)
