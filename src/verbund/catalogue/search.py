@@ -147,6 +147,14 @@ UNKNOWN_WORD_MIN = 4
 SEPARABLE_PARTICLES = frozenset(
     ["an", "ab", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurueck", "um", "los"]
 )
+# Spoken German shortens the particles in her-: "finde … raus" is herausfinden.
+SHORT_PARTICLES = {
+    "raus": "heraus",
+    "rein": "herein",
+    "runter": "herunter",
+    "rauf": "herauf",
+    "rueber": "herueber",
+}
 PHRASE_MAX = 4
 # An unknown word of at least this length finds the known compounds it begins or ends.
 AFFIX_MIN = 5
@@ -533,17 +541,24 @@ class Engine:
     def _join_separable_verb(self, tokens: list[str]) -> list[str]:
         """German separable verbs put their particle last: "ich melde mein Auto ab" means
         abmelden. A final particle joins the nearest earlier word it forms a known word
-        with."""
-        if len(tokens) < 2 or tokens[-1] not in SEPARABLE_PARTICLES:
+        with; a spoken one also in its written form ("finde … raus": herausfinden)."""
+        if len(tokens) < 2:
             return tokens
         particle = tokens[-1]
+        if particle in SEPARABLE_PARTICLES:
+            forms = [particle]
+        elif particle in SHORT_PARTICLES:
+            forms = [particle, SHORT_PARTICLES[particle]]
+        else:
+            return tokens
         for index in range(len(tokens) - 2, -1, -1):
             word = tokens[index]
             if word in language.STOPWORDS:
                 continue
-            joined = particle + word
-            if joined in self.word_stem or self.known(stem(joined)):
-                return [*tokens[:index], joined, *tokens[index + 1 : -1]]
+            for form in forms:
+                joined = form + word
+                if joined in self.word_stem or self.known(stem(joined)):
+                    return [*tokens[:index], joined, *tokens[index + 1 : -1]]
         return tokens
 
     def _compound_of(self, first: str, second: str) -> str:

@@ -148,3 +148,10 @@ def test_two_words_of_one_stem_are_one_concept():
     assert len(rent) == 1
     assert language.stem("wohngeld") in rent[0].alternatives
     assert search.unknown_words(text, concepts) == search.unknown_words("schuldet", concepts)
+
+
+def test_a_spoken_particle_joins_its_verb_in_its_written_form():
+    e = engine(words=[*WORDS, "herausfinden"])
+    # "finde … raus" is herausfinden, as the catalogue writes it
+    concepts = e.analyse_query("wie finde ich die Adresse raus")
+    assert any(language.stem("herausfinden") in c.alternatives for c in concepts)
