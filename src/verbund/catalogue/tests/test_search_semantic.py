@@ -214,10 +214,11 @@ def test_a_rare_word_the_vocabulary_lacks_gives_meaning_more_weight():
 def test_the_share_of_rare_unknown_words_leaves_out_common_and_foreign_words():
     from verbund.catalogue.search import Concept, rare_word_share
 
-    known = [Concept("dienst", {"dien": 1.0})]
-    assert rare_word_share("sozialpsychiatrischer dienst für meinen bruder", known) == 0.2
+    known = [Concept("foerderung", {"ford": 1.0})]
+    # "heilpädagogische" is rare, "Neffen" is common German: one of five words
+    assert rare_word_share("heilpädagogische Förderung für meinen Neffen", known) == 0.2
     # everyday words of a question are no subject the vocabulary lacks
-    assert rare_word_share("oma sieht fast nix mehr", [Concept("oma", {"oma": 1.0})]) == 0
+    assert rare_word_share("opa hört fast nichts mehr", [Concept("opa", {"opa": 1.0})]) == 0
     # a query read through the lexicon of other languages has no rare German words
     polish = [Concept("auta", {"fahrzeug": 0.85}, foreign=True)]
     assert rare_word_share("przerejestrowanie auta", polish) == 0
