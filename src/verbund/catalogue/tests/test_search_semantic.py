@@ -185,15 +185,16 @@ def test_closeness_in_meaning_counts_less_outside_the_domains_the_words_found():
     assert fused[4] == pytest.approx(search.SEMANTIC_WEIGHT_WEAK * search.DOMAIN_STRANGER)
 
 
-def test_a_rare_word_the_vocabulary_lacks_gives_meaning_more_weight():
-    from verbund.catalogue.search import Engine, Hit, ServiceInfo
+def _words_best_and_meaning_closest(cosine):  # type: ignore[no-untyped-def]
+    """An engine of two services of one group: 1 at `cosine` to the query, 2 the query's
+    own direction; and the query's vector."""
+    from verbund.catalogue.search import Engine, ServiceInfo
 
     same = ServiceInfo(is_curated=False, is_outdated=False, boost=1.0, groups=("lo:99001001",))
     query = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
     query[0] = 1.0
     near = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
-    near[:2] = (0.97, (1 - 0.97**2) ** 0.5)
-    # 1: the words' best, somewhat close in meaning; 2: the closest, found by meaning alone
+    near[:2] = (cosine, (1 - cosine**2) ** 0.5)
     engine = Engine(
         version=1,
         vocabulary=[],
@@ -201,6 +202,14 @@ def test_a_rare_word_the_vocabulary_lacks_gives_meaning_more_weight():
         lebenslagen=[],
         vectors=([1, 2], np.stack([near, query])),
     )
+    return engine, query
+
+
+def test_a_rare_word_the_vocabulary_lacks_gives_meaning_more_weight():
+    from verbund.catalogue.search import Hit
+
+    # 1: the words' best, somewhat close in meaning; 2: the closest, found by meaning alone
+    engine, query = _words_best_and_meaning_closest(0.97)
     words = [Hit(1, 1.0, 1.0, 0.6)]
 
     def first(share):
@@ -221,25 +230,14 @@ def test_the_share_of_rare_unknown_words_leaves_out_common_and_foreign_words():
     assert rare_word_share("opa hört fast nichts mehr", [Concept("opa", {"opa": 1.0})]) == 0
     # a query read through the lexicon of other languages has no rare German words
     polish = [Concept("auta", {"fahrzeug": 0.85}, foreign=True)]
-    assert rare_word_share("przerejestrowanie auta", polish) == 0
+    assert rare_word_share("rejestracja auta", polish) == 0
 
 
 def test_meaning_alone_counts_less_when_the_vocabulary_reads_every_word():
-    from verbund.catalogue.search import Engine, Hit, ServiceInfo
+    from verbund.catalogue.search import Hit
 
-    same = ServiceInfo(is_curated=False, is_outdated=False, boost=1.0, groups=("lo:99001001",))
-    query = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
-    query[0] = 1.0
-    near = np.zeros(semantic.DIMENSIONS, dtype=np.float32)
-    near[:2] = (0.952, (1 - 0.952**2) ** 0.5)
     # 1: the words' best, half as close as the closest; 2: the closest, no word of it
-    engine = Engine(
-        version=1,
-        vocabulary=[],
-        services={1: same, 2: same},
-        lebenslagen=[],
-        vectors=([1, 2], np.stack([near, query])),
-    )
+    engine, query = _words_best_and_meaning_closest(0.952)
     words = [Hit(1, 1.0, 1.0, 0.6)]
     assert engine.fuse(words, query)[0].service_id == 2
     assert engine.fuse(words, query, all_read=True)[0].service_id == 1
