@@ -366,7 +366,12 @@ class PreparedInsert(Generic[M]):
                 offset += 1
         if offset != len(params):
             raise ValueError("the INSERT's parameters are not one per value")
-        return _CompiledInsert(compiler, sql, tuple(params), tuple(slots), positions)
+        # The first row's plain values (personal data among them) are not kept for the
+        # process's life: every call sets its own.
+        template: list[Any] = list(params)
+        for slot in slots:
+            template[slot] = None
+        return _CompiledInsert(compiler, sql, tuple(template), tuple(slots), positions)
 
 
 @dataclass(frozen=True)

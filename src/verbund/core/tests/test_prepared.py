@@ -169,6 +169,9 @@ def test_a_computed_value_comes_from_its_subquery_for_each_call(django_assert_nu
     assert AuditEntry.objects.get(pk=first.pk).object_id == "mail"
     assert AuditEntry.objects.get(pk=second.pk).object_id == "default"
     assert AuditEntry.objects.get(pk=second.pk).actor_label == "b"  # the plain values in place
+    # the compiled statement keeps no row's values, only the subquery's constants
+    (kept,) = insert._compiled.values()
+    assert "a" not in kept.params and "b" not in kept.params and "test.computed" not in kept.params
     # a subquery without a row gives NULL, which the column refuses: nothing is written
     with pytest.raises(IntegrityError), transaction.atomic():
         insert.insert(
