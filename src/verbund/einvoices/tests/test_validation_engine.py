@@ -72,6 +72,27 @@ def test_other_encodings_are_read_correctly(ubl: bytes, encoding: str) -> None:
     assert name in node.string_value
 
 
+@pytest.mark.parametrize("encoding", ["UTF-8", "ISO-8859-1", "UTF-16"])
+def test_large_documents_reach_saxon_as_written(ubl: bytes, encoding: str) -> None:
+    """A document of more than `LARGE_DOCUMENT` characters reaches Saxon as a file in
+    memory, not as text: the same nodes, the same verdict, in every encoding."""
+    note = "Öffnungszeiten Müllabfuhr " * (rs.LARGE_DOCUMENT // 20)
+    text = ubl.decode("utf-8").replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
+    text = text.replace("finden.</cbc:Note>", f"finden. {note}</cbc:Note>", 1)
+    data = text.encode(encoding, "xmlcharrefreplace")
+    seen = text_of(data, parse(data))
+    assert len(seen) >= rs.LARGE_DOCUMENT
+    node = rs.parse_for_saxon(seen)
+    with rs.SAXON_LOCK:
+        as_text = rs.processor().parse_xml(xml_text=seen)
+    assert node.string_value == as_text.string_value
+    assert note.strip() in node.string_value
+    report = validate(data)
+    small = validate(ubl)
+    assert report.valid is small.valid
+    assert [f.rule for f in report.findings] == [f.rule for f in small.findings]
+
+
 def test_broken_rules_are_fatal_with_location_and_message(ubl: bytes) -> None:
     broken = ubl.replace(b"<cbc:BuyerReference>", b"<cbc:BuyerReference>  ").replace(
         b"</cbc:BuyerReference>", b"</cbc:BuyerReference><!-- -->", 1

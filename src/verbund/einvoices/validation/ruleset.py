@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 import time
@@ -468,9 +469,27 @@ def ruleset(directory: Path | None = None) -> RuleSet:
         return found
 
 
+# SaxonC hands a text to its parser at about half the speed it reads a file (measured
+# 2026-12-08: 420 KB, 5.4 ms from text, 3.0 ms from a file; 20 KB, 0.27 ms against 0.39 ms).
+# A large document (base64 attachments) is therefore given as an anonymous in-memory file.
+LARGE_DOCUMENT = 32_000  # characters
+_IN_MEMORY_FILES = hasattr(os, "memfd_create") and Path("/proc/self/fd").is_dir()
+
+
 def parse_for_saxon(xml_text: str) -> PyXdmNode:
-    with SAXON_LOCK:
-        return processor().parse_xml(xml_text=xml_text)
+    """The text (without an XML declaration naming another encoding than UTF-8) parsed by
+    Saxon."""
+    if len(xml_text) < LARGE_DOCUMENT or not _IN_MEMORY_FILES:
+        with SAXON_LOCK:
+            return processor().parse_xml(xml_text=xml_text)
+    descriptor = os.memfd_create("verbund-einvoice", os.MFD_CLOEXEC)
+    try:
+        with os.fdopen(descriptor, "wb", closefd=False) as file:
+            file.write(xml_text.encode("utf-8"))
+        with SAXON_LOCK:
+            return processor().parse_xml(xml_file_name=f"/proc/self/fd/{descriptor}")
+    finally:
+        os.close(descriptor)
 
 
 def run(stylesheet: PyXsltExecutable, node: PyXdmNode) -> str:
