@@ -14,6 +14,7 @@ from verbund.core.testing import needs
 from verbund.einvoices.tests.test_validation_engine import INCLUDED, SCHEMA
 from verbund.einvoices.validation import Finding
 from verbund.einvoices.validation import ruleset as rs
+from verbund.einvoices.validation import schematron as sch
 from verbund.einvoices.validation.engine import parse_fired, parse_svrl
 
 RULES = Path(settings.VERBUND_EINVOICE_RULES)
@@ -131,3 +132,54 @@ def test_fused_pass_equals_the_separate_reports_on_the_official_files() -> None:
         compared += 1
         fired += len(apart)
     assert compared >= 400 and fired >= 600, (compared, fired)
+
+
+@pytest.mark.parametrize(
+    ("context", "faster"),
+    [
+        ("//*[ends-with(name(), 'Amount')]", "*[ends-with(local-name(), 'Amount')]"),
+        ("//ram:*[ends-with(name(),'ID')]", "ram:*[ends-with(local-name(), 'ID')]"),
+        ("//cac:PostalAddress | //cac:Address", "cac:PostalAddress | cac:Address"),
+        ("cac:Party//cbc:ID", "cac:Party//cbc:ID"),
+        ("(/ubl:Invoice | /cn:CreditNote)[$x]", "(/ubl:Invoice | /cn:CreditNote)[$x]"),
+        ("//t:a[@k = '|'] | /t:b", "t:a[@k = '|'] | /t:b"),
+        # A colon in the literal: the prefixed name is compared, and kept.
+        ("//*[ends-with(name(), 'cbc:ID')]", "*[ends-with(name(), 'cbc:ID')]"),
+        ("//t:a union //t:b", "//t:a union //t:b"),
+    ],
+)
+def test_rule_contexts_are_rewritten_only_into_equivalents(context: str, faster: str) -> None:
+    assert sch._faster_context(context) == faster
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "//*[ends-with(name(), 'Amount')]",
+        "//t:*[ends-with(name(), 'ID') and not(self::t:ID)]",
+        "//t:line | //u:line",
+        "//*[ends-with(name(), 'x:Amount')]",
+    ],
+)
+def test_rewritten_contexts_match_the_same_nodes(context: str) -> None:
+    """Against Saxon on a document with prefixes, a default namespace and no namespace."""
+    xml = (
+        '<t:doc xmlns:t="urn:t" xmlns:u="urn:u" xmlns:x="urn:x"><t:Amount/><u:line>'
+        "<x:Amount/><t:ID/><t:PartyID/><Amount/></u:line><t:line/><t:TaxAmount/>"
+        '<line xmlns="urn:t"><ID/><Amount/></line></t:doc>'
+    )
+
+    def matched(pattern: str) -> str:
+        sheet = (
+            '<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"'
+            ' xmlns:t="urn:t" xmlns:u="urn:u"><xsl:output method="text"/>'
+            '<xsl:template match="/"><xsl:apply-templates select="//*"/></xsl:template>'
+            f'<xsl:template match="{sch._attr(pattern)}" priority="2">'
+            '<xsl:value-of select="path(.)"/><xsl:text>;</xsl:text></xsl:template>'
+            '<xsl:template match="*" priority="1"/></xsl:stylesheet>'
+        )
+        return rs.run(rs._compile_xslt(sheet), rs.parse_for_saxon(xml))
+
+    original = matched(context)
+    assert original, "the example document is meant to match"
+    assert matched(sch._faster_context(context)) == original

@@ -337,6 +337,59 @@ FUSED_FIELDS = 7
 # one each) walks the whole tree per rule; an index built once per document answers all.
 ATTRIBUTE_INDEX = True
 _ALL_ATTRIBUTES = re.compile(r"(?<![\w)\].*/])//@([A-Za-z_][\w.\-]*)(?=\s|\)|,|$)")
+# `ends-with(name(), 'Amount')` builds each node's prefixed name to compare its end; the
+# local name has the same end whenever the literal holds no colon (a longer end would
+# take in the colon), and Saxon reads it stored. Rule contexts of this form are tried on
+# every element of the document, so it counts (measured in decision 0018, 2026-12-08).
+_NAME_ENDS = re.compile(r"ends-with\(\s*name\(\s*\)\s*,\s*'([^':]*)'\s*\)")
+
+
+def _faster_test(expression: str) -> str:
+    """A test or context rewritten into an equivalent that Saxon evaluates faster."""
+    return _NAME_ENDS.sub(r"ends-with(local-name(), '\1')", expression)
+
+
+def _faster_context(context: str) -> str:
+    """A rule context without the leading `//` of its branches: the documents checked are
+    whole documents, in which every element lies below the document node, so `//X` and `X`
+    match the same nodes, and Saxon then skips the test of the root."""
+    branches = _union_branches(_faster_test(context))
+    if branches is None:
+        return _faster_test(context)
+    return " | ".join(
+        branch[2:] if branch.startswith("//") and not branch.startswith("///") else branch
+        for branch in branches
+    )
+
+
+def _union_branches(pattern: str) -> list[str] | None:
+    """The pattern's top-level `|` branches, stripped; None when it cannot be split safely
+    (the operators `union`, `intersect` or `except`, an unbalanced bracket or quote)."""
+    if re.search(r"\b(union|intersect|except)\b", pattern):
+        return None
+    branches: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for index, char in enumerate(pattern):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:index].strip())
+            start = index + 1
+    if quote or depth:
+        return None
+    branches.append(pattern[start:].strip())
+    return branches if all(branches) else None
 
 
 @dataclass(frozen=True)
@@ -479,7 +532,7 @@ def _fused_rule(
     if not context:
         raise SchematronError(f"rule without context in pattern {pattern.get('id')}")
     out.add(
-        f'<xsl:template match="{_attr(context)}" priority="{priority}" mode="F">'
+        f'<xsl:template match="{_attr(_faster_context(context))}" priority="{priority}" mode="F">'
         '<xsl:param name="sch-fused-taken" as="xs:integer" select="-1"/>'
         f'<xsl:choose><xsl:when test="$sch-fused-taken eq {number}"><xsl:next-match>'
         '<xsl:with-param name="sch-fused-taken" select="$sch-fused-taken"/>'
@@ -516,6 +569,7 @@ def _fused_checks(
             role = item.get("role") or rule_role or ""
             if ATTRIBUTE_INDEX:
                 test = _ALL_ATTRIBUTES.sub(r"key('sch-fused-attribute', '\1', /)", test)
+            test = _faster_test(test)
             condition = f"not({test})" if item.tag == _S + "assert" else f"({test})"
             for value in (rid, flag, role):
                 if any(c in value for c in "\t\n\r"):
