@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from verbund.authorities import queries as authority_queries
 from verbund.authorities.types import Authority
-from verbund.catalogue import search
+from verbund.catalogue import search, translations
 from verbund.catalogue.models import (
     OVERRIDABLE_FIELDS,
     SERVICE_TEXT_FIELDS,
@@ -107,6 +107,9 @@ def services_in(lebenslage: Lebenslage) -> list[Service]:
 class SearchResult:
     service: Service
     score: float
+    # the service's name in the query's language, where the query is in another language
+    # and the service has a name in it (`catalogue.translations`)
+    translation: str = ""
 
 
 def search_services(q: str, limit: int = 10) -> list[SearchResult]:
@@ -136,6 +139,8 @@ class SearchPage:
     has_next: bool
     suggestion: str
     per_page: int = 10
+    # the query's language when it is another than German ("" otherwise), see translations
+    language: str = ""
 
     @property
     def start(self) -> int:
@@ -156,9 +161,14 @@ def search_page(q: str, page: int = 1, per_page: int = 10) -> SearchPage:
     start = (page - 1) * per_page
     chunk = hits[start : start + per_page]
     by_pk = Service.objects.in_bulk([h.service_id for h in chunk])
+    lang = translations.query_language(q)
     return SearchPage(
         results=[
-            SearchResult(service=by_pk[h.service_id], score=round(h.score, 4))
+            SearchResult(
+                service=by_pk[h.service_id],
+                score=round(h.score, 4),
+                translation=translations.name_in(by_pk[h.service_id].slug, lang),
+            )
             for h in chunk
             if h.service_id in by_pk
         ],
@@ -167,6 +177,7 @@ def search_page(q: str, page: int = 1, per_page: int = 10) -> SearchPage:
         has_next=start + per_page < len(hits),
         suggestion=search.suggestion(q) if q.strip() else "",
         per_page=per_page,
+        language=lang,
     )
 
 

@@ -66,7 +66,8 @@ def test_non_latin_and_accented_queries_return_results(query):
 
 def shipped_vocabulary() -> set[str]:
     """Every phrase the platform ships as people's words: thesaurus and lexicon keys, the
-    curated services' synonyms, everyday and English terms, the life situations' terms."""
+    curated services' synonyms, everyday and English terms and names in other languages,
+    the life situations' terms."""
 
     def norm(text: str) -> str:
         return " ".join(language.fold(text).split())
@@ -81,6 +82,9 @@ def shipped_vocabulary() -> set[str]:
     with (APP / "lebenslagen.toml").open("rb") as fh:
         for lebenslage in tomllib.load(fh)["lebenslage"]:
             phrases |= {norm(t) for t in lebenslage.get("terms", [])}
+    # The names in other languages are shown, not searched, but are people's words too.
+    with (APP / "translations.toml").open("rb") as fh:
+        phrases |= {norm(t) for names in tomllib.load(fh).values() for t in names.values()}
     return phrases
 
 

@@ -1,0 +1,63 @@
+"""The result page names a service in the query's language too (decision 0016, addendum
+"names in the query's language"): the language is told from the query's script, letters
+and words; the names are the Verbund team's, for every curated service."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+from django.urls import reverse
+
+from verbund.catalogue import translations
+from verbund.catalogue.tests.test_search_languages import APP
+
+
+def test_every_curated_service_has_a_name_in_every_language():
+    with (APP / "starter.toml").open("rb") as fh:
+        slugs = {service["slug"] for service in tomllib.load(fh)["service"]}
+    names = translations.names()
+    assert set(names) == slugs
+    for slug, by_language in names.items():
+        assert set(by_language) == set(translations.LANGUAGES), slug
+        assert all(text.strip() and "\n" not in text for text in by_language.values()), slug
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [
+        ("بطاقة الإقامة للطالب", "ar"),
+        ("де отримати довідку для їзди", "uk"),  # ї
+        ("нужна выписка из реестра", "ru"),  # ы
+        ("làm lại giấy tờ xe", "vi"),
+        ("zaświadczenie o zameldowaniu", "pl"),
+        ("certificat de naștere", "ro"),
+        ("where can I get a parking permit", "en"),
+        ("wie beantrage ich eine Parkerlaubnis", ""),
+        ("Anwohnerparkausweis", ""),
+        ("паспорт", ""),  # Ukrainian and Russian alike: no guess
+        ("", ""),
+    ],
+)
+def test_the_query_language_is_told_or_left_open(query, lang):
+    assert translations.query_language(query) == lang
+
+
+def test_a_german_query_is_not_taken_for_a_lexicon_language():
+    # Words that begin as lexicon words of other languages do (five letters) are no sign.
+    for query in ("Ausweis verloren", "Hund anmelden", "Kfz Zulassung", "Pass abholen"):
+        assert translations.query_language(query) == ""
+
+
+@pytest.mark.django_db
+def test_the_result_page_names_the_service_in_the_query_language(client):
+    ukrainian = translations.name_in("reisepass-beantragen", "uk")
+    assert ukrainian
+    page = client.get(reverse("catalogue:search"), {"q": "закордонний паспорт отримати їхати"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'lang="uk"' in html and ukrainian in html
+    german = client.get(reverse("catalogue:search"), {"q": "Reisepass beantragen"}).content.decode()
+    assert "catalogue-translation" not in german
+    arabic = client.get(reverse("catalogue:search"), {"q": "جواز سفر"}).content.decode()
+    assert 'lang="ar" dir="rtl"' in arabic
