@@ -87,6 +87,11 @@ def test_large_documents_reach_saxon_as_written(ubl: bytes, encoding: str) -> No
         as_text = rs.processor().parse_xml(xml_text=seen)
     assert node.string_value == as_text.string_value
     assert note.strip() in node.string_value
+    # Another large document right after: its own nodes, not the first one's (the file
+    # descriptor's number is free again and may be reused).
+    other = seen.replace(note.strip(), "Zweites Dokument " * (rs.LARGE_DOCUMENT // 16))
+    assert "Zweites Dokument" in rs.parse_for_saxon(other).string_value
+    assert "Zweites Dokument" not in rs.parse_for_saxon(seen).string_value
     report = validate(data)
     small = validate(ubl)
     assert report.valid is small.valid

@@ -340,8 +340,8 @@ _ALL_ATTRIBUTES = re.compile(r"(?<![\w)\].*/])//@([A-Za-z_][\w.\-]*)(?=\s|\)|,|$
 # `ends-with(name(), 'Amount')` builds each node's prefixed name to compare its end; the
 # local name has the same end whenever the literal holds no colon (a longer end would
 # take in the colon), and Saxon reads it stored. Rule contexts of this form are tried on
-# every element of the document, so it counts (measured in decision 0018, 2026-12-08).
-_NAME_ENDS = re.compile(r"ends-with\(\s*name\(\s*\)\s*,\s*'([^':]*)'\s*\)")
+# every element of the document, so it counts (measured in decision 0018, 2026-12-07).
+_NAME_ENDS = re.compile(r"(?<![\w:.\-])ends-with\(\s*name\(\s*\)\s*,\s*'([^':]*)'\s*\)")
 
 
 def _faster_test(expression: str) -> str:
