@@ -148,9 +148,11 @@ class SearchPage:
         return (self.page - 1) * self.per_page + 1
 
 
-def search_page(q: str, page: int = 1, per_page: int = 10) -> SearchPage:
+def search_page(q: str, page: int = 1, per_page: int = 10, *, reader: str = "") -> SearchPage:
     """The `page`-th page of the results that answer `q`, and a corrected query when the
-    search corrected a typo."""
+    search corrected a typo. The results carry their names in the query's language, or
+    else in the `reader`'s (the page's language: English when chosen) when it is another
+    than German."""
     if len(q) > QUERY_MAX:
         raise InvalidInput(
             f"Die Suchanfrage ist länger als {QUERY_MAX} Zeichen.", code="query_too_long"
@@ -161,7 +163,7 @@ def search_page(q: str, page: int = 1, per_page: int = 10) -> SearchPage:
     start = (page - 1) * per_page
     chunk = hits[start : start + per_page]
     by_pk = Service.objects.in_bulk([h.service_id for h in chunk])
-    lang = translations.query_language(q)
+    lang = translations.query_language(q) or (reader if reader in translations.LANGUAGES else "")
     return SearchPage(
         results=[
             SearchResult(

@@ -6,6 +6,7 @@ from itertools import groupby
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from verbund.catalogue import queries
@@ -34,7 +35,9 @@ def search(request: HttpRequest) -> HttpResponse:
         raw_page = request.GET.get("seite", "1")
         page_number = int(raw_page) if raw_page.isdigit() else 0
         try:
-            page = queries.search_page(q, page_number, RESULTS_PER_PAGE)
+            page = queries.search_page(
+                q, page_number, RESULTS_PER_PAGE, reader=translation.get_language() or ""
+            )
         except DomainError as exc:
             context["error"] = exc.message
             context["q"] = q

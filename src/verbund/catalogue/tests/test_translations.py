@@ -61,3 +61,15 @@ def test_the_result_page_names_the_service_in_the_query_language(client):
     assert "catalogue-translation" not in german
     arabic = client.get(reverse("catalogue:search"), {"q": "جواز سفر"}).content.decode()
     assert 'lang="ar" dir="rtl"' in arabic
+
+
+@pytest.mark.django_db
+def test_an_english_page_names_the_results_in_english(client, settings):
+    """Whoever chose English for the pages reads the names in English, whatever the words."""
+    english = translations.name_in("reisepass-beantragen", "en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("catalogue:search"), {"q": "Reisepass"}).content.decode()
+    assert f'lang="en" dir="ltr">{english}<' in html
+    # A query in another language still names them in that language.
+    arabic = client.get(reverse("catalogue:search"), {"q": "جواز سفر"}).content.decode()
+    assert 'lang="ar"' in arabic and 'lang="en" dir="ltr">' not in arabic
