@@ -97,6 +97,16 @@ def test_no_dev_query_is_in_the_shipped_vocabulary(shared_data, dev_set):
     assert queries
     leaked = [q for q in queries if " ".join(language.fold(q).split()) in vocabulary]
     assert leaked == []
+    # The names in other languages are whole phrases: no query of two or more words may
+    # be part of one either.
+    with (APP / "translations.toml").open("rb") as fh:
+        names = [language.fold(t) for n in tomllib.load(fh).values() for t in n.values()]
+    inside = [
+        q
+        for q in queries
+        if len(q.split()) >= 2 and any(" ".join(language.fold(q).split()) in n for n in names)
+    ]
+    assert inside == []
 
 
 @pytest.mark.django_db
