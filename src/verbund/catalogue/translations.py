@@ -2,8 +2,8 @@
 the result page: a query in Ukrainian finds the German service, and the page also says in
 Ukrainian what the service is (decision 0016, addendum "names in the query's language").
 
-Pure functions over the shipped files (no database): `translations.toml` (the names, by
-slug and language) and the multilingual lexicon (`lexicon.toml`, the words of each
+Functions over the shipped files (no database): `translations.toml` (the names, by slug
+and language) and the search's multilingual lexicon (`lexicon.toml`, the words of each
 language the search understands).
 """
 
@@ -14,9 +14,9 @@ import tomllib
 from pathlib import Path
 
 from verbund.catalogue import language
+from verbund.catalogue.search import LEXICON
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations.toml"
-LEXICON = Path(__file__).resolve().parent / "lexicon.toml"
 
 # The languages of the names; the lexicon has all of them but English.
 LANGUAGES = ("en", "uk", "ru", "ar", "tr", "pl", "ro", "vi")
