@@ -50,6 +50,7 @@ def test_inflected_forms_meet_in_one_foreign_form():
         ("ehliyetimi kaybettim", "fuehrerschein"),
         ("podatek od psa", "hundesteuer"),
         ("bằng lái xe", "fuehrerschein"),
+        ("muốn đăng ký xe máy vừa mua", "kfz-zulassung"),
     ],
 )
 def test_queries_in_other_languages_find_the_german_service(query, expected):
