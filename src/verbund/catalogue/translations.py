@@ -36,11 +36,12 @@ def _listed(text: str) -> list[str]:
     return text.split()
 
 
-# Function words of English questions that German never writes (decisive for English).
+# Function words of English questions that German never writes (decisive for English);
+# not "a", "an" or "i", which German writes too ("Grundsteuer A", "an", "ALG I").
 _ENGLISH = frozenset(
     _listed(
-        "the my i how do does can could where what which when who need want get is are of "
-        "to for a an our your with from lost new"
+        "the my how do does can could where what which when who need want get is are of "
+        "to for our your with from lost new"
     )
 )
 _GERMAN = frozenset(
@@ -91,18 +92,22 @@ def query_language(text: str) -> str:
     for lang, letters in _OWN_LETTERS.items():
         if any(c in letters for c in lowered):
             scores[lang] += 2
+    cyrillic = any("\u0400" <= c <= "\u04ff" for c in lowered)
     forms = _lexicon_forms()
     for word in folded:
+        # A word in Latin letters that is common German or English ("Auto", "Firma",
+        # "Register") says nothing of the other languages that write it too.
+        if not cyrillic and language.is_common_word(word):
+            continue
         form = language.foreign_form(word)
         for lang in LANGUAGES:
             if form in forms.get(lang, ()):
                 scores[lang] += 1
-    cyrillic = any("\u0400" <= c <= "\u04ff" for c in lowered)
     if cyrillic:
         scores = {lang: scores[lang] for lang in ("uk", "ru")}
-    elif lowered.isascii():
-        # Without their own letters, a word or two of German may begin as a word of the
-        # lexicon does (five letters): two of its words are needed.
+    else:
+        # Without its own letters, a language needs two words of its lexicon: a German
+        # word may begin as one of its words does (five letters).
         for lang in ("tr", "pl", "ro", "vi"):
             if scores[lang] < 2:
                 scores[lang] = 0

@@ -43,6 +43,21 @@ def test_the_query_language_is_told_or_left_open(query, lang):
     assert translations.query_language(query) == lang
 
 
+def test_no_german_phrase_of_the_catalogue_is_taken_for_another_language():
+    """German words other languages write too ("Auto", "Firma", "Register") or German
+    one-letter words ("Grundsteuer A", "ALG I") make no query foreign."""
+    with (APP / "starter.toml").open("rb") as fh:
+        services = tomllib.load(fh)["service"]
+    phrases: list[str] = []
+    for service in services:
+        phrases += [service["name"], service.get("name_2", "")]
+        phrases += service.get("synonyms", []) + service.get("everyday_terms", [])
+    phrases = [text for text in phrases if text]
+    assert len(phrases) > 1000
+    taken = {p: translations.query_language(p) for p in phrases}
+    assert {p: lang for p, lang in taken.items() if lang} == {}
+
+
 def test_a_german_query_is_not_taken_for_a_lexicon_language():
     # Words that begin as lexicon words of other languages do (five letters) are no sign.
     for query in ("Ausweis verloren", "Hund anmelden", "Kfz Zulassung", "Pass abholen"):
