@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 import tomllib
 from collections import Counter
@@ -45,12 +46,24 @@ SERVICE_FIELDS = (
     "synonyms",
     "everyday_terms",
     "english_terms",
+    "legal_basis",
     "ozg_leistung__name",
     "ozg_leistung__lebenslage__name",
     "ozg_leistung__lebenslage__themenfeld__name",
     "is_curated",
 )
 VERRICHTUNGEN = Path(__file__).resolve().parent / "verrichtungen.toml"
+# The words of a legal reference that name nothing ("§ 7 Absatz 2 Satz 1 Nr. 3 ff."):
+# the structure of a citation, not the law.
+CITATION_WORDS = frozenset(
+    {"absatz", "abs", "satz", "nr", "nummer", "ff", "art", "artikel", "anlage", "buch", "teil"}
+)
+# ... and the ordinal of a book of the Sozialgesetzbuch ("Elftes Buch").
+ORDINALS = frozenset(
+    {"erstes", "zweites", "drittes", "viertes", "fuenftes", "sechstes", "siebtes", "achtes"}
+    | {"neuntes", "zehntes", "elftes", "zwoelftes"}
+)
+ROMAN = re.compile(r"[ivxlc]+")
 
 
 @functools.cache
@@ -59,6 +72,24 @@ def verrichtungen() -> dict[str, str]:
     with VERRICHTUNGEN.open("rb") as fh:
         raw = tomllib.load(fh)["verrichtung"]
     return {language.fold(key): " ".join(words) for key, words in raw.items()}
+
+
+def legal_words(legal_basis: str) -> str:
+    """What a service's legal basis tells a citizen who names it: the laws' names and
+    abbreviations ("Gewerbeordnung", "GewO", "BImSchG") and the paragraphs with a letter
+    ("34a", "7b"), which people cite ("34a-Schein"). Links, the citation's structure
+    words, bare numbers and roman book numbers are left out."""
+    text = re.sub(r"\[[^\]]*\]", " ", legal_basis)
+    kept = []
+    for word in words(text):
+        if word.isdigit() or ROMAN.fullmatch(word) or word in CITATION_WORDS | ORDINALS:
+            continue
+        if word[:1].isdigit() and not (word[:-1].isdigit() and word[-1].isalpha()):
+            continue  # "absatz1"-like joins and numbers with units are no names
+        if word.startswith("absatz"):
+            continue
+        kept.append(word)
+    return " ".join(kept)
 
 
 def everyday_words(name: str) -> str:
@@ -154,6 +185,7 @@ class Analyser:
             text("ozg_leistung__name"),
             text("ozg_leistung__lebenslage__name"),
             text("ozg_leistung__lebenslage__themenfeld__name"),
+            legal_words(text("legal_basis")),
             *lebenslagen,
         ]
         if not values.get("is_curated"):
@@ -206,7 +238,10 @@ def rebuild_index() -> dict[str, int]:
     surface: set[str] = set()
     for row in values:
         for name in SERVICE_FIELDS[1:-1]:
-            surface.update(words(str(row.get(name) or "")))
+            if name == "legal_basis":
+                surface.update(words(legal_words(str(row.get(name) or ""))))
+            else:
+                surface.update(words(str(row.get(name) or "")))
     for texts in titles.values():
         for text in texts:
             surface.update(words(text))
@@ -251,7 +286,10 @@ def reindex_services(service_ids: Iterable[int]) -> None:
     new_words: set[str] = set()
     for row in values:
         for name in SERVICE_FIELDS[1:-1]:
-            new_words.update(words(str(row.get(name) or "")))
+            if name == "legal_basis":
+                new_words.update(words(legal_words(str(row.get(name) or ""))))
+            else:
+                new_words.update(words(str(row.get(name) or "")))
     new_words = {
         w
         for w in new_words

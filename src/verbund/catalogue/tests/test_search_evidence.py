@@ -50,3 +50,29 @@ def test_leika_names_get_the_everyday_words_of_their_verrichtung():
 def test_the_long_tail_is_found_by_everyday_verbs():
     found = keys("wie viel schenkungsteuer bescheid")
     assert found[0].startswith("99102016"), found
+
+
+def test_a_legal_basis_gives_the_names_of_its_laws_and_lettered_paragraphs():
+    from verbund.catalogue.indexing import legal_words
+
+    cited = (
+        "§ 34a Absatz1 Gewerbeordnung (GewO) [http://www.gesetze-im-internet.de/gewo/__34a.html]"
+    )
+    assert legal_words(cited).split() == ["34a", "gewerbeordnung", "gewo"]
+    # the citation's structure, bare numbers and book numbers name nothing
+    assert legal_words("§ 40 Elftes Buch Sozialgesetzbuch (SGB XI) ").split() == [
+        "sozialgesetzbuch",
+        "sgb",
+    ]
+    assert legal_words("") == ""
+
+
+def test_a_service_is_found_by_the_paragraph_it_rests_on():
+    # "34c" is in no service's name or text; the LeiKa catalogue cites § 34c GewO as the
+    # legal basis of the brokers' licence (without it, "Erlaubnis" alone found the
+    # Heilpraktikererlaubnis first)
+    found = keys("erlaubnis nach 34c", n=3)
+    assert found and all(key.startswith("99050") for key in found[:3]), found
+    assert "34c" in Service.objects.get(leika_key=found[0]).legal_basis
+    found = keys("waffg erlaubnis", n=3)
+    assert all(key.startswith("99089") for key in found), found
