@@ -32,6 +32,7 @@ _STEMMER = Stemmer.Stemmer("german")
 _VOWEL = re.compile("[aeiouy]")
 _RUSSIAN = Stemmer.Stemmer("russian")
 _ARABIC = Stemmer.Stemmer("arabic")
+_ENGLISH = Stemmer.Stemmer("english")
 # The Arabic article and the conjunctions and prepositions written together with it.
 _ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 
@@ -115,6 +116,16 @@ def stem(word: str) -> str:
     ):
         return stemmed[:-3]
     return stemmed
+
+
+@functools.lru_cache(maxsize=50_000)
+def english_stem(word: str) -> str:
+    """The Snowball English stem of a folded word, under which the inflected forms of an
+    English word meet the thesaurus ("tearing down" its "tear down", "notified" its
+    "notify"); words with digits or other letters stay as they are."""
+    if not word.isalpha() or not word.isascii():
+        return word
+    return str(_ENGLISH.stemWord(word))
 
 
 def is_foreign_script(word: str) -> bool:

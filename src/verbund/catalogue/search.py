@@ -46,6 +46,8 @@ from verbund.catalogue.language import fold, stem, words
 
 THESAURUS = Path(__file__).resolve().parent / "thesaurus.toml"
 LEXICON = Path(__file__).resolve().parent / "lexicon.toml"
+# The thesaurus's section of English words and phrases.
+ENGLISH_SECTION = "englisch"
 
 # How much a match counts, by the field it is found in.
 FIELD_WEIGHTS = {
@@ -233,6 +235,21 @@ def thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
                     if word not in language.STOPWORDS and word not in table[phrase]:
                         table[phrase].append(word)
     return {k: tuple(v) for k, v in table.items()}
+
+
+@cache
+def english_thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The English phrases of the thesaurus by the English stems of their words, for the
+    inflected forms the thesaurus does not list ("tearing down", "notified")."""
+    with THESAURUS.open("rb") as fh:
+        english = tomllib.load(fh).get(ENGLISH_SECTION, {})
+    table = thesaurus()
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for key in english:
+        phrase = tuple(words(key))
+        if phrase in table:
+            out.setdefault(tuple(language.english_stem(w) for w in phrase), table[phrase])
+    return out
 
 
 @cache
@@ -450,14 +467,18 @@ class Engine:
                     continue
             # the longest thesaurus phrase starting here ("auf die welt", "id card")
             phrase_len = 0
+            meanings: tuple[str, ...] = ()
             for size in range(min(PHRASE_MAX, len(tokens) - i), 1, -1):
-                if tuple(tokens[i : i + size]) in table:
+                meanings = table.get(tuple(tokens[i : i + size])) or self._english_phrase(
+                    tokens[i : i + size]
+                )
+                if meanings:
                     phrase_len = size
                     break
             if phrase_len:
                 phrase = tuple(tokens[i : i + phrase_len])
                 concept = Concept(" ".join(phrase))
-                self._add_meanings(concept, table[phrase], THESAURUS_WEIGHT)
+                self._add_meanings(concept, meanings, THESAURUS_WEIGHT)
                 # the phrase means its meanings; each of its words alone is weak evidence
                 for token in phrase:
                     if token not in language.STOPWORDS and self.known(stem(token)):
@@ -520,6 +541,16 @@ class Engine:
                                 first.add(joined_stem, THESAURUS_WEIGHT)
                                 second.add(joined_stem, THESAURUS_WEIGHT)
 
+    def _english_phrase(self, tokens: list[str]) -> tuple[str, ...]:
+        """The meanings of an inflected English phrase or word of the thesaurus ("tearing
+        down" → "tear down"), when the German vocabulary does not know its words as they
+        are written: a German word is never read as an English one."""
+        if not all(t.isascii() and t.isalpha() for t in tokens):
+            return ()
+        if all(t in self.word_stem or self.known(stem(t)) for t in tokens):
+            return ()
+        return english_thesaurus().get(tuple(language.english_stem(t) for t in tokens), ())
+
     def _is_foreign(self, token: str) -> bool:
         """A word the German vocabulary does not know (the lexicon of other languages
         may)."""
@@ -577,7 +608,7 @@ class Engine:
     ) -> list[Concept]:
         concept = Concept(token)
         token_stem = stem(token)
-        meanings = table.get((token,))
+        meanings = table.get((token,)) or self._english_phrase([token])
         if self.known(token_stem):
             concept.add(token_stem, EXACT)
             # a compound also means its head, the last part: a Kraftfahrzeug is a Fahrzeug

@@ -131,3 +131,28 @@ def test_words_whose_meanings_form_a_compound_find_the_compound():
 )
 def test_common_words_are_told_from_misspellings(word, common):
     assert language.is_common_word(word) is common
+
+
+@pytest.mark.django_db
+def test_english_words_are_read_in_their_inflected_forms():
+    from verbund.catalogue.search import current_engine
+
+    engine = current_engine()
+
+    def meanings(text):
+        return {t for c in engine.analyse_query(text) for t in c.alternatives}
+
+    # the thesaurus lists "demolish" and "tear down", not these forms
+    assert "abbruch" in meanings("demolishing the garage")
+    assert "abbruch" in meanings("tearing down")
+    assert "anzeig" in meanings("notified")
+    # a German word is never read as an English one: "Notare" has the English stem of
+    # "notarize", but the vocabulary knows it as German
+    assert "beglaub" in meanings("notarizing")
+    assert "beglaub" not in meanings("notare")
+
+
+@pytest.mark.django_db
+def test_an_inflected_english_query_finds_the_service():
+    found = search_services("demolishing our old barn", limit=3)
+    assert found and found[0].service.slug == "abbruch-anzeige", [r.service.slug for r in found]
