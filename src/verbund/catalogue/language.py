@@ -38,7 +38,9 @@ _ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 
 
 # Function words of German and English questions ("ich bin umgezogen", "how do I register
-# my address"). Content words stay, even common ones such as "neu" or "kind".
+# my address"). Content words stay, even common ones such as "neu" or "kind". "Zu Hause",
+# "nach Hause", "zuhause" say where the citizen is, not what the query is about ("Hause"
+# is only this idiom's dative).
 def _word_list(text: str) -> list[str]:
     return text.split()
 
@@ -60,6 +62,7 @@ STOPWORDS = frozenset(
     dieser diese dieses diesen kein keine keinen nicht nichts
     wegen leute jemand etwas einfach immer mehr viel viele also dann damit dafuer davon
     dazu falls trotzdem eigentlich ueberhaupt ne nen nem ner is nich gibts krieg kriege
+    hause zuhause
     kriegt kriegen sollen wollte will wuerde waere sonst jetzt einen irgendwo irgendwie
     i me my mine we our you your he she it its they their a an the and or of to for in
     on at by with from how do does did can could would should is am are was were be been

@@ -76,3 +76,16 @@ def test_a_service_is_found_by_the_paragraph_it_rests_on():
     assert "34c" in Service.objects.get(leika_key=found[0]).legal_basis
     found = keys("waffg erlaubnis", n=3)
     assert all(key.startswith("99089") for key in found), found
+
+
+def test_at_home_says_where_not_what():
+    # "zu Hause", "nach Hause", "zuhause": where the citizen is, not a house or a
+    # residence to register ("Hause" is only ever this idiom's dative)
+    from verbund.catalogue.search import current_engine
+
+    engine = current_engine()
+    for text in ("mit dem kranken kind zuhause bleiben", "streit zu hause", "nach hause"):
+        terms = {t for c in engine.analyse_query(text) for t in c.alternatives}
+        assert not terms & {"haus", "wohn", "wohnsitz", "zuhaus"}, (text, terms)
+    # the house itself is still a house
+    assert "haus" in {t for c in engine.analyse_query("haus kaufen") for t in c.alternatives}
