@@ -4,6 +4,7 @@ what the files' separate SVRL reports say (rules, severities, locations, message
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,98 @@ def test_rewritten_contexts_match_the_same_nodes(context: str) -> None:
     original = matched(context)
     assert original, "the example document is meant to match"
     assert matched(sch._faster_context(context)) == original
+
+
+# What may follow the name of an attachment element in a rule's XPath: an attribute step or
+# predicate, the end of a path inside a function (count, not, exists) or of a name test.
+_ATTACHMENT_USE = re.compile(r"BinaryObject(?=/@|\[@|\[\$|\)|\]|'|\"|\s*(?:\||$|=|!=|and\b|or\b))")
+_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+_ATTRIBUTE = re.compile(r"@[\w:.-]+")
+_CONTENT_READ = re.compile(r"\.|text\(\)|string|data\(|node\(\)|matches|tokenize|substring")
+
+
+def _rule_texts() -> list[tuple[Path, etree._Element]]:
+    return [
+        (path, element)
+        for path in sorted((RULES / "schematron").rglob("*.sch"))
+        for element in etree.parse(str(path)).iter()
+        if isinstance(element.tag, str)
+    ]
+
+
+def test_no_rule_reads_the_content_of_an_attachment() -> None:
+    """`engine.for_the_rules` hands the rules attachments cut to their first characters:
+    this holds only while no rule reads an attachment's content. A rule update that does
+    fails here (the rules are pinned by rules.sha256, so the update runs these tests)."""
+    needs("rules")
+    seen = 0
+    for path, element in _rule_texts():
+        for name in ("context", "test", "select", "value"):
+            expression = element.get(name) or ""
+            if "BinaryObject" not in expression:
+                continue
+            seen += 1
+            uses = expression.count("BinaryObject")
+            assert len(_ATTACHMENT_USE.findall(expression)) == uses, (path.name, expression)
+            if name != "context":
+                continue
+            # a rule on the attachment elements: its tests may read attributes only
+            for check in element.iter(
+                "{http://purl.oclc.org/dsdl/schematron}assert",
+                "{http://purl.oclc.org/dsdl/schematron}report",
+            ):
+                test = _ATTRIBUTE.sub("", _LITERAL.sub("", check.get("test", "")))
+                test = test.replace(".[", "[")  # the context node filtered by attributes
+                assert not _CONTENT_READ.search(test), (path.name, check.get("test"))
+    assert seen >= 8, seen  # the EN 16931 and XRechnung rules on attachments were read
+
+
+def test_attachments_reach_the_rules_shortened_and_the_rules_find_the_same() -> None:
+    from verbund.einvoices.validation.engine import ATTACHMENT_KEPT, for_the_rules
+
+    needs("rules")
+    rules = rs.ruleset(RULES)
+    compared = 0
+    for path in _documents():
+        data = path.read_bytes()
+        if b"BinaryObject" not in data:
+            continue
+        try:
+            root = etree.fromstring(data)
+        except etree.XMLSyntaxError:
+            continue
+        scenario = rules.select(root, lambda: pytest.fail("XPath 1.0 matches expected"))
+        fused = rules.fused_for(scenario) if scenario else None
+        if fused is None:
+            continue
+        whole = etree.tostring(root, encoding="unicode")
+        cut = for_the_rules(root)
+        if cut is None:
+            continue
+        assert len(cut) < len(whole) - ATTACHMENT_KEPT, path.name
+        found = [
+            parse_fired(rs.run(fused.executable, rs.parse_for_saxon(text))) for text in (whole, cut)
+        ]
+        assert found[0] == found[1], path.relative_to(RULES)
+        compared += 1
+    assert compared >= 30, compared
+
+
+def test_only_long_attachment_content_is_cut() -> None:
+    from verbund.einvoices.validation.engine import ATTACHMENT_KEPT, for_the_rules
+
+    cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+    body = "QUJD" * 100
+    doc = etree.fromstring(
+        f'<Invoice xmlns:cbc="{cbc}"><cbc:EmbeddedDocumentBinaryObject mimeCode="a" '
+        f'filename="f">\n   {body}</cbc:EmbeddedDocumentBinaryObject>'
+        f"<cbc:Note>{body}</cbc:Note>"
+        f"<cbc:EmbeddedDocumentBinaryObject>QUJD</cbc:EmbeddedDocumentBinaryObject></Invoice>"
+    )
+    cut = etree.fromstring(for_the_rules(doc) or "")
+    first, note, short = cut
+    # leading whitespace is kept and does not count: the content stays what it was
+    assert first.text == "\n   " + body[:ATTACHMENT_KEPT]
+    assert first.get("mimeCode") == "a" and first.get("filename") == "f"
+    assert note.text == body and short.text == "QUJD"
+    assert for_the_rules(etree.fromstring(f"<Invoice><Note>{body}</Note></Invoice>")) is None
