@@ -34,7 +34,7 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +92,9 @@ SELECTIVE_DF = 250
 CANDIDATES = 400
 TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY_WORDS = 12
+# The stem of a verb a compound of stems is formed with has at least this many letters
+# ("teil" of "teilen"; not "mach" of "machen" — too common — nor shorter ones).
+MIN_STEM_JOIN = 4
 # The relevance floor of the result page: a result is shown when it scores at least this
 # share of the best one and answers at least this share of the query's evidence. Half the
 # best keeps every answer the dev sets rank in their top 5 and shows 6 results for the
@@ -492,7 +495,7 @@ class Engine:
                 continue
             # two words people write apart that the catalogue writes as one compound
             if i < len(tokens) and tokens[i] not in language.STOPWORDS:
-                joined = self._compound_of(token, tokens[i])
+                joined = self._compound_of(token, tokens[i], by_stem=True)
                 if joined:
                     token = joined
                     i += 1
@@ -592,16 +595,39 @@ class Engine:
                     return [*tokens[:index], joined, *tokens[index + 1 : -1]]
         return tokens
 
-    def _compound_of(self, first: str, second: str) -> str:
+    def _compound_of(self, first: str, second: str, *, by_stem: bool = False) -> str:
         """The known compound of two words written apart ("Personal Ausweis",
-        "schwerbehindert Ausweis"), with a linking element where German needs one."""
+        "schwerbehindert Ausweis"), with a linking element where German needs one. With
+        `by_stem`, also a compound of their stems, which German forms from a noun and a
+        verb phrase ("Grundstück teilen": Grundstücksteilung, "Baum fällen": Baumfällung)."""
         if len(first) < 3 or len(second) < 3 or not (first + second).isalpha():
             return ""
         for link in ("", *language.LINKS):
             joined = first + link + second
             if joined in self.word_stem:
                 return joined
+        if not by_stem:
+            return ""
+        first_stem, second_stem = stem(first), stem(second)
+        if len(second_stem) < MIN_STEM_JOIN:
+            return ""
+        for link in ("", *language.LINKS):
+            word = self._stem_words().get(first_stem + link + second_stem)
+            if word and self.known(self.word_stem[word]):
+                return word
         return ""
+
+    @cached_property
+    def _stem_words_table(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for word, word_stem in self.word_stem.items():
+            if word.isalpha() and (word_stem not in table or len(word) < len(table[word_stem])):
+                table[word_stem] = word
+        return table
+
+    def _stem_words(self) -> dict[str, str]:
+        """A word of the vocabulary for each stem (the shortest)."""
+        return self._stem_words_table
 
     def _word_concepts(
         self, token: str, table: dict[tuple[str, ...], tuple[str, ...]], *, typos: bool = True

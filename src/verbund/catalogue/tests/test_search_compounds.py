@@ -155,3 +155,23 @@ def test_a_spoken_particle_joins_its_verb_in_its_written_form():
     # "finde … raus" is herausfinden, as the catalogue writes it
     concepts = e.analyse_query("wie finde ich die Adresse raus")
     assert any(language.stem("herausfinden") in c.alternatives for c in concepts)
+
+
+def test_a_noun_and_a_verb_mean_the_compound_of_their_stems():
+    # German names the act on a thing as one compound of the noun and the verb's noun:
+    # "Grundstück teilen" is a Grundstücksteilung, "Führerschein umtauschen" a
+    # Führerscheinumtausch
+    from verbund.catalogue.search import current_engine
+
+    engine = current_engine()
+    assert engine._compound_of("grundstueck", "teilen", by_stem=True) == "grundstuecksteilung"
+    assert engine._compound_of("fuehrerschein", "umtauschen", by_stem=True) == (
+        "fuehrerscheinumtausch"
+    )
+    # written apart, not formed: only with by_stem; and no compound of a short stem
+    assert engine._compound_of("grundstueck", "teilen") == ""
+    assert engine._compound_of("antrag", "machen", by_stem=True) == ""
+    from verbund.catalogue.queries import search_services
+
+    found = search_services("flurstück teilen lassen", limit=3)
+    assert found and "teilung" in found[0].service.name.lower(), [r.service.name for r in found]
