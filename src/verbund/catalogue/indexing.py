@@ -231,17 +231,22 @@ def _lebenslage_titles(service_ids: Iterable[int] | None = None) -> dict[int, li
     return titles
 
 
+def _surface_words(row: dict[str, object]) -> set[str]:
+    """The words of a service's indexed texts, as the vocabulary takes them."""
+    out: set[str] = set()
+    for name in SERVICE_FIELDS[1:-1]:
+        text = str(row.get(name) or "")
+        out.update(words(legal_words(text) if name == "legal_basis" else text))
+    return out
+
+
 def rebuild_index() -> dict[str, int]:
     """Rebuild the whole index from the catalogue (inside the caller's transaction)."""
     values = _service_values()
     titles = _lebenslage_titles()
     surface: set[str] = set()
     for row in values:
-        for name in SERVICE_FIELDS[1:-1]:
-            if name == "legal_basis":
-                surface.update(words(legal_words(str(row.get(name) or ""))))
-            else:
-                surface.update(words(str(row.get(name) or "")))
+        surface.update(_surface_words(row))
     for texts in titles.values():
         for text in texts:
             surface.update(words(text))
@@ -285,11 +290,7 @@ def reindex_services(service_ids: Iterable[int]) -> None:
     titles = _lebenslage_titles(ids)
     new_words: set[str] = set()
     for row in values:
-        for name in SERVICE_FIELDS[1:-1]:
-            if name == "legal_basis":
-                new_words.update(words(legal_words(str(row.get(name) or ""))))
-            else:
-                new_words.update(words(str(row.get(name) or "")))
+        new_words.update(_surface_words(row))
     new_words = {
         w
         for w in new_words

@@ -92,8 +92,8 @@ SELECTIVE_DF = 250
 CANDIDATES = 400
 TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY_WORDS = 12
-# The stem of a verb a compound of stems is formed with has at least this many letters
-# ("teil" of "teilen"; not "mach" of "machen" — too common — nor shorter ones).
+# The stem of the second word of a compound of stems has at least this many letters
+# ("teil" of "teilen"): a shorter one ("geb" of "geben") ends too many words.
 MIN_STEM_JOIN = 4
 # The relevance floor of the result page: a result is shown when it scores at least this
 # share of the best one and answers at least this share of the query's evidence. Half the
@@ -612,22 +612,19 @@ class Engine:
         if len(second_stem) < MIN_STEM_JOIN:
             return ""
         for link in ("", *language.LINKS):
-            word = self._stem_words().get(first_stem + link + second_stem)
+            word = self.stem_words.get(first_stem + link + second_stem)
             if word and self.known(self.word_stem[word]):
                 return word
         return ""
 
     @cached_property
-    def _stem_words_table(self) -> dict[str, str]:
+    def stem_words(self) -> dict[str, str]:
+        """A word of the vocabulary for each stem (the shortest)."""
         table: dict[str, str] = {}
         for word, word_stem in self.word_stem.items():
             if word.isalpha() and (word_stem not in table or len(word) < len(table[word_stem])):
                 table[word_stem] = word
         return table
-
-    def _stem_words(self) -> dict[str, str]:
-        """A word of the vocabulary for each stem (the shortest)."""
-        return self._stem_words_table
 
     def _word_concepts(
         self, token: str, table: dict[tuple[str, ...], tuple[str, ...]], *, typos: bool = True
