@@ -62,8 +62,8 @@ STOPWORDS = frozenset(
     dieser diese dieses diesen kein keine keinen nicht nichts
     wegen leute jemand etwas einfach immer mehr viel viele also dann damit dafuer davon
     dazu falls trotzdem eigentlich ueberhaupt ne nen nem ner is nich gibts krieg kriege
-    hause zuhause
     kriegt kriegen sollen wollte will wuerde waere sonst jetzt einen irgendwo irgendwie
+    hause zuhause
     i me my mine we our you your he she it its they their a an the and or of to for in
     on at by with from how do does did can could would should is am are was were be been
     want need get please where what when which who

@@ -223,10 +223,16 @@ class ServiceInfo:
 
 
 @cache
+def thesaurus_sections() -> dict[str, dict[str, list[str]]]:
+    """The thesaurus file as written: section → key → meanings."""
+    with THESAURUS.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
 def thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
     """Folded word sequence → the catalogue words it means (folded)."""
-    with THESAURUS.open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = thesaurus_sections()
     table: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for section in raw.values():
         for key, meanings in section.items():
@@ -244,8 +250,7 @@ def thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
 def english_thesaurus() -> dict[tuple[str, ...], tuple[str, ...]]:
     """The English phrases of the thesaurus by the English stems of their words, for the
     inflected forms the thesaurus does not list ("tearing down", "notified")."""
-    with THESAURUS.open("rb") as fh:
-        english = tomllib.load(fh).get(ENGLISH_SECTION, {})
+    english = thesaurus_sections().get(ENGLISH_SECTION, {})
     table = thesaurus()
     out: dict[tuple[str, ...], tuple[str, ...]] = {}
     for key in english:

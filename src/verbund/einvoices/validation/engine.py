@@ -223,7 +223,8 @@ def for_the_rules(root: etree._Element) -> str | None:
         if len(content) > lead + ATTACHMENT_KEPT:
             element.text = content[: lead + ATTACHMENT_KEPT]
             shortened = True
-    return etree.tostring(root, encoding="unicode") if shortened else None
+    # the whole tree: comments and processing instructions beside the root stay too
+    return etree.tostring(root.getroottree(), encoding="unicode") if shortened else None
 
 
 def validate(data: bytes) -> Report:
