@@ -217,5 +217,31 @@ def test_a_broken_attachment_in_a_large_invoice_is_still_refused_by_the_schema()
     assert not broken.valid
     assert [f.rule for f in broken.findings] == ["XSD"]
     assert broken.findings[0].location.endswith("cbc:EmbeddedDocumentBinaryObject")
+    # libxml2 quotes the refused value (64 KB of it); the finding keeps its beginning
+    message = broken.findings[0].message
+    assert len(message) < 400, len(message)
+    assert f"'{attachment.text[:40]}…'" in message
+    assert "EmbeddedDocumentBinaryObject" in message
     # and the report keeps the document as it came, attachments whole
     assert report.xml == data
+
+
+def test_long_quoted_values_are_cut_in_schema_messages_but_element_names_are_not() -> None:
+    from verbund.einvoices.validation.engine import _without_long_values
+
+    cii = (
+        "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
+        "AttachmentBinaryObject"
+    )
+    value = "QUJD" * 5000
+    message = (
+        f"Element '{cii}': '{value}' is not a valid value of the atomic type 'xs:base64Binary'."
+    )
+    assert _without_long_values(message) == (
+        f"Element '{cii}': '{value[:40]}…' is not a valid value of the atomic type "
+        "'xs:base64Binary'."
+    )
+    # cut off by libxml2 without its closing quote
+    assert _without_long_values(f"Element '{cii}': '{value}") == f"Element '{cii}': '{value[:40]}…'"
+    short = f"Element '{cii}': 'QUJD!' is not a valid value."
+    assert _without_long_values(short) == short

@@ -108,6 +108,17 @@ def parse_svrl(
     return findings
 
 
+# libxml2 quotes the value it refuses: for an attachment that is up to 64 KB of base64 (it
+# cuts there itself, without the closing quote). The finding keeps its beginning. Element
+# names, quoted as well, begin with their namespace in braces and stay whole.
+_LONG_VALUE = re.compile(r"'([^'{][^']{99,})(?:'|$)")
+QUOTED_KEPT = 40
+
+
+def _without_long_values(message: str) -> str:
+    return _LONG_VALUE.sub(lambda m: f"'{m.group(1)[:QUOTED_KEPT]}…'", message)
+
+
 def schema_findings(schema: etree.XMLSchema, root: etree._Element) -> list[Finding]:
     if schema.validate(root.getroottree()):
         return []
@@ -118,7 +129,10 @@ def schema_findings(schema: etree.XMLSchema, root: etree._Element) -> list[Findi
                 rule="XSD",
                 severity=Severity.FATAL,
                 location=error.path or f"Zeile {error.line}",
-                message=f"Zeile {error.line}, Spalte {error.column}: {error.message}",
+                message=(
+                    f"Zeile {error.line}, Spalte {error.column}: "
+                    f"{_without_long_values(error.message)}"
+                ),
                 stage="schema",
             )
         )
