@@ -18,6 +18,16 @@ from lxml import etree
 _FILE = Path(__file__).with_name("explanations.toml")
 _TERM = re.compile(r"\b(B[GT]-\d+)\b")
 _STEP = re.compile(r"^(?:[\w.-]+:)?([\w.-]+)(?:\[(\d+)\])?$")
+# libxml2's words for a value of the wrong form ("Element 'x': '2024-13-01' is not a valid
+# value of the atomic type 'xs:date'", "… is not facet-valid …", "… is not an element of
+# the set …"); the quoted value after the element alone when libxml2 cut the message short
+_VALUE_REFUSED = re.compile(
+    r"is not a valid value|is not facet-valid|is not an element of the set|': '"
+)
+# Attachments (BT-125): base64 of up to megabytes, which tells nobody anything; their
+# attributes say what the rules check.
+_ATTACHMENTS = {"EmbeddedDocumentBinaryObject", "AttachmentBinaryObject"}
+_ATTACHMENT_ATTRIBUTES = (("mimeCode", "Dateityp (mimeCode)"), ("filename", "Dateiname"))
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,11 @@ def _table() -> dict[str, dict[str, str]]:
     }
 
 
-def explanation_for(rule: str) -> str:
-    return _table()["rules"].get(rule, "")
+def explanation_for(rule: str, message: str = "") -> str:
+    rules = _table()["rules"]
+    if rule == "XSD" and _VALUE_REFUSED.search(message):
+        return rules.get("XSD-VALUE", "") or rules.get(rule, "")
+    return rules.get(rule, "")
 
 
 def term_name(term: str) -> str:
@@ -82,6 +95,11 @@ def value_at(root: Any, location: str, terms: tuple[str, ...] = ()) -> str:
     node = _node_at(root, location)
     if node is None:
         return ""
+    if etree.QName(node).localname in _ATTACHMENTS:
+        described = [
+            f"{label}: {node.get(name)}" for name, label in _ATTACHMENT_ATTRIBUTES if node.get(name)
+        ]
+        return "; ".join(["Anhang", *described])
     if not len(node):
         return _text_of(node)
     values = []
@@ -127,7 +145,7 @@ def explain(
             ExplainedFinding(
                 rule=rule,
                 severity=str(finding.get("severity", "")),
-                explanation=explanation_for(rule),
+                explanation=explanation_for(rule, message),
                 terms=terms,
                 value=value_at(root, location, codes),
                 message=message,

@@ -93,3 +93,38 @@ def test_the_leitweg_id_directory_lists_and_searches_authorities(client, hanstei
     assert leitweg_of(hanstein) in page and leitweg_of(erfurt) in page
     found = client.get("/e-rechnung/leitweg-ids/", {"q": "Hanstein"}).content.decode()
     assert leitweg_of(hanstein) in found and leitweg_of(erfurt) not in found
+
+
+def test_an_attachment_is_shown_by_its_attributes_and_a_wrong_value_is_explained_as_such():
+    # given: an official invoice with a 200 KB attachment, once with a wrong mimeCode, once
+    # with its base64 one letter short
+    from lxml import etree
+
+    from verbund.einvoices.validation.engine import ATTACHMENTS
+
+    suite = Path(settings.VERBUND_EINVOICE_RULES) / "testsuite"
+    data = next(suite.rglob("01.01_comprehensive_test_ubl.xml")).read_bytes()
+    root = etree.fromstring(data)
+    attachment = next(root.iter(*ATTACHMENTS))
+    attachment.set("mimeCode", "application/x-unbekannt")
+    wrong_type = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    attachment.set("mimeCode", "application/pdf")
+    attachment.text = attachment.text.strip()[1:]
+    short = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    # when
+    report = validation.validate(wrong_type)
+    mime = {f.rule: f for f in explanations.explain(report.to_dict()["findings"], report.xml)}
+    report = validation.validate(short)
+    (schema,) = explanations.explain(report.to_dict()["findings"], report.xml)
+    # then: the value shown is what the rule checks, not the base64
+    filename = attachment.get("filename")
+    assert mime["BR-CL-24"].value == (
+        f"Anhang; Dateityp (mimeCode): application/x-unbekannt; Dateiname: {filename}"
+    )
+    assert schema.rule == "XSD" and schema.explanation.startswith(
+        "Die Datei entspricht nicht dem XML-Schema: Ein Wert hat nicht die vorgeschriebene Form"
+    )
+    assert "Base64" in schema.explanation and attachment.text[:40] not in schema.value
+    # a structural schema finding keeps the general explanation
+    assert explanations.explanation_for("XSD", "Element 'x': This element is not expected.")
+    assert "falschen Stelle" in explanations.explanation_for("XSD", "This element is not expected")
