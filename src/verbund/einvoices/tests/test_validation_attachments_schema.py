@@ -245,3 +245,11 @@ def test_long_quoted_values_are_cut_in_schema_messages_but_element_names_are_not
     assert _without_long_values(f"Element '{cii}': '{value}") == f"Element '{cii}': '{value[:40]}…'"
     short = f"Element '{cii}': 'QUJD!' is not a valid value."
     assert _without_long_values(short) == short
+    # a message about the structure, however long, stays whole
+    expected = ", ".join(f"{{urn:oasis:names:ubl:CommonBasicComponents-2}}E{n}" for n in range(9))
+    structure = f"Element '{cii}': This element is not expected. Expected is one of ( {expected} )."
+    assert _without_long_values(structure) == structure
+    attribute = f"Element '{cii}', attribute 'mimeCode': '{value}' is not a valid value."
+    assert _without_long_values(attribute) == (
+        f"Element '{cii}', attribute 'mimeCode': '{value[:40]}…' is not a valid value."
+    )

@@ -108,10 +108,10 @@ def parse_svrl(
     return findings
 
 
-# libxml2 quotes the value it refuses: for an attachment that is up to 64 KB of base64 (it
-# cuts there itself, without the closing quote). The finding keeps its beginning. Element
-# names, quoted as well, begin with their namespace in braces and stay whole.
-_LONG_VALUE = re.compile(r"'([^'{][^']{99,})(?:'|$)")
+# libxml2 quotes the value it refuses after a colon ("Element 'x': '…' is not a valid
+# value …"): for an attachment that is up to 64 KB of base64 (it cuts there itself, without
+# the closing quote). The finding keeps its beginning; names and the rest stay whole.
+_LONG_VALUE = re.compile(r"(?<=: )'([^']{100,})(?:'|$)")
 QUOTED_KEPT = 40
 
 
