@@ -15,18 +15,21 @@ from typing import Any
 
 from lxml import etree
 
+from verbund.einvoices.validation.engine import ATTACHMENTS
+
 _FILE = Path(__file__).with_name("explanations.toml")
 _TERM = re.compile(r"\b(B[GT]-\d+)\b")
 _STEP = re.compile(r"^(?:[\w.-]+:)?([\w.-]+)(?:\[(\d+)\])?$")
 # libxml2's words for a value of the wrong form ("Element 'x': '2024-13-01' is not a valid
-# value of the atomic type 'xs:date'", "… is not facet-valid …", "… is not an element of
-# the set …"); the quoted value after the element alone when libxml2 cut the message short
+# value of the atomic type 'xs:date'", "[facet 'pattern'] The value …", "… is not an
+# element of the set …"); the quoted value after the element alone when libxml2 cut the
+# message short
 _VALUE_REFUSED = re.compile(
-    r"is not a valid value|is not facet-valid|is not an element of the set|': '"
+    r"is not a valid value|\[facet '|is not facet-valid|is not an element of the set|': '"
 )
 # Attachments (BT-125): base64 of up to megabytes, which tells nobody anything; their
 # attributes say what the rules check.
-_ATTACHMENTS = {"EmbeddedDocumentBinaryObject", "AttachmentBinaryObject"}
+_ATTACHMENTS = {etree.QName(tag).localname for tag in ATTACHMENTS}
 _ATTACHMENT_ATTRIBUTES = (("mimeCode", "Dateityp (mimeCode)"), ("filename", "Dateiname"))
 
 
@@ -74,7 +77,8 @@ def _node_at(root: Any, location: str) -> Any:
     steps = [s for s in location.split("/") if s]
     node = root
     first = _STEP.match(steps[0]) if steps else None
-    if first is None or etree.QName(root).localname != first.group(1):
+    # libxml2 names the root "*" in the paths of schema findings
+    if steps[:1] != ["*"] and (first is None or etree.QName(root).localname != first.group(1)):
         return None
     for step in steps[1:]:
         match = _STEP.match(step)

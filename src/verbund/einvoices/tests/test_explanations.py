@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from verbund.authorities.rules import make_leitweg_id
+from verbund.core.testing import needs
 from verbund.einvoices import explanations, validation
 from verbund.einvoices.models import Invoice, UploadAttempt
 from verbund.einvoices.tests.conftest import leitweg_of
@@ -102,6 +103,7 @@ def test_an_attachment_is_shown_by_its_attributes_and_a_wrong_value_is_explained
 
     from verbund.einvoices.validation.engine import ATTACHMENTS
 
+    needs("rules")
     suite = Path(settings.VERBUND_EINVOICE_RULES) / "testsuite"
     data = next(suite.rglob("01.01_comprehensive_test_ubl.xml")).read_bytes()
     root = etree.fromstring(data)
@@ -124,7 +126,11 @@ def test_an_attachment_is_shown_by_its_attributes_and_a_wrong_value_is_explained
     assert schema.rule == "XSD" and schema.explanation.startswith(
         "Die Datei entspricht nicht dem XML-Schema: Ein Wert hat nicht die vorgeschriebene Form"
     )
-    assert "Base64" in schema.explanation and attachment.text[:40] not in schema.value
-    # a structural schema finding keeps the general explanation
-    assert explanations.explanation_for("XSD", "Element 'x': This element is not expected.")
+    assert "Base64" in schema.explanation
+    # the schema's path ("/*/…") leads to the attachment too
+    assert schema.location.startswith("/*/")
+    assert schema.value == f"Anhang; Dateityp (mimeCode): application/pdf; Dateiname: {filename}"
+    # a facet's refusal is about a value as well; a structural finding keeps the general text
+    facet = "Element 'a': [facet 'pattern'] The value 'x' is not accepted by the pattern '[0-9]+'."
+    assert "vorgeschriebene Form" in explanations.explanation_for("XSD", facet)
     assert "falschen Stelle" in explanations.explanation_for("XSD", "This element is not expected")

@@ -249,6 +249,10 @@ def test_long_quoted_values_are_cut_in_schema_messages_but_element_names_are_not
     expected = ", ".join(f"{{urn:oasis:names:ubl:CommonBasicComponents-2}}E{n}" for n in range(9))
     structure = f"Element '{cii}': This element is not expected. Expected is one of ( {expected} )."
     assert _without_long_values(structure) == structure
+    facet = f"Element 'a': [facet 'pattern'] The value '{value}' is not accepted by the pattern"
+    assert _without_long_values(facet) == (
+        f"Element 'a': [facet 'pattern'] The value '{value[:40]}…' is not accepted by the pattern"
+    )
     attribute = f"Element '{cii}', attribute 'mimeCode': '{value}' is not a valid value."
     assert _without_long_values(attribute) == (
         f"Element '{cii}', attribute 'mimeCode': '{value[:40]}…' is not a valid value."

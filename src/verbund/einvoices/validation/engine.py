@@ -109,9 +109,10 @@ def parse_svrl(
 
 
 # libxml2 quotes the value it refuses after a colon ("Element 'x': '…' is not a valid
-# value …"): for an attachment that is up to 64 KB of base64 (it cuts there itself, without
-# the closing quote). The finding keeps its beginning; names and the rest stay whole.
-_LONG_VALUE = re.compile(r"(?<=: )'([^']{100,})(?:'|$)")
+# value …") or in a facet's words ("[facet 'pattern'] The value '…' is not accepted …"):
+# for an attachment that is up to 64 KB of base64 (it cuts there itself, without the
+# closing quote). The finding keeps its beginning; names and the rest stay whole.
+_LONG_VALUE = re.compile(r"(?:(?<=: )|(?<=The value ))'([^']{100,})(?:'|$)")
 QUOTED_KEPT = 40
 
 
